@@ -1,0 +1,1 @@
+"""digest: turns daily research-paper feeds into a static, searchable archive."""

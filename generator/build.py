@@ -1,0 +1,125 @@
+"""The whole pipeline, top to bottom: read, merge, classify, render, swap in.
+
+Everything is read and checked before anything is written, and the new site
+is built in a temporary folder beside the output that replaces it only when
+complete, so a failed or killed build leaves the previous site as it was.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.config import Config
+from generator.content import Content, read_content
+from generator.errors import DigestError, Diagnostic, InputError, Source
+from generator.feeds import read_feeds
+from generator.model import Archive, merge
+from generator.render import Renderer, Site
+from generator.topics import Topics, classify
+
+PROJECT = Path(__file__).resolve().parent.parent
+TEMPLATES = PROJECT / "templates"
+STATIC = PROJECT / "static"
+#: A file every built site holds; a folder without it is never replaced.
+SITE_MARKER = ".nojekyll"
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """The input, read, merged and classified: everything rendering needs."""
+
+    archive: Archive
+    topics: Topics
+    content: Content
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def errors(self) -> int:
+        return sum(d.is_error for d in self.diagnostics)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    checked: Checked
+    files: int
+    bytes: int
+    seconds: float
+
+
+def _seed_files(seeds: Path) -> tuple[list[Path], list[Path], list[Diagnostic]]:
+    """Feeds and Markdown pages in ``seeds``; anything else is reported."""
+    if not seeds.is_dir():
+        raise DigestError("no such folder of feeds", source=Source(str(seeds)))
+    feeds, pages, problems = [], [], []
+    for path in sorted(seeds.iterdir()):
+        if path.name.startswith("."):
+            continue
+        if path.is_file() and path.suffix == ".txt":
+            feeds.append(path)
+        elif path.is_file() and path.suffix == ".md":
+            pages.append(path)
+        else:
+            message = "not a feed (.txt) or a page (.md): ignored"
+            problems.append(Diagnostic(Source(str(path)), "warning", message))
+    if not feeds:
+        problems.append(Diagnostic(Source(str(seeds)), "error", "no feed files (*.txt) in it"))
+    return feeds, pages, problems
+
+
+def check(seeds: Path, config: Config) -> Checked:
+    """Read and check all input; diagnostics come back, none is raised."""
+    feed_paths, page_paths, problems = _seed_files(seeds)
+    feeds = read_feeds(feed_paths, config.year)
+    archive, merge_problems = merge(feeds.entries)
+    content, content_problems = read_content(page_paths, {day.date for day in archive.days})
+    topics = classify(archive, config.topics)
+    diagnostics = (*problems, *feeds.diagnostics, *merge_problems, *content_problems)
+    return Checked(archive, topics, content, diagnostics)
+
+
+def build(
+    checked: Checked,
+    config: Config,
+    out: Path,
+    *,
+    templates: Path = TEMPLATES,
+    static: Path = STATIC,
+) -> Report:
+    """Render the checked input into ``out``, replacing what was there whole."""
+    if checked.errors:
+        raise InputError(f"{checked.errors} error(s) in the input; the site was not changed")
+    started = time.perf_counter()
+    out = out.absolute()
+    if out.exists() and not (out / SITE_MARKER).exists() and any(out.iterdir()):
+        raise DigestError(
+            f"refusing to replace a folder that is not a built site (it has no {SITE_MARKER})",
+            source=Source(str(out)),
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
+    try:
+        site = Site(staging)
+        renderer = Renderer(config, checked.archive, checked.topics, checked.content, templates)
+        renderer.render(site, static)
+        staging.chmod(0o755)
+        _swap(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Report(checked, site.files, site.bytes, time.perf_counter() - started)
+
+
+def _swap(new: Path, out: Path) -> None:
+    """Put ``new`` where ``out`` is; the old site is gone only once the new one is in place."""
+    if not out.exists():
+        new.rename(out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
+    old.rmdir()
+    out.rename(old)
+    new.rename(out)
+    shutil.rmtree(old)

@@ -1,0 +1,102 @@
+"""The ``digest`` command: the only place that prints or catches broadly."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from generator.build import Checked, build, check
+from generator.config import Config, load_config
+from generator.errors import DigestError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see 'digest {self.prog.split()[-1]} --help')")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="digest", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--seeds", type=Path, default=Path("seeds"), help="feeds folder")
+        command.add_argument("--config", type=Path, default=Path("digest.yaml"))
+        command.add_argument("--strict", action="store_true", help="fail on warnings too")
+        command.add_argument("--quiet", action="store_true", help="print errors only")
+
+    build_command = commands.add_parser("build", help="build the site")
+    common(build_command)
+    build_command.add_argument("--out", type=Path, default=Path("site"), help="output folder")
+    build_command.add_argument("--base-url", help="absolute URL the site is served from")
+    check_command = commands.add_parser("check", help="report problems in the input only")
+    common(check_command)
+    return parser
+
+
+def _report(checked: Checked, quiet: bool) -> None:
+    for diagnostic in checked.diagnostics:
+        if diagnostic.is_error or not quiet:
+            print(diagnostic, file=sys.stderr)
+
+
+def _failed(checked: Checked, strict: bool) -> bool:
+    return checked.errors > 0 or (strict and len(checked.diagnostics) > 0)
+
+
+def _summary(checked: Checked) -> str:
+    archive = checked.archive
+    return (
+        f"{len(archive.papers)} papers, {len(archive.days)} days, "
+        f"{len(checked.topics.topics)} topics"
+    )
+
+
+def run(argv: Sequence[str] | None) -> int:
+    args = _parser().parse_args(argv)
+    config: Config = load_config(args.config, getattr(args, "base_url", None))
+    checked = check(args.seeds, config)
+    _report(checked, args.quiet)
+    if _failed(checked, args.strict):
+        warnings = len(checked.diagnostics) - checked.errors
+        print(
+            f"digest: {checked.errors} error(s), {warnings} warning(s); "
+            + ("nothing was built" if args.command == "build" else "check failed"),
+            file=sys.stderr,
+        )
+        return 1
+    if args.command == "check":
+        if not args.quiet:
+            print(f"checked {_summary(checked)}: no errors")
+        return 0
+    report = build(checked, config, args.out)
+    if not args.quiet:
+        print(
+            f"built {_summary(checked)}: {report.files} files "
+            f"({report.bytes / 1e6:.1f} MB) in {args.out}/ in {report.seconds:.2f} s"
+        )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``digest``; every failure is one line per problem and an exit code."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        return run(argv)
+    except DigestError as error:
+        if debug:
+            traceback.print_exc()
+        print(error, file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("digest: interrupted", file=sys.stderr)
+        return 130
+    except OSError as error:
+        if debug:
+            traceback.print_exc()
+        print(f"{error.filename or 'digest'}: error: {error.strerror}", file=sys.stderr)
+        return 1

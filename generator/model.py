@@ -1,0 +1,128 @@
+"""The archive: the same paper from several feeds merged into one, and the days.
+
+Merging depends only on the entries, never on the order files were read in, so
+the same feeds always give the same archive.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import PurePath
+
+from generator.errors import Diagnostic, Source
+from generator.feeds import Entry
+from generator.slugs import slug_words, stable_suffix
+
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    key: str
+    """The normalised title that says two entries are the same paper."""
+    slug: str
+    """The paper's permanent URL name: readable words plus a hash of ``key``."""
+    title: str
+    abstract: str
+    days: tuple[date, ...]
+    """Every day the paper appeared on, oldest first."""
+    sources: tuple[Source, ...]
+    """Every feed entry merged into this paper."""
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    date: date
+    papers: tuple[Paper, ...]
+    """In the order the feeds list them (the site's own ranking that day)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Archive:
+    papers: tuple[Paper, ...]
+    """Sorted by slug."""
+    days: tuple[Day, ...]
+    """Oldest first."""
+
+
+def paper_key(title: str) -> str:
+    """What makes two titles the same paper: equal after Unicode normalisation,
+    white-space folding and case folding."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", title)).strip().casefold()
+
+
+def paper_slug(title: str, key: str) -> str:
+    """Readable, bounded, never empty, and stable: it depends on this paper
+    alone, so papers added later can never change it."""
+    words = slug_words(title) or "paper"
+    return f"{words}-{stable_suffix(key)}"
+
+
+def _reading_order(entry: Entry) -> tuple[date, str, int]:
+    """Entries in a fixed order whatever order the files were read in."""
+    return entry.day, PurePath(entry.source.path).name, entry.source.line
+
+
+def merge(entries: Iterable[Entry]) -> tuple[Archive, list[Diagnostic]]:
+    """Entries grouped into papers and days.
+
+    The title shown is the one of the earliest entry; of different abstracts,
+    the longest is kept (captures cut abstracts short, never lengthen them),
+    and the others are reported."""
+    problems: list[Diagnostic] = []
+    by_key: dict[str, list[Entry]] = defaultdict(list)
+    for entry in sorted(entries, key=_reading_order):
+        by_key[paper_key(entry.title)].append(entry)
+
+    papers: dict[str, Paper] = {}
+    slugs: dict[str, str] = {}
+    for key, group in by_key.items():
+        first = group[0]
+        abstracts = sorted({e.abstract for e in group if e.abstract}, key=lambda a: -len(a))
+        abstract = abstracts[0] if abstracts else ""
+        for other in abstracts[1:]:
+            where = next(e for e in group if e.abstract == other)
+            message = (
+                f"{_shorten(first.title)!r} also appears with a different abstract; "
+                f"the longest one (from {_source_of(group, abstract)}) is kept"
+            )
+            problems.append(Diagnostic(where.source, "warning", message))
+        slug = paper_slug(first.title, key)
+        if slug in slugs and slugs[slug] != key:
+            slug = f"{slug}-{stable_suffix(key, 16)}"
+        slugs[slug] = key
+        papers[key] = Paper(
+            key=key,
+            slug=slug,
+            title=first.title,
+            abstract=abstract,
+            days=tuple(sorted({e.day for e in group})),
+            sources=tuple(e.source for e in group),
+        )
+
+    days: dict[date, dict[str, Paper]] = defaultdict(dict)
+    for key, group in by_key.items():
+        for entry in group:
+            days[entry.day].setdefault(key, papers[key])
+    ordered_days = []
+    for day in sorted(days):
+        listed = days[day]
+        order = {
+            key: min(_reading_order(e) for e in by_key[key] if e.day == day) for key in listed
+        }
+        ordered_days.append(Day(day, tuple(listed[k] for k in sorted(listed, key=order.get))))
+    archive = Archive(tuple(sorted(papers.values(), key=lambda p: p.slug)), tuple(ordered_days))
+    return archive, sorted(problems)
+
+
+def _source_of(group: list[Entry], abstract: str) -> Source:
+    return next(e.source for e in group if e.abstract == abstract)
+
+
+def _shorten(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

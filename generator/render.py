@@ -1,0 +1,273 @@
+"""Rendering the archive into a site folder with Jinja templates.
+
+Templates receive plain view data built here once per paper, never raw feed
+text or the configuration object. Every link inside the site is relative (a
+page's ``root`` is the way back to the site root), except on ``404.html``,
+which GitHub Pages serves at any depth and so links through the base URL.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from generator.config import Config
+from generator.content import Content
+from generator.model import Archive, Day, Paper
+from generator.search import search_index, to_json
+from generator.topics import Topics
+
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+EXCERPT_CHARS = 280
+#: How many recent days the home page links to.
+RECENT_DAYS = 7
+
+
+def long_date(day: date) -> str:
+    """``Tuesday, 11 March 2025``, the same in every locale."""
+    return f"{_DAY_NAMES[day.weekday()]}, {day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def short_date(day: date) -> str:
+    return f"{day.day} {_MONTH_NAMES[day.month - 1][:3]} {day.year}"
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """The start of ``text``, cut at a word boundary."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(None, 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,;:.") + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicTag:
+    slug: str
+    name: str
+    keyword: str
+    """The keyword that placed the paper in this topic; empty for the catch-all."""
+
+
+@dataclass(frozen=True, slots=True)
+class PaperView:
+    """What any page shows of a paper."""
+
+    slug: str
+    title: str
+    abstract: str
+    excerpt: str
+    days: tuple[date, ...]
+    topics: tuple[TopicTag, ...]
+    """Primary topic first."""
+
+    @property
+    def primary(self) -> TopicTag:
+        return self.topics[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Papers under one heading: a topic on day pages, a day on topic pages."""
+
+    key: str
+    label: str
+    papers: tuple[PaperView, ...]
+
+
+class Site:
+    """Writes files below the output folder, and only there."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out.resolve()
+        self.files = 0
+        self.bytes = 0
+
+    def write(self, relative: str, text: str) -> None:
+        target = (self.out / relative).resolve()
+        if not target.is_relative_to(self.out):
+            raise ValueError(f"refusing to write outside the site: {relative!r}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        data = text.encode("utf-8")
+        target.write_bytes(data)
+        self.files += 1
+        self.bytes += len(data)
+
+    def copy_tree(self, source: Path, relative: str) -> None:
+        for path in sorted(source.rglob("*")):
+            if path.is_file():
+                target = self.out / relative / path.relative_to(source)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+                self.files += 1
+                self.bytes += path.stat().st_size
+
+
+def environment(templates: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["long_date"] = long_date
+    env.filters["short_date"] = short_date
+    return env
+
+
+class Renderer:
+    """Turns the archive into pages; the views are built once and shared."""
+
+    def __init__(
+        self,
+        config: Config,
+        archive: Archive,
+        topics: Topics,
+        content: Content,
+        templates: Path,
+    ) -> None:
+        self.config = config
+        self.archive = archive
+        self.topics = topics
+        self.content = content
+        self.env = environment(templates)
+        names = {t.slug: t.name for t in topics.topics}
+        self.views = {
+            paper.slug: PaperView(
+                slug=paper.slug,
+                title=paper.title,
+                abstract=paper.abstract,
+                excerpt=excerpt(paper.abstract),
+                days=paper.days,
+                topics=tuple(
+                    TopicTag(m.topic, names[m.topic], m.keyword) for m in topics.matches[paper.slug]
+                ),
+            )
+            for paper in archive.papers
+        }
+        self.topic_order = {t.slug: i for i, t in enumerate(topics.topics)}
+        self.site_globals = {
+            "site_title": config.title,
+            "site_description": config.description,
+            "base_url": config.base_url,
+            "has_about": content.about is not None,
+            "latest_day": archive.days[-1].date if archive.days else None,
+        }
+
+    def page(self, site: Site, path: str, template: str, **context: Any) -> None:
+        depth = path.count("/")
+        root = "../" * depth if depth else "./"
+        page_url = self.config.base_url + path.removesuffix("index.html")
+        html = self.env.get_template(template).render(
+            **self.site_globals, root=root, page_url=page_url, **context
+        )
+        site.write(path, html)
+
+    def by_topic(self, papers: Iterable[Paper]) -> tuple[Group, ...]:
+        groups: dict[str, list[PaperView]] = {}
+        for paper in papers:
+            view = self.views[paper.slug]
+            groups.setdefault(view.primary.slug, []).append(view)
+        return tuple(
+            Group(slug, views[0].primary.name, tuple(views))
+            for slug, views in sorted(groups.items(), key=lambda g: self.topic_order[g[0]])
+        )
+
+    def by_day(self, papers: Sequence[Paper]) -> tuple[Group, ...]:
+        groups: dict[date, list[PaperView]] = {}
+        for paper in papers:
+            for day in paper.days:
+                groups.setdefault(day, []).append(self.views[paper.slug])
+        return tuple(
+            Group(day.isoformat(), long_date(day), tuple(sorted(views, key=lambda v: v.title)))
+            for day, views in sorted(groups.items(), reverse=True)
+        )
+
+    def render(self, site: Site, static: Path) -> None:
+        days = self.archive.days
+        self.render_home(site)
+        self.page(site, "days/index.html", "days.html", days=tuple(reversed(days)))
+        for index, day in enumerate(days):
+            self.render_day(site, day, days[index - 1] if index else None, days[index + 1 : index + 2])
+        self.page(site, "topics/index.html", "topics.html", topics=self.topics.topics)
+        for topic in self.topics.topics:
+            self.page(
+                site,
+                f"topics/{topic.slug}/index.html",
+                "topic.html",
+                topic=topic,
+                groups=self.by_day(topic.papers),
+            )
+        for paper in self.archive.papers:
+            self.page(site, f"papers/{paper.slug}/index.html", "paper.html", paper=self.views[paper.slug])
+        self.page(site, "search/index.html", "search.html")
+        if self.content.about is not None:
+            self.page(site, "about/index.html", "about.html", body=self.content.about)
+        html = self.env.get_template("404.html").render(
+            **self.site_globals, root=self.config.base_url, page_url=self.config.base_url
+        )
+        site.write("404.html", html)
+        self.render_machine_files(site)
+        site.copy_tree(static, "static")
+
+    def render_home(self, site: Site) -> None:
+        latest = self.archive.days[-1] if self.archive.days else None
+        self.page(
+            site,
+            "index.html",
+            "home.html",
+            day=latest,
+            groups=self.by_topic(latest.papers) if latest else (),
+            notes=self.content.notes.get(latest.date) if latest else None,
+            recent=tuple(reversed(self.archive.days[-RECENT_DAYS - 1 : -1])),
+            topics=self.topics.topics,
+        )
+
+    def render_day(self, site: Site, day: Day, previous: Day | None, following: Sequence[Day]) -> None:
+        self.page(
+            site,
+            f"days/{day.date.isoformat()}/index.html",
+            "day.html",
+            day=day,
+            groups=self.by_topic(day.papers),
+            notes=self.content.notes.get(day.date),
+            previous=previous,
+            next=following[0] if following else None,
+        )
+
+    def render_machine_files(self, site: Site) -> None:
+        newest = sorted(
+            self.archive.papers,
+            key=lambda p: (-p.days[-1].toordinal(), p.title.casefold(), p.slug),
+        )[: self.config.feed_entries]
+        updated = self.archive.days[-1].date if self.archive.days else date(1970, 1, 1)
+        site.write(
+            "feed.xml",
+            self.env.get_template("feed.xml").render(
+                **self.site_globals, papers=[self.views[p.slug] for p in newest], updated=updated
+            ),
+        )
+        urls = ["", "days/", "topics/", "search/"]
+        urls += [f"days/{d.date.isoformat()}/" for d in self.archive.days]
+        urls += [f"topics/{t.slug}/" for t in self.topics.topics]
+        urls += [f"papers/{p.slug}/" for p in self.archive.papers]
+        if self.content.about is not None:
+            urls.append("about/")
+        site.write(
+            "sitemap.xml",
+            self.env.get_template("sitemap.xml").render(base_url=self.config.base_url, urls=urls),
+        )
+        site.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.config.base_url}sitemap.xml\n")
+        site.write(".nojekyll", "")
+        site.write("search-index.json", to_json(search_index(self.archive, self.topics)) + "\n")

@@ -1,0 +1,149 @@
+"""Placing papers in the topics of the taxonomy by keyword.
+
+Keywords match whole words or phrases after hyphens are read as spaces, so
+``pre-training`` also finds "pre training"; a keyword written with a capital
+letter (``MLP``, ``ViT``) matches only with that case, so an acronym never
+matches an ordinary word. Title matches weigh more than abstract matches.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from generator.config import CATCH_ALL_SLUG, TopicRule
+from generator.model import Archive, Paper
+
+TITLE_WEIGHT = 3
+#: A paper joins a topic with one title match or two abstract matches.
+MIN_SCORE = 2
+CATCH_ALL_NAME = "Other topics"
+CATCH_ALL_DESCRIPTION = "Papers that no keyword of the taxonomy placed in a topic."
+
+_HYPHENS = re.compile(r"[-‐‑‒–—_/]+")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class TopicMatch:
+    """Why a paper is in a topic."""
+
+    topic: str
+    """The topic's slug."""
+    keyword: str
+    """The keyword that matched most often (as written in the taxonomy)."""
+    score: int
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    slug: str
+    name: str
+    description: str
+    keywords: tuple[str, ...]
+    papers: tuple[Paper, ...]
+    """Newest first."""
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    topics: tuple[Topic, ...]
+    """In taxonomy order, the catch-all last; only topics that hold papers."""
+    matches: Mapping[str, tuple[TopicMatch, ...]]
+    """Per paper slug, strongest first: the first is the paper's primary topic."""
+
+    def primary(self, paper: Paper) -> TopicMatch:
+        return self.matches[paper.slug][0]
+
+
+def normalise(text: str) -> str:
+    """Text as keywords see it: hyphens and slashes read as spaces."""
+    return _SPACES.sub(" ", _HYPHENS.sub(" ", unicodedata.normalize("NFKC", text))).strip()
+
+
+class Matcher:
+    """Every keyword of the taxonomy in one regular expression, so each text is
+    scanned once however many topics there are."""
+
+    def __init__(self, phrases: Mapping[str, list[str]]) -> None:
+        """``phrases`` maps each keyword to the slugs of the topics it belongs to."""
+        self.keywords: list[str] = sorted(phrases, key=lambda k: (-len(normalise(k)), k))
+        self.topics = phrases
+        alternatives = []
+        for index, keyword in enumerate(self.keywords):
+            words = r"\s+".join(map(re.escape, normalise(keyword).split()))
+            words += "(?:e?s)?"
+            if not any(c.isupper() for c in keyword):
+                words = f"(?i:{words})"
+            alternatives.append(f"(?P<k{index}>{words})")
+        body = "|".join(alternatives) or r"(?!)"
+        self.pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)")
+
+    def count(self, text: str) -> Counter[str]:
+        """How often each keyword occurs in ``text``."""
+        found: Counter[str] = Counter()
+        for match in self.pattern.finditer(normalise(text)):
+            assert match.lastgroup is not None
+            found[self.keywords[int(match.lastgroup[1:])]] += 1
+        return found
+
+
+def _matcher(rules: tuple[TopicRule, ...], field: str) -> Matcher:
+    phrases: dict[str, list[str]] = defaultdict(list)
+    for rule in rules:
+        for phrase in getattr(rule, field):
+            phrases[phrase].append(rule.slug)
+    return Matcher(phrases)
+
+
+def classify(archive: Archive, rules: tuple[TopicRule, ...]) -> Topics:
+    """Every paper's topics; a paper no keyword places goes to the catch-all."""
+    keywords, exclusions = _matcher(rules, "keywords"), _matcher(rules, "exclude")
+    order = {rule.slug: index for index, rule in enumerate(rules)}
+    matches: dict[str, tuple[TopicMatch, ...]] = {}
+    for paper in archive.papers:
+        excluded = {
+            slug
+            for phrase in exclusions.count(f"{paper.title}\n{paper.abstract}")
+            for slug in exclusions.topics[phrase]
+        }
+        scores: Counter[str] = Counter()
+        by_topic: dict[str, Counter[str]] = defaultdict(Counter)
+        for text, weight in ((paper.title, TITLE_WEIGHT), (paper.abstract, 1)):
+            for phrase, times in keywords.count(text).items():
+                for slug in keywords.topics[phrase]:
+                    if slug not in excluded:
+                        scores[slug] += weight * times
+                        by_topic[slug][phrase] += weight * times
+        found = [
+            TopicMatch(slug, _strongest(by_topic[slug]), score)
+            for slug, score in scores.items()
+            if score >= MIN_SCORE
+        ]
+        found.sort(key=lambda m: (-m.score, order[m.topic]))
+        matches[paper.slug] = tuple(found) or (TopicMatch(CATCH_ALL_SLUG, "", 0),)
+
+    members: dict[str, list[Paper]] = defaultdict(list)
+    for paper in archive.papers:
+        for match in matches[paper.slug]:
+            members[match.topic].append(paper)
+    catch_all = TopicRule(CATCH_ALL_NAME, CATCH_ALL_SLUG, CATCH_ALL_DESCRIPTION, (), ())
+    topics = tuple(
+        Topic(
+            rule.slug,
+            rule.name,
+            rule.description,
+            rule.keywords,
+            tuple(sorted(members[rule.slug], key=lambda p: (-p.days[-1].toordinal(), p.slug))),
+        )
+        for rule in (*rules, catch_all)
+        if members[rule.slug]
+    )
+    return Topics(topics, matches)
+
+
+def _strongest(weights: Counter[str]) -> str:
+    return min(weights, key=lambda phrase: (-weights[phrase], phrase))
