@@ -98,6 +98,11 @@ class _Lines:
         return line
 
 
+def _label(*keys: str | int) -> str:
+    """``topics[2].keywords``: how a key path reads in a message."""
+    return "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys).lstrip(".")
+
+
 def _type_name(expected: type | tuple[type, ...]) -> str:
     names = {str: "text", int: "a whole number", list: "a list", dict: "a mapping"}
     return names[expected] if isinstance(expected, type) else " or ".join(map(names.get, expected))
@@ -135,7 +140,7 @@ def _validate(data: Any, lines: _Lines, name: str, base_url: str | None) -> Conf
         """The entries of ``mapping`` with a known key and the right type."""
         good = {}
         for key, value in mapping.items():
-            label = ".".join(map(str, (*where, key))).replace(".[", "[")
+            label = _label(*where, key)
             if key not in fields:
                 known = ", ".join(fields)
                 problem(f"unknown key {label!r} (known keys: {known})", *where, key)
@@ -192,7 +197,7 @@ def _validate(data: Any, lines: _Lines, name: str, base_url: str | None) -> Conf
             topics.append(TopicRule(topic_name.strip(), slug, description, keywords, exclude))
 
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(sorted(problems))
     return Config(
         title=settings.get("title", "Paper digest"),
         description=settings.get("description", ""),

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from tests.pages_server import serve
+
+PROJECT = Path(__file__).resolve().parent.parent
+SEEDS = PROJECT / "seeds"
+CONFIG = PROJECT / "digest.yaml"
+
+#: A small config for hand-written feeds: two topics, year 2025.
+SMALL_CONFIG = """\
+title: Test digest
+base_url: https://example.org/repo/
+year: 2025
+topics:
+  - name: Pruning
+    keywords: [pruning, pruned]
+  - name: Transformers
+    keywords: [transformer, ViT]
+"""
+
+ABSTRACT = (
+    "We study a method that does something useful for neural networks and report results "
+    "on several benchmarks, where it improves accuracy while using less memory than before."
+)
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def digest(*args: str | Path) -> Run:
+    """Run the command line in-process, as a user would type it."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in args])
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+@dataclass
+class Project:
+    """A fork of the project in a temporary folder: seeds, config, output."""
+
+    root: Path
+
+    @property
+    def seeds(self) -> Path:
+        return self.root / "seeds"
+
+    @property
+    def config(self) -> Path:
+        return self.root / "digest.yaml"
+
+    @property
+    def out(self) -> Path:
+        return self.root / "site"
+
+    def feed(self, name: str, text: str | bytes) -> Path:
+        path = self.seeds / name
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8", newline="")
+        return path
+
+    def build(self, *extra: str | Path) -> Run:
+        return digest(
+            "build", "--seeds", self.seeds, "--config", self.config, "--out", self.out, *extra
+        )
+
+    def check(self, *extra: str | Path) -> Run:
+        return digest("check", "--seeds", self.seeds, "--config", self.config, *extra)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    project = Project(tmp_path)
+    project.seeds.mkdir()
+    project.config.write_text(SMALL_CONFIG, encoding="utf-8")
+    return project
+
+
+@dataclass
+class ServedSite:
+    path: Path
+    url: str
+
+
+@pytest.fixture(scope="session")
+def seeds_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSite]:
+    """The shipped seeds, built once and served under a sub-path like GitHub Pages."""
+    site = tmp_path_factory.mktemp("seeds") / "site"
+    site.mkdir()
+    with serve(site) as url:
+        run = digest("build", "--seeds", SEEDS, "--config", CONFIG, "--out", site, "--base-url", url)
+        assert run.code == 0, run.err
+        yield ServedSite(site, url)
+
+
+def copy_seeds(target: Path) -> Path:
+    shutil.copytree(SEEDS, target)
+    return target

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ABSTRACT, PROJECT, SEEDS, Project, copy_seeds, digest
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_build_summary_and_exit_code(project: Project):
+    project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
+    run = project.build()
+    assert run.code == 0, run.err
+    assert run.err == ""
+    assert run.out.startswith("built 1 papers, 1 days, 1 topics: ")
+    assert run.out.rstrip().endswith(" s")
+    assert (project.out / "papers").is_dir()
+
+
+def test_check_reports_and_exits_1_on_errors(project: Project):
+    project.feed("a.txt", f"Mar 11\n\nA\n\n{ABSTRACT}\n")
+    bad = project.feed("b.txt", b"\xff\xfe")
+    run = project.check()
+    assert run.code == 1
+    assert run.err.splitlines() == [
+        f"{bad}:1: error: file is UTF-16; save it as UTF-8 (skipped)",
+        "digest: 1 error(s), 0 warning(s); check failed",
+    ]
+
+
+def test_warnings_pass_unless_strict(project: Project):
+    project.feed("a.txt", f"Mar 11\n\nLonely\n\nB\n\n{ABSTRACT}\n")
+    assert project.build().code == 0
+    run = project.build("--strict")
+    assert run.code == 1
+    assert "title 'Lonely' has no abstract" in run.err
+
+
+def test_usage_errors_exit_2():
+    run = digest("build", "--nope")
+    assert run.code == 2
+    assert run.err.startswith("error: unrecognized arguments: --nope")
+    assert digest().code == 2
+
+
+def test_config_error_is_one_line_per_problem(project: Project):
+    project.config.write_text("year: soon\ncolour: red\n", encoding="utf-8")
+    run = project.build()
+    assert run.code == 1
+    assert run.err.splitlines() == [
+        f"{project.config}:1: error: 'year' must be a whole number",
+        f"{project.config}:2: error: unknown key 'colour' (known keys: title, description, "
+        "base_url, year, topics, feed_entries)",
+    ]
+
+
+def test_missing_seeds_folder(project: Project, tmp_path: Path):
+    run = digest("build", "--seeds", tmp_path / "none", "--config", project.config)
+    assert (run.code, run.err) == (1, f"{tmp_path / 'none'}: error: no such folder of feeds\n")
+
+
+def test_other_files_in_seeds_are_reported_not_dropped(project: Project):
+    project.feed("a.txt", f"Mar 11\n\nA\n\n{ABSTRACT}\n")
+    project.feed("notes.pdf", b"%PDF")
+    project.feed(".gitkeep", "")
+    run = project.check()
+    assert run.code == 0
+    assert run.err == f"{project.seeds / 'notes.pdf'}: warning: not a feed (.txt) or a page (.md): ignored\n"
+
+
+def test_failed_build_leaves_previous_site_byte_identical(project: Project):
+    project.feed("a.txt", f"Mar 11\n\nA\n\n{ABSTRACT}\n")
+    assert project.build().code == 0
+    before = snapshot(project.out)
+    project.feed("b.txt", "Feb 30\n\nB\n\nAbstract.\n")
+    assert project.build().code == 1
+    assert snapshot(project.out) == before
+    project.config.write_text("topics: 3\n", encoding="utf-8")
+    assert project.build().code == 1
+    assert snapshot(project.out) == before
+    assert sorted(p.name for p in project.root.iterdir()) == ["digest.yaml", "seeds", "site"]
+
+
+def test_broken_template_leaves_previous_site_and_no_staging_folder(project: Project, tmp_path: Path):
+    from generator.build import build, check
+    from generator.config import load_config
+
+    project.feed("a.txt", f"Mar 11\n\nA\n\n{ABSTRACT}\n")
+    assert project.build().code == 0
+    before = snapshot(project.out)
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "home.html").write_text("{{ no_such_value }}", encoding="utf-8")
+    config = load_config(project.config)
+    try:
+        build(check(project.seeds, config), config, project.out, templates=templates)
+    except Exception as error:  # noqa: BLE001 - any failure will do
+        assert "no_such_value" in str(error)
+    assert snapshot(project.out) == before
+    assert sorted(p.name for p in project.root.iterdir()) == ["digest.yaml", "seeds", "site", "templates"]
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_site(project: Project):
+    project.feed("a.txt", f"Mar 11\n\nA\n\n{ABSTRACT}\n")
+    project.out.mkdir()
+    (project.out / "thesis.tex").write_text("precious", encoding="utf-8")
+    run = project.build()
+    assert run.code == 1
+    assert "refusing to replace a folder that is not a built site" in run.err
+    assert (project.out / "thesis.tex").read_text(encoding="utf-8") == "precious"
+
+
+def test_output_ignores_file_order_mtimes_hash_seed_and_locale(tmp_path: Path):
+    """Two builds in separate processes: feeds copied in another order under
+    other names' mtimes, another hash seed and locale, give the same bytes."""
+    outputs = []
+    for run, seed in enumerate(["1", "2"]):
+        seeds = tmp_path / f"seeds{run}"
+        seeds.mkdir()
+        files = sorted(SEEDS.iterdir())
+        random.Random(run).shuffle(files)
+        for index, source in enumerate(files):
+            target = seeds / source.name
+            target.write_bytes(source.read_bytes())
+            os.utime(target, (1_000_000 + index * (run + 1) * 7919, 1_000_000 + index))
+        env = {**os.environ, "PYTHONHASHSEED": seed, "LC_ALL": ["C", "C.UTF-8"][run], "TZ": ["UTC", "Asia/Tokyo"][run]}
+        out = tmp_path / f"site{run}"
+        subprocess.run(
+            [sys.executable, "-m", "generator", "build", "--seeds", seeds, "--out", out,
+             "--config", PROJECT / "digest.yaml", "--quiet"],
+            check=True, env=env, cwd=tmp_path,
+        )
+        outputs.append(snapshot(out))
+    assert outputs[0] == outputs[1]
+
+
+def test_seeds_copy_builds_cleanly(tmp_path: Path):
+    seeds = copy_seeds(tmp_path / "seeds")
+    run = digest("check", "--seeds", seeds, "--config", PROJECT / "digest.yaml")
+    assert (run.code, run.err) == (0, "")
+    assert run.out == "checked 295 papers, 4 days, 19 topics: no errors\n"

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator.errors import Source
+from generator.feeds import Entry
+from generator.model import merge, paper_key, paper_slug
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def entry(title: str, abstract: str = "An abstract.", day: int = 11, path: str = "a.txt", line: int = 1):
+    return Entry(title, abstract, date(2025, 3, day), Source(path, line))
+
+
+def test_same_title_with_other_spacing_case_and_normalisation_is_one_paper():
+    archive, problems = merge(
+        [
+            entry("Pointer Networks", day=11),
+            entry("pointer  NETWORKS", day=13, path="b.txt"),
+            entry("Pointer\u00a0Networks", day=14, path="c.txt"),
+        ]
+    )
+    assert len(archive.papers) == 1
+    paper = archive.papers[0]
+    assert paper.title == "Pointer Networks"
+    assert paper.days == (date(2025, 3, 11), date(2025, 3, 13), date(2025, 3, 14))
+    assert [str(s) for s in paper.sources] == ["a.txt:1", "b.txt:1", "c.txt:1"]
+    assert problems == []
+
+
+def test_composed_and_decomposed_accents_are_the_same_paper():
+    assert paper_key("Fr\u00e9chet Net") == paper_key("Fre\u0301chet net")
+
+
+def test_same_day_in_two_feeds_counts_once():
+    archive, _ = merge([entry("A", path="a.txt"), entry("A", path="b.txt")])
+    assert [len(d.papers) for d in archive.days] == [1]
+    assert archive.papers[0].days == (date(2025, 3, 11),)
+
+
+def test_two_abstracts_keep_the_longest_and_warn():
+    archive, problems = merge(
+        [entry("A", "Short.", path="a.txt", line=3), entry("A", "Much longer abstract.", path="b.txt", line=5)]
+    )
+    assert archive.papers[0].abstract == "Much longer abstract."
+    assert [str(p) for p in problems] == [
+        "a.txt:3: warning: 'A' also appears with a different abstract; "
+        "the longest one (from b.txt:5) is kept"
+    ]
+
+
+def test_missing_abstract_is_filled_from_another_feed_without_a_warning():
+    archive, problems = merge([entry("A", ""), entry("A", "Here it is.", path="b.txt")])
+    assert archive.papers[0].abstract == "Here it is."
+    assert problems == []
+
+
+def test_days_keep_feed_order_and_are_sorted():
+    archive, _ = merge(
+        [entry("Z", day=13, line=1), entry("B", day=11, line=9), entry("C", day=11, line=2)]
+    )
+    assert [(d.date.day, [p.title for p in d.papers]) for d in archive.days] == [
+        (11, ["C", "B"]),
+        (13, ["Z"]),
+    ]
+
+
+def test_merge_does_not_depend_on_input_order():
+    entries = [entry(t, day=d, path=p, line=n) for n, (t, d, p) in enumerate(
+        [("A", 11, "x.txt"), ("b", 12, "y.txt"), ("B", 11, "z.txt"), ("C", 13, "x.txt")], start=1
+    )]
+    assert merge(entries) == merge(list(reversed(entries)))
+
+
+def test_slugs_are_readable_bounded_and_never_empty():
+    assert paper_slug("Pointer Networks", "pointer networks").startswith("pointer-networks-")
+    for title in ["???", "漢字だけ", "😀😀", "", "../../etc/passwd", "/abs/path", "CON", "index"]:
+        slug = paper_slug(title, paper_key(title))
+        assert SLUG.fullmatch(slug), slug
+        assert slug not in {"con", "index"}
+    assert len(paper_slug("word " * 200, "k")) <= 70
+
+
+def test_titles_that_slugify_alike_get_different_slugs():
+    archive, _ = merge([entry("C++ Models"), entry("C Models"), entry("c-models!")])
+    slugs = [p.slug for p in archive.papers]
+    assert len(set(slugs)) == 3
+    assert all(s.startswith("c-models-") for s in slugs)
+
+
+def test_adding_papers_never_changes_existing_slugs():
+    before, _ = merge([entry("Pointer Networks"), entry("Pointer-Networks?")])
+    after, _ = merge([entry("Pointer Networks"), entry("Pointer-Networks?"), entry("Pointer Networks!", day=12)])
+    old = {p.key: p.slug for p in before.papers}
+    assert all(p.slug == old[p.key] for p in after.papers if p.key in old)
+
+
+@given(st.lists(st.text(min_size=1, max_size=80), max_size=30))
+def test_slugs_are_unique_safe_and_short_for_any_titles(titles):
+    titles = [t for t in titles if t.strip()]
+    archive, _ = merge([entry(t, line=i + 1) for i, t in enumerate(titles)])
+    slugs = [p.slug for p in archive.papers]
+    assert len(slugs) == len(set(slugs)) == len({paper_key(t) for t in titles})
+    for slug in slugs:
+        assert SLUG.fullmatch(slug) and len(slug.encode()) <= 100

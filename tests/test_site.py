@@ -1,0 +1,172 @@
+"""The shipped seeds, built and served under a sub-path as GitHub Pages serves a project site."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin
+
+from tests.conftest import CONFIG, SEEDS, ServedSite, digest
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(values["id"] or "")
+        for name in ("href", "src", "action"):
+            if values.get(name) is not None:
+                self.links.append(values[name] or "")
+
+
+def fetch(url: str) -> tuple[int, bytes, str]:
+    try:
+        with urllib.request.urlopen(url) as response:
+            return response.status, response.read(), response.headers.get_content_type()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), error.headers.get_content_type()
+
+
+def parse(html: bytes) -> _Links:
+    parser = _Links()
+    parser.feed(html.decode("utf-8"))
+    return parser
+
+
+def test_page_counts(seeds_site: ServedSite):
+    site = seeds_site.path
+    assert len(list((site / "papers").glob("*/index.html"))) == 295
+    assert sorted(p.parent.name for p in (site / "days").glob("*/index.html")) == [
+        "2025-03-11", "2025-03-13", "2025-03-14", "2025-04-03",
+    ]
+    for name in ["index.html", "days/index.html", "topics/index.html", "search/index.html",
+                 "404.html", "feed.xml", "sitemap.xml", "robots.txt", ".nojekyll", "search-index.json"]:
+        assert (site / name).is_file(), name
+
+
+def test_day_pages_list_every_paper_of_the_day(seeds_site: ServedSite):
+    expected = {"2025-03-11": 98, "2025-03-13": 104, "2025-03-14": 78, "2025-04-03": 86}
+    for day, count in expected.items():
+        page = parse((seeds_site.path / "days" / day / "index.html").read_bytes())
+        papers = {link for link in page.links if link.startswith("../../papers/")}
+        assert len(papers) == count, day
+
+
+def test_papers_in_several_feeds_carry_every_day(seeds_site: ServedSite):
+    index = json.loads((seeds_site.path / "search-index.json").read_text(encoding="utf-8"))
+    by_title = {paper["title"].casefold(): paper for paper in index["papers"]}
+    appearances: dict[str, set[str]] = {}
+    feeds_of: Counter[str] = Counter()
+    for feed in sorted(SEEDS.glob("*.txt")):
+        lines = [line for line in feed.read_text(encoding="utf-8").splitlines() if line.strip()]
+        day = {"Mar 11": "2025-03-11", "Mar 13": "2025-03-13", "Mar 14": "2025-03-14", "Apr 3": "2025-04-03"}[lines[4]]
+        for title in lines[5::2]:
+            appearances.setdefault(title.casefold(), set()).add(day)
+            feeds_of[title.casefold()] += 1
+    several = [t for t, n in feeds_of.items() if n > 1]
+    assert len(several) == 58
+    for title in several:
+        assert set(by_title[title]["days"]) == appearances[title], title
+
+
+def test_search_index_urls_resolve(seeds_site: ServedSite):
+    index = json.loads((seeds_site.path / "search-index.json").read_text(encoding="utf-8"))
+    assert len(index["papers"]) == 295
+    for paper in index["papers"]:
+        assert set(paper) >= {"title", "url", "days", "topics"}
+        assert not paper["url"].startswith("/")
+        assert (seeds_site.path / paper["url"] / "index.html").is_file()
+        assert all(topic in index["topics"] for topic in paper["topics"])
+
+
+def test_every_internal_link_resolves_under_a_sub_path(seeds_site: ServedSite):
+    """Crawl from the home page over HTTP; every page must be reachable and every
+    link, script, stylesheet and #fragment must resolve."""
+    root = seeds_site.url
+    queue, seen, pages = [root], {root}, 0
+    while queue:
+        url = queue.pop()
+        status, body, kind = fetch(url)
+        assert status == 200, url
+        if kind != "text/html":
+            continue
+        pages += 1
+        page = parse(body)
+        for link in page.links:
+            assert not link.startswith("/"), f"{url}: bare leading slash in {link!r}"
+            target, fragment = urldefrag(urljoin(url, link))
+            if not target.startswith(root):
+                assert target.startswith(("https://arxiv.org/", "https://huggingface.co/")), link
+                continue
+            if fragment and target == url:
+                assert fragment in page.ids, f"{url}: no #{fragment}"
+            target = target.split("?")[0]
+            if target not in seen:
+                seen.add(target)
+                queue.append(target)
+    html_files = [p for p in seeds_site.path.rglob("*.html") if p.name != "404.html"]
+    assert pages == len(html_files)
+
+
+def test_missing_pages_at_any_depth_get_a_404_page_with_working_links(seeds_site: ServedSite):
+    for missing in ["nope", "papers/nope/", "a/b/c/d/e.html"]:
+        status, body, _ = fetch(seeds_site.url + missing)
+        assert status == 404
+        page = parse(body)
+        assert all(link[1:] in page.ids for link in page.links if link.startswith("#"))
+        links = [urljoin(seeds_site.url, link) for link in page.links if not link.startswith("#")]
+        assert links and all(link.startswith(seeds_site.url) for link in links)
+        for link in links:
+            assert fetch(link)[0] == 200, link
+
+
+def test_atom_feed_and_sitemap_parse(seeds_site: ServedSite):
+    feed = ET.parse(seeds_site.path / "feed.xml").getroot()
+    assert feed.tag == f"{ATOM}feed"
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == 50
+    for entry in entries:
+        link = entry.find(f"{ATOM}link").get("href")
+        assert link.startswith(seeds_site.url)
+        assert (seeds_site.path / link.removeprefix(seeds_site.url) / "index.html").is_file()
+    sitemap = ET.parse(seeds_site.path / "sitemap.xml").getroot()
+    locations = [loc.text for loc in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert len(locations) == len(set(locations)) == 4 + 4 + 295 + len(list((seeds_site.path / "topics").glob("*/")))
+
+
+def test_abstract_is_shown_exactly_as_written(seeds_site: ServedSite):
+    lines = [line for feed in sorted(SEEDS.glob("*.txt")) for line in feed.read_text(encoding="utf-8").splitlines()]
+    abstracts = sorted({line for line in lines if "<" in line or "_{" in line})
+    assert abstracts, "the seeds hold abstracts with markup-like text"
+    index = json.loads((seeds_site.path / "search-index.json").read_text(encoding="utf-8"))
+    pages = {paper["url"]: paper for paper in index["papers"]}
+    found = 0
+    for url in pages:
+        html = (seeds_site.path / url / "index.html").read_text(encoding="utf-8")
+        for abstract in abstracts:
+            escaped = abstract.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            escaped = escaped.replace('"', "&#34;").replace("'", "&#39;")
+            found += f'<p class="abstract">{escaped}</p>' in html
+    assert found == len(abstracts)
+
+
+def test_building_twice_gives_identical_bytes(tmp_path: Path):
+    def snapshot(out: Path) -> dict[str, bytes]:
+        run = digest("build", "--seeds", SEEDS, "--config", CONFIG, "--out", out, "--quiet")
+        assert run.code == 0, run.err
+        return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+    first = snapshot(tmp_path / "one")
+    assert first == snapshot(tmp_path / "two")

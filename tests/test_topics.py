@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import date
+
+from generator.config import TopicRule
+from generator.errors import Source
+from generator.feeds import Entry
+from generator.model import merge
+from generator.topics import Matcher, classify
+
+
+def rule(name: str, *keywords: str, exclude: tuple[str, ...] = ()) -> TopicRule:
+    return TopicRule(name, name.lower(), "", keywords, exclude)
+
+
+def classified(rules, *papers: tuple[str, str]):
+    entries = [Entry(t, a, date(2025, 3, 11), Source("f.txt", i + 1)) for i, (t, a) in enumerate(papers)]
+    archive, _ = merge(entries)
+    topics = classify(archive, tuple(rules))
+    return {p.title: [m.topic for m in topics.matches[p.slug]] for p in archive.papers}, topics
+
+
+def test_whole_words_only_and_case_insensitive_for_plain_keywords():
+    matcher = Matcher({"prune": ["p"], "graph": ["g"]})
+    assert matcher.count("Pruned trees; PRUNE; prunes; graphical; graphs") == {"prune": 2, "graph": 1}
+
+
+def test_hyphens_read_as_spaces_and_variants_match():
+    matcher = Matcher({"pre-training": ["p"], "pretraining": ["p"]})
+    assert matcher.count("pre-training, pre training, Pre–Training, pretraining") == {
+        "pre-training": 3,
+        "pretraining": 1,
+    }
+
+
+def test_acronyms_match_only_as_themselves():
+    matcher = Matcher({"MLP": ["m"], "LLM": ["l"]})
+    assert matcher.count("MLPs beat an MLP; FinalMLP, mlp, LLMs, llm, LLM-based") == {"MLP": 2, "LLM": 2}
+
+
+def test_longest_phrase_wins_where_two_overlap():
+    matcher = Matcher({"language model": ["a"], "large language model": ["b"]})
+    assert matcher.count("a large language model and a language model") == {
+        "large language model": 1,
+        "language model": 1,
+    }
+
+
+def test_title_match_places_a_paper_but_one_abstract_mention_does_not():
+    rules = [rule("Pruning", "pruning"), rule("Graphs", "graph")]
+    found, _ = classified(
+        rules,
+        ("Pruning Networks", "Nothing else."),
+        ("Plain Title", "A graph once."),
+        ("Another Title", "A graph, and a graph again."),
+    )
+    assert found == {
+        "Pruning Networks": ["pruning"],
+        "Plain Title": ["other"],
+        "Another Title": ["graphs"],
+    }
+
+
+def test_primary_topic_is_the_strongest_match_title_first():
+    rules = [rule("Graphs", "graph"), rule("Pruning", "pruning")]
+    found, topics = classified(rules, ("Pruning at Scale", "We prune a graph, then another graph."))
+    assert found == {"Pruning at Scale": ["pruning", "graphs"]}
+    assert [t.slug for t in topics.topics] == ["graphs", "pruning"]
+
+
+def test_ties_follow_taxonomy_order():
+    rules = [rule("Graphs", "graph"), rule("Pruning", "pruning")]
+    found, _ = classified(rules, ("Graph Pruning", "."))
+    assert found == {"Graph Pruning": ["graphs", "pruning"]}
+
+
+def test_exclusions_keep_a_paper_out():
+    rules = [rule("Graphs", "graph", exclude=("knowledge graph",)), rule("KG", "knowledge graph")]
+    found, _ = classified(rules, ("Knowledge Graph Completion", "."))
+    assert found == {"Knowledge Graph Completion": ["kg"]}
+
+
+def test_matched_keyword_is_recorded():
+    _, topics = classified([rule("Pruning", "pruning", "pruned")], ("Pruned Nets", "."))
+    (match,) = next(iter(topics.matches.values()))
+    assert (match.topic, match.keyword) == ("pruning", "pruned")
