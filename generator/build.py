@@ -15,7 +15,7 @@ from pathlib import Path
 
 from generator.config import Config
 from generator.content import Content, read_content
-from generator.errors import DigestError, Diagnostic, InputError, Source
+from generator.errors import Diagnostic, DigestError, InputError, Source
 from generator.feeds import read_feeds
 from generator.model import Archive, merge
 from generator.render import Renderer, Site

@@ -50,7 +50,7 @@ class Config:
     """How many of the newest papers ``feed.xml`` carries."""
 
 
-_FIELDS: dict[str, type | tuple[type, ...]] = {
+_FIELDS: dict[str, type] = {
     "title": str,
     "description": str,
     "base_url": str,
@@ -58,7 +58,7 @@ _FIELDS: dict[str, type | tuple[type, ...]] = {
     "topics": list,
     "feed_entries": int,
 }
-_TOPIC_FIELDS: dict[str, type | tuple[type, ...]] = {
+_TOPIC_FIELDS: dict[str, type] = {
     "name": str,
     "description": str,
     "keywords": list,
@@ -103,9 +103,8 @@ def _label(*keys: str | int) -> str:
     return "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys).lstrip(".")
 
 
-def _type_name(expected: type | tuple[type, ...]) -> str:
-    names = {str: "text", int: "a whole number", list: "a list", dict: "a mapping"}
-    return names[expected] if isinstance(expected, type) else " or ".join(map(names.get, expected))
+def _type_name(expected: type) -> str:
+    return {str: "text", int: "a whole number", list: "a list"}[expected]
 
 
 def load_config(path: Path, base_url: str | None = None) -> Config:
@@ -115,7 +114,8 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or "not UTF-8 text"
-        raise ConfigError([Diagnostic(Source(name), "error", f"cannot read config: {reason}")])
+        message = f"cannot read config: {reason}"
+        raise ConfigError([Diagnostic(Source(name), "error", message)]) from None
     try:
         data = yaml.safe_load(text)
         lines = _Lines(text)
@@ -170,27 +170,27 @@ def _validate(data: Any, lines: _Lines, name: str, base_url: str | None) -> Conf
     topics: list[TopicRule] = []
     seen: dict[str, str] = {}
     for index, raw in enumerate(settings.get("topics", [])):
-        where = ("topics", index)
+        at = ("topics", index)
         label = f"topics[{index}]"
         if not isinstance(raw, dict):
-            problem(f"{label!r} must be a mapping with 'name' and 'keywords'", *where)
+            problem(f"{label!r} must be a mapping with 'name' and 'keywords'", *at)
             continue
         before = len(problems)
-        fields = checked(raw, _TOPIC_FIELDS, *where)
+        fields = checked(raw, _TOPIC_FIELDS, *at)
         topic_name = fields.get("name")
         if not isinstance(topic_name, str) or not topic_name.strip():
-            problem(f"{label!r} needs a 'name'", *where)
+            problem(f"{label!r} needs a 'name'", *at)
             continue
-        keywords = _phrases(fields.get("keywords", []), f"{label}.keywords", problem, *where)
-        exclude = _phrases(fields.get("exclude", []), f"{label}.exclude", problem, *where)
+        keywords = _phrases(fields.get("keywords", []), f"{label}.keywords", problem, *at)
+        exclude = _phrases(fields.get("exclude", []), f"{label}.exclude", problem, *at)
         if not keywords and "keywords" not in raw:
-            problem(f"topic {topic_name!r} has no keywords", *where)
+            problem(f"topic {topic_name!r} has no keywords", *at)
         elif not keywords and isinstance(raw["keywords"], list) and not raw["keywords"]:
-            problem(f"topic {topic_name!r} has no keywords", *where, "keywords")
+            problem(f"topic {topic_name!r} has no keywords", *at, "keywords")
         slug = slug_words(topic_name) or f"topic-{index + 1}"
         if slug in seen or slug == CATCH_ALL_SLUG:
             other = seen.get(slug, "the catch-all topic")
-            problem(f"topic {topic_name!r} has the same URL name as {other!r}", *where, "name")
+            problem(f"topic {topic_name!r} has the same URL name as {other!r}", *at, "name")
         seen[slug] = topic_name
         if len(problems) == before:
             description = fields.get("description", "")

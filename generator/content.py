@@ -39,7 +39,7 @@ def is_safe_link(url: str) -> bool:
 
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
-    md.validateLink = is_safe_link
+    md.validateLink = is_safe_link  # type: ignore[method-assign]
     return md
 
 
@@ -64,7 +64,9 @@ def read_content(paths: Iterable[Path], days: set[date]) -> tuple[Content, list[
         match = _NOTE_NAME.fullmatch(path.name)
         day = _date(match) if match else None
         if day is None:
-            message = f"Markdown file is neither {ABOUT_FILE} nor a note named YYYY-MM-DD.md (ignored)"
+            message = (
+                f"Markdown file is neither {ABOUT_FILE} nor a note named YYYY-MM-DD.md (ignored)"
+            )
             problems.append(Diagnostic(source, "warning", message))
         elif day not in days:
             message = f"note for {day.isoformat()}, a day with no papers (ignored)"

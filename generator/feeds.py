@@ -195,7 +195,9 @@ def _sections(
             yield day, date_line, body
         day, date_line, body = None, line, []
         if isinstance(parsed, ValueError):
-            message = f"{line.text!r} is not a real day ({parsed}); lines up to the next date skipped"
+            message = (
+                f"{line.text!r} is not a real day ({parsed}); lines up to the next date skipped"
+            )
             problems.append(Diagnostic(Source(path, line.number), "error", message))
             skipping = True
         else:

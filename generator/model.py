@@ -75,8 +75,9 @@ def merge(entries: Iterable[Entry]) -> tuple[Archive, list[Diagnostic]]:
     the longest is kept (captures cut abstracts short, never lengthen them),
     and the others are reported."""
     problems: list[Diagnostic] = []
+    in_order = sorted(entries, key=_reading_order)
     by_key: dict[str, list[Entry]] = defaultdict(list)
-    for entry in sorted(entries, key=_reading_order):
+    for entry in in_order:
         by_key[paper_key(entry.title)].append(entry)
 
     papers: dict[str, Paper] = {}
@@ -106,16 +107,10 @@ def merge(entries: Iterable[Entry]) -> tuple[Archive, list[Diagnostic]]:
         )
 
     days: dict[date, dict[str, Paper]] = defaultdict(dict)
-    for key, group in by_key.items():
-        for entry in group:
-            days[entry.day].setdefault(key, papers[key])
-    ordered_days = []
-    for day in sorted(days):
-        listed = days[day]
-        order = {
-            key: min(_reading_order(e) for e in by_key[key] if e.day == day) for key in listed
-        }
-        ordered_days.append(Day(day, tuple(listed[k] for k in sorted(listed, key=order.get))))
+    for entry in in_order:
+        key = paper_key(entry.title)
+        days[entry.day].setdefault(key, papers[key])
+    ordered_days = [Day(day, tuple(days[day].values())) for day in sorted(days)]
     archive = Archive(tuple(sorted(papers.values(), key=lambda p: p.slug)), tuple(ordered_days))
     return archive, sorted(problems)
 

@@ -199,7 +199,9 @@ class Renderer:
         self.render_home(site)
         self.page(site, "days/index.html", "days.html", days=tuple(reversed(days)))
         for index, day in enumerate(days):
-            self.render_day(site, day, days[index - 1] if index else None, days[index + 1 : index + 2])
+            self.render_day(
+                site, day, days[index - 1] if index else None, days[index + 1 : index + 2]
+            )
         self.page(site, "topics/index.html", "topics.html", topics=self.topics.topics)
         for topic in self.topics.topics:
             self.page(
@@ -210,7 +212,9 @@ class Renderer:
                 groups=self.by_day(topic.papers),
             )
         for paper in self.archive.papers:
-            self.page(site, f"papers/{paper.slug}/index.html", "paper.html", paper=self.views[paper.slug])
+            self.page(
+                site, f"papers/{paper.slug}/index.html", "paper.html", paper=self.views[paper.slug]
+            )
         self.page(site, "search/index.html", "search.html")
         if self.content.about is not None:
             self.page(site, "about/index.html", "about.html", body=self.content.about)
@@ -234,7 +238,9 @@ class Renderer:
             topics=self.topics.topics,
         )
 
-    def render_day(self, site: Site, day: Day, previous: Day | None, following: Sequence[Day]) -> None:
+    def render_day(
+        self, site: Site, day: Day, previous: Day | None, following: Sequence[Day]
+    ) -> None:
         self.page(
             site,
             f"days/{day.date.isoformat()}/index.html",
@@ -268,6 +274,8 @@ class Renderer:
             "sitemap.xml",
             self.env.get_template("sitemap.xml").render(base_url=self.config.base_url, urls=urls),
         )
-        site.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.config.base_url}sitemap.xml\n")
+        site.write(
+            "robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.config.base_url}sitemap.xml\n"
+        )
         site.write(".nojekyll", "")
         site.write("search-index.json", to_json(search_index(self.archive, self.topics)) + "\n")

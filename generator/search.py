@@ -18,9 +18,55 @@ from generator.topics import Topics
 _WORD = re.compile(r"[^\W_]+")
 #: Words too common in abstracts to help find a paper.
 STOP_WORDS = frozenset(
-    """a an and are as at be been but by can do does for from has have how in into is it its
-    of on or our such than that the their then these they this to via was we were what when
-    which while with without""".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "our",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "then",
+        "these",
+        "they",
+        "this",
+        "to",
+        "via",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "which",
+        "while",
+        "with",
+        "without",
+    ]
 )
 
 
@@ -48,7 +94,7 @@ def search_index(archive: Archive, topics: Topics) -> dict[str, Any]:
             }
         )
     names = {topic.slug: topic.name for topic in topics.topics}
-    return {"version": 1, "papers": papers, "topics": names}
+    return {"version": 1, "papers": papers, "topics": names, "stop_words": sorted(STOP_WORDS)}
 
 
 def to_json(data: object) -> str:

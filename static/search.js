@@ -17,6 +17,7 @@
 
   let papers = null;
   let topicNames = {};
+  let stopWords = new Set();
 
   const load = fetch(form.dataset.index)
     .then((response) => {
@@ -25,6 +26,7 @@
     })
     .then((index) => {
       topicNames = index.topics || {};
+      stopWords = new Set(index.stop_words || []);
       papers = index.papers.map((paper) => ({
         paper,
         title: words(paper.title),
@@ -98,7 +100,8 @@
     else url.searchParams.delete("q");
     window.history.replaceState(null, "", url);
 
-    const terms = [...new Set(words(query))];
+    // Stop words are not indexed for abstracts, so they cannot be required.
+    const terms = [...new Set(words(query))].filter((term) => !stopWords.has(term));
     list.replaceChildren();
     if (!terms.length) {
       status.textContent = `Type to search ${papers.length} papers.`;

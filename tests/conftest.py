@@ -104,7 +104,9 @@ def seeds_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSite]
     site = tmp_path_factory.mktemp("seeds") / "site"
     site.mkdir()
     with serve(site) as url:
-        run = digest("build", "--seeds", SEEDS, "--config", CONFIG, "--out", site, "--base-url", url)
+        run = digest(
+            "build", "--seeds", SEEDS, "--config", CONFIG, "--out", site, "--base-url", url
+        )
         assert run.code == 0, run.err
         yield ServedSite(site, url)
 

@@ -10,7 +10,9 @@ from tests.conftest import ABSTRACT, PROJECT, SEEDS, Project, copy_seeds, digest
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def test_build_summary_and_exit_code(project: Project):
@@ -71,7 +73,10 @@ def test_other_files_in_seeds_are_reported_not_dropped(project: Project):
     project.feed(".gitkeep", "")
     run = project.check()
     assert run.code == 0
-    assert run.err == f"{project.seeds / 'notes.pdf'}: warning: not a feed (.txt) or a page (.md): ignored\n"
+    assert (
+        run.err
+        == f"{project.seeds / 'notes.pdf'}: warning: not a feed (.txt) or a page (.md): ignored\n"
+    )
 
 
 def test_failed_build_leaves_previous_site_byte_identical(project: Project):
@@ -87,7 +92,9 @@ def test_failed_build_leaves_previous_site_byte_identical(project: Project):
     assert sorted(p.name for p in project.root.iterdir()) == ["digest.yaml", "seeds", "site"]
 
 
-def test_broken_template_leaves_previous_site_and_no_staging_folder(project: Project, tmp_path: Path):
+def test_broken_template_leaves_previous_site_and_no_staging_folder(
+    project: Project, tmp_path: Path
+):
     from generator.build import build, check
     from generator.config import load_config
 
@@ -103,7 +110,12 @@ def test_broken_template_leaves_previous_site_and_no_staging_folder(project: Pro
     except Exception as error:  # noqa: BLE001 - any failure will do
         assert "no_such_value" in str(error)
     assert snapshot(project.out) == before
-    assert sorted(p.name for p in project.root.iterdir()) == ["digest.yaml", "seeds", "site", "templates"]
+    assert sorted(p.name for p in project.root.iterdir()) == [
+        "digest.yaml",
+        "seeds",
+        "site",
+        "templates",
+    ]
 
 
 def test_refuses_to_replace_a_folder_that_is_not_a_site(project: Project):
@@ -129,12 +141,30 @@ def test_output_ignores_file_order_mtimes_hash_seed_and_locale(tmp_path: Path):
             target = seeds / source.name
             target.write_bytes(source.read_bytes())
             os.utime(target, (1_000_000 + index * (run + 1) * 7919, 1_000_000 + index))
-        env = {**os.environ, "PYTHONHASHSEED": seed, "LC_ALL": ["C", "C.UTF-8"][run], "TZ": ["UTC", "Asia/Tokyo"][run]}
+        env = {
+            **os.environ,
+            "PYTHONHASHSEED": seed,
+            "LC_ALL": ["C", "C.UTF-8"][run],
+            "TZ": ["UTC", "Asia/Tokyo"][run],
+        }
         out = tmp_path / f"site{run}"
         subprocess.run(
-            [sys.executable, "-m", "generator", "build", "--seeds", seeds, "--out", out,
-             "--config", PROJECT / "digest.yaml", "--quiet"],
-            check=True, env=env, cwd=tmp_path,
+            [
+                sys.executable,
+                "-m",
+                "generator",
+                "build",
+                "--seeds",
+                seeds,
+                "--out",
+                out,
+                "--config",
+                PROJECT / "digest.yaml",
+                "--quiet",
+            ],
+            check=True,
+            env=env,
+            cwd=tmp_path,
         )
         outputs.append(snapshot(out))
     assert outputs[0] == outputs[1]

@@ -29,7 +29,11 @@ def test_defaults_and_base_url_override(tmp_path: Path):
     path = tmp_path / "digest.yaml"
     path.write_text("title: T\n", encoding="utf-8")
     config = load_config(path, base_url="https://user.github.io/repo")
-    assert (config.title, config.base_url, config.topics) == ("T", "https://user.github.io/repo/", ())
+    assert (config.title, config.base_url, config.topics) == (
+        "T",
+        "https://user.github.io/repo/",
+        (),
+    )
 
 
 def test_invalid_yaml_names_file_and_line(tmp_path: Path):

@@ -10,14 +10,23 @@ from generator.content import is_safe_link, read_content
 
 @pytest.mark.parametrize(
     "url",
-    ["javascript:alert(1)", "JaVaScRiPt:x", "java\tscript:x", " javascript:x", "data:text/html,x",
-     "vbscript:x", "file:///etc/passwd"],
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:x",
+        "java\tscript:x",
+        " javascript:x",
+        "data:text/html,x",
+        "vbscript:x",
+        "file:///etc/passwd",
+    ],
 )
 def test_unsafe_links_are_refused(url):
     assert not is_safe_link(url)
 
 
-@pytest.mark.parametrize("url", ["https://arxiv.org", "http://x.org/a", "mailto:a@b.c", "../days/", "#top", "papers/x/"])
+@pytest.mark.parametrize(
+    "url", ["https://arxiv.org", "http://x.org/a", "mailto:a@b.c", "../days/", "#top", "papers/x/"]
+)
 def test_safe_links_are_kept(url):
     assert is_safe_link(url)
 

@@ -68,7 +68,9 @@ def test_the_year_of_yearless_dates_comes_from_the_caller():
 def test_crlf_bom_blank_runs_and_trailing_space_are_read_and_reported():
     text = f"\ufeffMar 11\r\n\r\n\r\n\r\nA Paper  \r\n\r\n{ABSTRACT}\r\n"
     feed = parse_feed_text(text, "f.txt", 2025)
-    assert [(e.title, e.abstract, e.source.line) for e in feed.entries] == [("A Paper", ABSTRACT, 5)]
+    assert [(e.title, e.abstract, e.source.line) for e in feed.entries] == [
+        ("A Paper", ABSTRACT, 5)
+    ]
     assert messages(feed) == [
         "f.txt:1: warning: UTF-8 byte order mark ignored",
         "f.txt:1: warning: 7 CRLF line ending(s) read as plain line breaks",
@@ -95,18 +97,25 @@ def test_title_without_abstract_does_not_swallow_the_next_title():
         ("Lonely Title", ""),
         ("Next Title", ABSTRACT),
     ]
-    assert messages(feed) == ["f.txt:3: warning: title 'Lonely Title' has no abstract (kept without one)"]
+    assert messages(feed) == [
+        "f.txt:3: warning: title 'Lonely Title' has no abstract (kept without one)"
+    ]
 
 
 def test_last_title_without_abstract_is_kept():
     feed = parse_feed_text(f"Mar 11\n\nA\n\n{ABSTRACT}\n\nLast Title\n", "f.txt", 2025)
     assert [(e.title, e.abstract) for e in feed.entries] == [("A", ABSTRACT), ("Last Title", "")]
-    assert messages(feed) == ["f.txt:7: warning: title 'Last Title' has no abstract (kept without one)"]
+    assert messages(feed) == [
+        "f.txt:7: warning: title 'Last Title' has no abstract (kept without one)"
+    ]
 
 
 def test_title_without_abstract_before_a_date_line():
     feed = parse_feed_text(f"Mar 11\n\nA\n\nMar 12\n\nB\n\n{ABSTRACT}\n", "f.txt", 2025)
-    assert [(e.title, e.day.day, e.abstract) for e in feed.entries] == [("A", 11, ""), ("B", 12, ABSTRACT)]
+    assert [(e.title, e.day.day, e.abstract) for e in feed.entries] == [
+        ("A", 11, ""),
+        ("B", 12, ABSTRACT),
+    ]
 
 
 def test_abstract_without_title_is_reported_and_skipped():
@@ -118,7 +127,10 @@ def test_abstract_without_title_is_reported_and_skipped():
 
 def test_short_abstracts_still_pair_with_their_titles():
     feed = parse_feed_text("Mar 11\n\nA\n\nShort one.\n\nB\n\nAlso short.\n", "f.txt", 2025)
-    assert [(e.title, e.abstract) for e in feed.entries] == [("A", "Short one."), ("B", "Also short.")]
+    assert [(e.title, e.abstract) for e in feed.entries] == [
+        ("A", "Short one."),
+        ("B", "Also short."),
+    ]
     assert feed.diagnostics == ()
 
 
@@ -129,7 +141,9 @@ def test_very_long_title_stays_a_title():
 
 
 def test_empty_feed_is_a_warning():
-    assert messages(parse_feed_text("", "f.txt", 2025)) == ["f.txt:1: warning: empty feed: no papers in it"]
+    assert messages(parse_feed_text("", "f.txt", 2025)) == [
+        "f.txt:1: warning: empty feed: no papers in it"
+    ]
     assert messages(parse_feed_text("\n \n\t\n", "f.txt", 2025)) == [
         "f.txt:1: warning: empty feed: no papers in it"
     ]
@@ -169,9 +183,15 @@ def test_control_characters_are_replaced_and_reported():
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (b"Mar 11\n\nA \xff title\n", "f.txt:3: error: byte 0xff at column 3 is not UTF-8 (file skipped)"),
+        (
+            b"Mar 11\n\nA \xff title\n",
+            "f.txt:3: error: byte 0xff at column 3 is not UTF-8 (file skipped)",
+        ),
         (b"\xff\xfeM\x00a\x00", "f.txt:1: error: file is UTF-16; save it as UTF-8 (skipped)"),
-        (b"Mar 11\n\x00\x01\x02", "f.txt:2: error: NUL byte: this is a binary file, not a feed (skipped)"),
+        (
+            b"Mar 11\n\x00\x01\x02",
+            "f.txt:2: error: NUL byte: this is a binary file, not a feed (skipped)",
+        ),
     ],
 )
 def test_undecodable_files_are_named_errors(data, expected):

@@ -13,7 +13,9 @@ from generator.model import merge, paper_key, paper_slug
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
-def entry(title: str, abstract: str = "An abstract.", day: int = 11, path: str = "a.txt", line: int = 1):
+def entry(
+    title: str, abstract: str = "An abstract.", day: int = 11, path: str = "a.txt", line: int = 1
+):
     return Entry(title, abstract, date(2025, 3, day), Source(path, line))
 
 
@@ -45,7 +47,10 @@ def test_same_day_in_two_feeds_counts_once():
 
 def test_two_abstracts_keep_the_longest_and_warn():
     archive, problems = merge(
-        [entry("A", "Short.", path="a.txt", line=3), entry("A", "Much longer abstract.", path="b.txt", line=5)]
+        [
+            entry("A", "Short.", path="a.txt", line=3),
+            entry("A", "Much longer abstract.", path="b.txt", line=5),
+        ]
     )
     assert archive.papers[0].abstract == "Much longer abstract."
     assert [str(p) for p in problems] == [
@@ -71,9 +76,13 @@ def test_days_keep_feed_order_and_are_sorted():
 
 
 def test_merge_does_not_depend_on_input_order():
-    entries = [entry(t, day=d, path=p, line=n) for n, (t, d, p) in enumerate(
-        [("A", 11, "x.txt"), ("b", 12, "y.txt"), ("B", 11, "z.txt"), ("C", 13, "x.txt")], start=1
-    )]
+    entries = [
+        entry(t, day=d, path=p, line=n)
+        for n, (t, d, p) in enumerate(
+            [("A", 11, "x.txt"), ("b", 12, "y.txt"), ("B", 11, "z.txt"), ("C", 13, "x.txt")],
+            start=1,
+        )
+    ]
     assert merge(entries) == merge(list(reversed(entries)))
 
 
@@ -95,7 +104,9 @@ def test_titles_that_slugify_alike_get_different_slugs():
 
 def test_adding_papers_never_changes_existing_slugs():
     before, _ = merge([entry("Pointer Networks"), entry("Pointer-Networks?")])
-    after, _ = merge([entry("Pointer Networks"), entry("Pointer-Networks?"), entry("Pointer Networks!", day=12)])
+    after, _ = merge(
+        [entry("Pointer Networks"), entry("Pointer-Networks?"), entry("Pointer Networks!", day=12)]
+    )
     old = {p.key: p.slug for p in before.papers}
     assert all(p.slug == old[p.key] for p in after.papers if p.key in old)
 

@@ -49,10 +49,23 @@ def test_page_counts(seeds_site: ServedSite):
     site = seeds_site.path
     assert len(list((site / "papers").glob("*/index.html"))) == 295
     assert sorted(p.parent.name for p in (site / "days").glob("*/index.html")) == [
-        "2025-03-11", "2025-03-13", "2025-03-14", "2025-04-03",
+        "2025-03-11",
+        "2025-03-13",
+        "2025-03-14",
+        "2025-04-03",
     ]
-    for name in ["index.html", "days/index.html", "topics/index.html", "search/index.html",
-                 "404.html", "feed.xml", "sitemap.xml", "robots.txt", ".nojekyll", "search-index.json"]:
+    for name in [
+        "index.html",
+        "days/index.html",
+        "topics/index.html",
+        "search/index.html",
+        "404.html",
+        "feed.xml",
+        "sitemap.xml",
+        "robots.txt",
+        ".nojekyll",
+        "search-index.json",
+    ]:
         assert (site / name).is_file(), name
 
 
@@ -71,7 +84,12 @@ def test_papers_in_several_feeds_carry_every_day(seeds_site: ServedSite):
     feeds_of: Counter[str] = Counter()
     for feed in sorted(SEEDS.glob("*.txt")):
         lines = [line for line in feed.read_text(encoding="utf-8").splitlines() if line.strip()]
-        day = {"Mar 11": "2025-03-11", "Mar 13": "2025-03-13", "Mar 14": "2025-03-14", "Apr 3": "2025-04-03"}[lines[4]]
+        day = {
+            "Mar 11": "2025-03-11",
+            "Mar 13": "2025-03-13",
+            "Mar 14": "2025-03-14",
+            "Apr 3": "2025-04-03",
+        }[lines[4]]
         for title in lines[5::2]:
             appearances.setdefault(title.casefold(), set()).add(day)
             feeds_of[title.casefold()] += 1
@@ -142,12 +160,22 @@ def test_atom_feed_and_sitemap_parse(seeds_site: ServedSite):
         assert link.startswith(seeds_site.url)
         assert (seeds_site.path / link.removeprefix(seeds_site.url) / "index.html").is_file()
     sitemap = ET.parse(seeds_site.path / "sitemap.xml").getroot()
-    locations = [loc.text for loc in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
-    assert len(locations) == len(set(locations)) == 4 + 4 + 295 + len(list((seeds_site.path / "topics").glob("*/")))
+    locations = [
+        loc.text for loc in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")
+    ]
+    assert (
+        len(locations)
+        == len(set(locations))
+        == 4 + 4 + 295 + len(list((seeds_site.path / "topics").glob("*/")))
+    )
 
 
 def test_abstract_is_shown_exactly_as_written(seeds_site: ServedSite):
-    lines = [line for feed in sorted(SEEDS.glob("*.txt")) for line in feed.read_text(encoding="utf-8").splitlines()]
+    lines = [
+        line
+        for feed in sorted(SEEDS.glob("*.txt"))
+        for line in feed.read_text(encoding="utf-8").splitlines()
+    ]
     abstracts = sorted({line for line in lines if "<" in line or "_{" in line})
     assert abstracts, "the seeds hold abstracts with markup-like text"
     index = json.loads((seeds_site.path / "search-index.json").read_text(encoding="utf-8"))
@@ -166,7 +194,9 @@ def test_building_twice_gives_identical_bytes(tmp_path: Path):
     def snapshot(out: Path) -> dict[str, bytes]:
         run = digest("build", "--seeds", SEEDS, "--config", CONFIG, "--out", out, "--quiet")
         assert run.code == 0, run.err
-        return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+        return {
+            str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
+        }
 
     first = snapshot(tmp_path / "one")
     assert first == snapshot(tmp_path / "two")

@@ -14,7 +14,9 @@ def rule(name: str, *keywords: str, exclude: tuple[str, ...] = ()) -> TopicRule:
 
 
 def classified(rules, *papers: tuple[str, str]):
-    entries = [Entry(t, a, date(2025, 3, 11), Source("f.txt", i + 1)) for i, (t, a) in enumerate(papers)]
+    entries = [
+        Entry(t, a, date(2025, 3, 11), Source("f.txt", i + 1)) for i, (t, a) in enumerate(papers)
+    ]
     archive, _ = merge(entries)
     topics = classify(archive, tuple(rules))
     return {p.title: [m.topic for m in topics.matches[p.slug]] for p in archive.papers}, topics
@@ -22,7 +24,10 @@ def classified(rules, *papers: tuple[str, str]):
 
 def test_whole_words_only_and_case_insensitive_for_plain_keywords():
     matcher = Matcher({"prune": ["p"], "graph": ["g"]})
-    assert matcher.count("Pruned trees; PRUNE; prunes; graphical; graphs") == {"prune": 2, "graph": 1}
+    assert matcher.count("Pruned trees; PRUNE; prunes; graphical; graphs") == {
+        "prune": 2,
+        "graph": 1,
+    }
 
 
 def test_hyphens_read_as_spaces_and_variants_match():
@@ -35,7 +40,10 @@ def test_hyphens_read_as_spaces_and_variants_match():
 
 def test_acronyms_match_only_as_themselves():
     matcher = Matcher({"MLP": ["m"], "LLM": ["l"]})
-    assert matcher.count("MLPs beat an MLP; FinalMLP, mlp, LLMs, llm, LLM-based") == {"MLP": 2, "LLM": 2}
+    assert matcher.count("MLPs beat an MLP; FinalMLP, mlp, LLMs, llm, LLM-based") == {
+        "MLP": 2,
+        "LLM": 2,
+    }
 
 
 def test_longest_phrase_wins_where_two_overlap():
