@@ -45,6 +45,7 @@ class Checked:
 @dataclass(frozen=True, slots=True)
 class Report:
     checked: Checked
+    pages: int
     files: int
     bytes: int
     seconds: float
@@ -110,7 +111,7 @@ def build(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return Report(checked, site.files, site.bytes, time.perf_counter() - started)
+    return Report(checked, site.pages, site.files, site.bytes, time.perf_counter() - started)
 
 
 def _swap(new: Path, out: Path) -> None:

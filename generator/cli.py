@@ -76,7 +76,7 @@ def run(argv: Sequence[str] | None) -> int:
     report = build(checked, config, args.out)
     if not args.quiet:
         print(
-            f"built {_summary(checked)}: {report.files} files "
+            f"built {_summary(checked)}: {report.pages} pages, {report.files} files "
             f"({report.bytes / 1e6:.1f} MB) in {args.out}/ in {report.seconds:.2f} s"
         )
     return 0

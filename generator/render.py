@@ -90,6 +90,7 @@ class Site:
     def __init__(self, out: Path) -> None:
         self.out = out.resolve()
         self.files = 0
+        self.pages = 0
         self.bytes = 0
 
     def write(self, relative: str, text: str) -> None:
@@ -100,6 +101,7 @@ class Site:
         data = text.encode("utf-8")
         target.write_bytes(data)
         self.files += 1
+        self.pages += relative.endswith(".html")
         self.bytes += len(data)
 
     def copy_tree(self, source: Path, relative: str) -> None:

@@ -1,0 +1,148 @@
+"""Hostile titles and abstracts come out exactly as written and never as markup."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import ABSTRACT, SMALL_CONFIG, Project
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+HOSTILE_TITLES = [
+    "<script>alert('t')</script> Pruning",
+    'Attribute "breaker\' onmouseover="alert(1)',
+    "Ends a script </script><script>alert(2)</script>",
+    "CDATA ]]> and & ampersands &amp; &lt;",
+    "Jinja {{ 7*7 }} and {% if true %}x{% endif %}",
+    "Markdown *stars* _under_ [x](javascript:alert(3))",
+    "LaTeX I_{rm mag}< 25 and {a}",
+]
+HOSTILE_ABSTRACT = (
+    "We show <img src=x onerror=alert(4)> that I_{rm mag}< 25 holds; </script><!-- ]]> "
+    "{{ 7*7 }} {% raw %} *not emphasis* [link](javascript:alert(5)) & more text to make "
+    "this long enough to read as an abstract rather than as a title of a paper."
+)
+
+
+class _Page(HTMLParser):
+    """Collects what would run or load, and the page's text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scripts: list[str] = []
+        self.handlers: list[str] = []
+        self.javascript_links: list[str] = []
+        self.text: list[str] = []
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.handlers.append(name)
+            if name in ("href", "src", "action") and (value or "").strip().lower().startswith("javascript:"):
+                self.javascript_links.append(value or "")
+        if tag == "script":
+            self.scripts.append(dict(attrs).get("src") or "inline")
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def read_page(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    page.close()
+    return page
+
+
+def assert_inert(site: Path) -> None:
+    """No page of ``site`` runs anything but the site's own scripts."""
+    for path in site.rglob("*.html"):
+        page = read_page(path)
+        assert page.handlers == [] and page.javascript_links == [], path
+        assert all(src.endswith(("static/site.js", "static/search.js")) for src in page.scripts), path
+        assert page.tags <= {
+            "html", "head", "meta", "title", "link", "script", "body", "a", "header", "div", "nav",
+            "ul", "ol", "li", "form", "label", "input", "button", "main", "footer", "p", "time",
+            "h1", "h2", "h3", "span", "section", "article", "aside", "dl", "dt", "dd", "noscript",
+            "code", "strong", "em", "br",
+        }, path
+    json.loads((site / "search-index.json").read_text(encoding="utf-8"))
+    ET.parse(site / "feed.xml")
+    ET.parse(site / "sitemap.xml")
+
+
+def test_hostile_text_is_shown_as_written_everywhere(project: Project):
+    feed = "Mar 11\n\n" + "".join(f"{title}\n\n{HOSTILE_ABSTRACT}\n\n" for title in HOSTILE_TITLES)
+    project.feed("a.txt", feed)
+    run = project.build()
+    assert run.code == 0, run.err
+    site = project.out
+    assert_inert(site)
+
+    index = json.loads((site / "search-index.json").read_text(encoding="utf-8"))
+    assert sorted(p["title"] for p in index["papers"]) == sorted(HOSTILE_TITLES)
+    raw_index = (site / "search-index.json").read_text(encoding="utf-8")
+    assert "<" not in raw_index and ">" not in raw_index
+
+    for paper in index["papers"]:
+        page = read_page(site / paper["url"] / "index.html")
+        text = "".join(page.text)
+        assert paper["title"] in text
+        assert HOSTILE_ABSTRACT in text
+        assert "49" not in text
+
+    atom = ET.parse(site / "feed.xml").getroot()
+    entries = atom.findall(f"{ATOM}entry")
+    assert sorted(e.find(f"{ATOM}title").text for e in entries) == sorted(HOSTILE_TITLES)
+    assert {e.find(f"{ATOM}summary").text for e in entries} == {HOSTILE_ABSTRACT}
+
+    day = read_page(site / "days" / "2025-03-11" / "index.html")
+    assert all(title in "".join(day.text) for title in HOSTILE_TITLES)
+
+
+def test_title_and_meta_tags_carry_the_text(project: Project):
+    title = HOSTILE_TITLES[1]
+    project.feed("a.txt", f"Mar 11\n\n{title}\n\n{HOSTILE_ABSTRACT}\n")
+    assert project.build().code == 0
+    (paper,) = (project.out / "papers").iterdir()
+    html = (paper / "index.html").read_text(encoding="utf-8")
+    escaped = title.replace("&", "&amp;").replace('"', "&#34;").replace("'", "&#39;")
+    assert f"<title>{escaped} · Test digest</title>" in html
+    assert '<meta name="description" content="We show &lt;img src=x onerror=alert(4)&gt;' in html
+
+
+feed_text = st.lists(
+    st.one_of(
+        st.sampled_from(["Mar 11", "Feb 30", "2025-03-12", "", "", "new", ABSTRACT, *HOSTILE_TITLES]),
+        st.text(
+            alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40
+        ),
+    ),
+    max_size=12,
+).map("\n\n".join)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(feed_text)
+def test_any_feed_builds_or_fails_cleanly_and_stays_inside_the_site(tmp_path_factory, text):
+    project = Project(tmp_path_factory.mktemp("fuzz"))
+    project.seeds.mkdir()
+    project.config.write_text(SMALL_CONFIG, encoding="utf-8")
+    project.feed("a.txt", text)
+    run = project.build()
+    assert run.code in (0, 1)
+    assert "Traceback" not in run.err
+    for line in run.err.splitlines():
+        assert ": error: " in line or ": warning: " in line or line.startswith("digest: ")
+    assert sorted(p.name for p in project.root.iterdir()) == sorted(
+        ["digest.yaml", "seeds"] + (["site"] if run.code == 0 else [])
+    )
+    if run.code == 0:
+        assert_inert(project.out)
