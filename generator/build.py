@@ -13,10 +13,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.apifeeds import read_api_feed
 from generator.config import Config
 from generator.content import Content, read_content
 from generator.errors import Diagnostic, DigestError, InputError, Source
-from generator.feeds import read_feeds
+from generator.feeds import Entry, Feed, read_feed
 from generator.model import Archive, merge
 from generator.render import Renderer, Site
 from generator.topics import Topics, classify
@@ -59,16 +60,29 @@ def _seed_files(seeds: Path) -> tuple[list[Path], list[Path], list[Diagnostic]]:
     for path in sorted(seeds.iterdir()):
         if path.name.startswith("."):
             continue
-        if path.is_file() and path.suffix == ".txt":
+        if path.is_file() and path.suffix in (".txt", ".json"):
             feeds.append(path)
         elif path.is_file() and path.suffix == ".md":
             pages.append(path)
         else:
-            message = "not a feed (.txt) or a page (.md): ignored"
+            message = "not a feed (.txt, .json) or a page (.md): ignored"
             problems.append(Diagnostic(Source(str(path)), "warning", message))
     if not feeds:
-        problems.append(Diagnostic(Source(str(seeds)), "error", "no feed files (*.txt) in it"))
+        message = "no feed files (*.txt, *.json) in it"
+        problems.append(Diagnostic(Source(str(seeds)), "error", message))
     return feeds, pages, problems
+
+
+def read_feeds(paths: list[Path], year: int) -> Feed:
+    """Every feed, text or JSON, in file-name order so that output never
+    depends on the order the file system lists them in."""
+    entries: list[Entry] = []
+    problems: list[Diagnostic] = []
+    for path in sorted(paths, key=lambda p: p.name):
+        feed = read_api_feed(path) if path.suffix == ".json" else read_feed(path, year)
+        entries.extend(feed.entries)
+        problems.extend(feed.diagnostics)
+    return Feed(tuple(entries), tuple(problems))
 
 
 def check(seeds: Path, config: Config) -> Checked:

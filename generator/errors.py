@@ -6,6 +6,11 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 
+def shorten(text: str, width: int = 60) -> str:
+    """``text`` cut to ``width`` characters, for quoting input in a message."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Source:
     """Where a value came from; printed as ``path:line``."""

@@ -8,12 +8,12 @@ meets as a diagnostic instead of stopping, so one run shows them all.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from generator.errors import Diagnostic, Source
+from generator.errors import Diagnostic, Source, shorten
 
 #: Lines of the captured page around the list of papers; never paper data.
 PAGE_CHROME = frozenset(
@@ -52,7 +52,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SPACES = re.compile(r"\s+")
 # Characters that XML 1.0 forbids or that HTML treats as errors; the C0 set
 # except tab, DEL, the C1 set and the two non-characters at the end of the BMP.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
 
 #: An abstract in the seeds is 1,300 to 2,000 characters, a title at most 180.
 _PROSE_CHARS = 300
@@ -70,6 +70,10 @@ class Entry:
     day: date
     source: Source
     """Where the title stands."""
+    arxiv_id: str = ""
+    """Known for papers fetched from the API; text feeds do not carry it."""
+    authors: tuple[str, ...] = ()
+    upvotes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +147,9 @@ def _clean_lines(text: str, path: str) -> tuple[list[_Line], list[Diagnostic]]:
         ending = breaks[number - 1] if number <= len(breaks) else "\n"
         if ending != "\n":
             note("CRLF" if ending == "\r\n" else "CR", number)
-        if _CONTROL.search(line):
+        if CONTROL_CHARACTERS.search(line):
             note("control", number)
-            line = _CONTROL.sub("\ufffd", line)
+            line = CONTROL_CHARACTERS.sub("\ufffd", line)
         stripped = line.strip()
         if not stripped:
             blank_run += 1
@@ -247,12 +251,8 @@ def _pair_up(
 
 
 def _missing_abstract(title: _Line, path: str) -> Diagnostic:
-    message = f"title {_shorten(title.text)!r} has no abstract (kept without one)"
+    message = f"title {shorten(title.text)!r} has no abstract (kept without one)"
     return Diagnostic(Source(path, title.number), "warning", message)
-
-
-def _shorten(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def parse_feed_text(text: str, path: str, year: int) -> Feed:
@@ -292,15 +292,3 @@ def read_feed(path: Path, year: int) -> Feed:
     if isinstance(text, Diagnostic):
         return Feed((), (text,))
     return parse_feed_text(text, name, year)
-
-
-def read_feeds(paths: Iterable[Path], year: int) -> Feed:
-    """Every feed file, in file-name order so output never depends on the order
-    the file system lists them in."""
-    entries: list[Entry] = []
-    problems: list[Diagnostic] = []
-    for path in sorted(paths, key=lambda p: p.name):
-        feed = read_feed(path, year)
-        entries.extend(feed.entries)
-        problems.extend(feed.diagnostics)
-    return Feed(tuple(entries), tuple(problems))

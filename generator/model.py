@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePath
 
-from generator.errors import Diagnostic, Source
+from generator.errors import Diagnostic, Source, shorten
 from generator.feeds import Entry
 from generator.slugs import slug_words, stable_suffix
 
@@ -33,6 +33,9 @@ class Paper:
     """Every day the paper appeared on, oldest first."""
     sources: tuple[Source, ...]
     """Every feed entry merged into this paper."""
+    arxiv_id: str = ""
+    authors: tuple[str, ...] = ()
+    upvotes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +92,7 @@ def merge(entries: Iterable[Entry]) -> tuple[Archive, list[Diagnostic]]:
         for other in abstracts[1:]:
             where = next(e for e in group if e.abstract == other)
             message = (
-                f"{_shorten(first.title)!r} also appears with a different abstract; "
+                f"{shorten(first.title)!r} also appears with a different abstract; "
                 f"the longest one (from {_source_of(group, abstract)}) is kept"
             )
             problems.append(Diagnostic(where.source, "warning", message))
@@ -104,6 +107,9 @@ def merge(entries: Iterable[Entry]) -> tuple[Archive, list[Diagnostic]]:
             abstract=abstract,
             days=tuple(sorted({e.day for e in group})),
             sources=tuple(e.source for e in group),
+            arxiv_id=next((e.arxiv_id for e in group if e.arxiv_id), ""),
+            authors=next((e.authors for e in group if e.authors), ()),
+            upvotes=max(e.upvotes for e in group),
         )
 
     days: dict[date, dict[str, Paper]] = defaultdict(dict)
@@ -117,7 +123,3 @@ def merge(entries: Iterable[Entry]) -> tuple[Archive, list[Diagnostic]]:
 
 def _source_of(group: list[Entry], abstract: str) -> Source:
     return next(e.source for e in group if e.abstract == abstract)
-
-
-def _shorten(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"

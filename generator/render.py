@@ -69,6 +69,8 @@ class PaperView:
     days: tuple[date, ...]
     topics: tuple[TopicTag, ...]
     """Primary topic first."""
+    arxiv_id: str
+    authors: tuple[str, ...]
 
     @property
     def primary(self) -> TopicTag:
@@ -155,6 +157,8 @@ class Renderer:
                 topics=tuple(
                     TopicTag(m.topic, names[m.topic], m.keyword) for m in topics.matches[paper.slug]
                 ),
+                arxiv_id=paper.arxiv_id,
+                authors=paper.authors,
             )
             for paper in archive.papers
         }

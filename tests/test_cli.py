@@ -76,7 +76,7 @@ def test_other_files_in_seeds_are_reported_not_dropped(project: Project):
     assert run.code == 0
     assert (
         run.err
-        == f"{project.seeds / 'notes.pdf'}: warning: not a feed (.txt) or a page (.md): ignored\n"
+        == f"{project.seeds / 'notes.pdf'}: warning: not a feed (.txt, .json) or a page (.md): ignored\n"
     )
 
 

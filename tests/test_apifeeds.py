@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from generator.apifeeds import FORMAT, parse_api_feed
+from tests.conftest import ABSTRACT, Project
+
+
+def api_feed(*papers: dict, day: str = "2025-03-11") -> str:
+    return json.dumps({"format": FORMAT, "date": day, "papers": list(papers)})
+
+
+def test_api_feed_entries_keep_id_authors_and_upvotes():
+    feed = parse_api_feed(
+        api_feed(
+            {
+                "id": "2503.01234",
+                "title": " A  Paper ",
+                "abstract": ABSTRACT,
+                "authors": ["Ada", "", "Grace"],
+                "upvotes": 7,
+            }
+        ),
+        "hf.json",
+    )
+    (entry,) = feed.entries
+    assert (entry.title, entry.abstract, entry.day) == ("A Paper", ABSTRACT, date(2025, 3, 11))
+    assert (entry.arxiv_id, entry.authors, entry.upvotes) == ("2503.01234", ("Ada", "Grace"), 7)
+    assert feed.diagnostics == ()
+
+
+def test_api_feed_problems_are_reported():
+    feed = parse_api_feed(
+        api_feed(
+            {"title": ""},
+            {"title": "T", "abstract": 3, "id": "javascript:alert(1)", "upvotes": True},
+        ),
+        "hf.json",
+    )
+    assert [e.arxiv_id for e in feed.entries] == [""]
+    assert [str(d) for d in feed.diagnostics] == [
+        "hf.json:1: warning: paper 1 has no title (skipped)",
+        "hf.json:2: warning: paper 2 has no abstract (kept without one)",
+        "hf.json:2: warning: paper 2 has an id that is not an arXiv id: 'javascript:alert(1)' (ignored)",
+    ]
+
+
+def test_broken_api_feeds_are_errors():
+    assert [str(d) for d in parse_api_feed("{", "x.json").diagnostics] == [
+        "x.json:1: error: not valid JSON: Expecting property name enclosed in double quotes (file skipped)"
+    ]
+    assert [str(d) for d in parse_api_feed("[]", "x.json").diagnostics] == [
+        'x.json:1: error: not a stored API feed: expected "format": "digest-hf-daily/1" (file skipped)'
+    ]
+    bad_day = json.dumps({"format": FORMAT, "date": "2025-02-30", "papers": []})
+    assert [str(d) for d in parse_api_feed(bad_day, "x.json").diagnostics] == [
+        "x.json:1: error: \"date\" '2025-02-30' is not a YYYY-MM-DD day (file skipped)"
+    ]
+
+
+def test_text_and_api_feeds_merge_and_the_page_shows_authors_and_links(project: Project):
+    project.feed("a.txt", f"Mar 11\n\nPruning the Web\n\n{ABSTRACT}\n")
+    project.feed(
+        "hf-2025-03-12.json",
+        api_feed(
+            {
+                "id": "2503.01234",
+                "title": "pruning the  web",
+                "abstract": ABSTRACT,
+                "authors": ["Ada <Lovelace>"],
+            },
+            day="2025-03-12",
+        ),
+    )
+    run = project.build()
+    assert run.code == 0, run.err
+    (page,) = (project.out / "papers").glob("*/index.html")
+    html = page.read_text(encoding="utf-8")
+    assert "Ada &lt;Lovelace&gt;" in html
+    assert 'href="https://arxiv.org/abs/2503.01234"' in html
+    assert 'href="https://huggingface.co/papers/2503.01234"' in html
+    assert html.count('<time datetime="2025-03-1') >= 2
