@@ -115,6 +115,7 @@ def build(
             source=Source(str(out)),
         )
     out.parent.mkdir(parents=True, exist_ok=True)
+    _recover(out)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
     try:
         site = Site(staging)
@@ -126,6 +127,19 @@ def build(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Report(checked, site.pages, site.files, site.bytes, time.perf_counter() - started)
+
+
+def _recover(out: Path) -> None:
+    """Clear what a killed build left beside ``out``: a half-built staging
+    folder, or, if it died between the two renames of the swap, the previous
+    site, which is put back."""
+    for staging in out.parent.glob(f".{out.name}-new-*"):
+        shutil.rmtree(staging, ignore_errors=True)
+    for old in sorted(out.parent.glob(f".{out.name}-old-*")):
+        if not out.exists() and (old / SITE_MARKER).exists():
+            old.rename(out)
+        else:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _swap(new: Path, out: Path) -> None:
