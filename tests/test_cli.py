@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import os
-import re
 import random
-import subprocess
+import re
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
