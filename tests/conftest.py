@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from generator.cli import main
 from tests.pages_server import serve
@@ -109,6 +112,59 @@ def seeds_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSite]
         )
         assert run.code == 0, run.err
         yield ServedSite(site, url)
+
+
+#: A paper whose title would run script if it were ever inserted as HTML.
+SCRIPT_TITLE = (
+    'Pruning <script>window.__pwned = 1</script> <img src=x onerror="window.__pwned = 2">'
+)
+CHROMIUM = Path("/usr/bin/chromium")
+#: What Chromium needs on a machine without a network or a sandbox (see the env notes).
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSite]:
+    """The shipped seeds plus a hostile title and an about page, served under a
+    sub-path, for the browser tests."""
+    root = tmp_path_factory.mktemp("browser")
+    seeds = copy_seeds(root / "seeds")
+    (seeds / "zz-hostile.txt").write_text(
+        f"Apr 4\n\n{SCRIPT_TITLE}\n\n{ABSTRACT}\n", encoding="utf-8"
+    )
+    site = root / "site"
+    site.mkdir()
+    with serve(site) as url:
+        run = digest(
+            "build", "--seeds", seeds, "--config", CONFIG, "--out", site, "--base-url", url
+        )
+        assert run.code == 0, run.err
+        yield ServedSite(site, url)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright; no browser is downloaded."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
 
 
 def copy_seeds(target: Path) -> Path:

