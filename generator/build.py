@@ -19,6 +19,7 @@ from generator.content import Content, read_content
 from generator.errors import Diagnostic, DigestError, InputError, Source
 from generator.feeds import Entry, Feed, read_feed
 from generator.model import Archive, merge
+from generator.related import Related, relate
 from generator.render import Renderer, Site
 from generator.topics import Topics, classify
 
@@ -35,6 +36,7 @@ class Checked:
 
     archive: Archive
     topics: Topics
+    related: Related
     content: Content
     diagnostics: tuple[Diagnostic, ...]
 
@@ -93,7 +95,7 @@ def check(seeds: Path, config: Config) -> Checked:
     content, content_problems = read_content(page_paths, {day.date for day in archive.days})
     topics = classify(archive, config.topics)
     diagnostics = (*problems, *feeds.diagnostics, *merge_problems, *content_problems)
-    return Checked(archive, topics, content, diagnostics)
+    return Checked(archive, topics, relate(archive), content, diagnostics)
 
 
 def build(
@@ -119,7 +121,9 @@ def build(
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
     try:
         site = Site(staging)
-        renderer = Renderer(config, checked.archive, checked.topics, checked.content, templates)
+        renderer = Renderer(
+            config, checked.archive, checked.topics, checked.related, checked.content, templates
+        )
         renderer.render(site, static)
         staging.chmod(0o755)
         _swap(staging, out)

@@ -20,6 +20,7 @@ import jinja2
 from generator.config import Config
 from generator.content import Content
 from generator.model import Archive, Day, Paper
+from generator.related import Related
 from generator.search import search_index, to_json
 from generator.topics import Topics
 
@@ -59,6 +60,12 @@ class TopicTag:
 
 
 @dataclass(frozen=True, slots=True)
+class PaperLink:
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class PaperView:
     """What any page shows of a paper."""
 
@@ -71,6 +78,10 @@ class PaperView:
     """Primary topic first."""
     arxiv_id: str
     authors: tuple[str, ...]
+    keywords: tuple[str, ...]
+    """Distinctive terms of this paper within the archive."""
+    related: tuple[PaperLink, ...]
+    """The most similar papers, most similar first."""
 
     @property
     def primary(self) -> TopicTag:
@@ -138,6 +149,7 @@ class Renderer:
         config: Config,
         archive: Archive,
         topics: Topics,
+        related: Related,
         content: Content,
         templates: Path,
     ) -> None:
@@ -147,6 +159,7 @@ class Renderer:
         self.content = content
         self.env = environment(templates)
         names = {t.slug: t.name for t in topics.topics}
+        titles = {paper.slug: paper.title for paper in archive.papers}
         self.views = {
             paper.slug: PaperView(
                 slug=paper.slug,
@@ -159,6 +172,8 @@ class Renderer:
                 ),
                 arxiv_id=paper.arxiv_id,
                 authors=paper.authors,
+                keywords=related.keywords[paper.slug],
+                related=tuple(PaperLink(s, titles[s]) for s in related.similar[paper.slug]),
             )
             for paper in archive.papers
         }
@@ -217,6 +232,9 @@ class Renderer:
                 topic=topic,
                 groups=self.by_day(topic.papers),
             )
+            self.write_feed(
+                site, f"topics/{topic.slug}/", f"{topic.name} · {self.config.title}", topic.papers
+            )
         for paper in self.archive.papers:
             self.page(
                 site, f"papers/{paper.slug}/index.html", "paper.html", paper=self.views[paper.slug]
@@ -258,18 +276,22 @@ class Renderer:
             next=following[0] if following else None,
         )
 
-    def render_machine_files(self, site: Site) -> None:
-        newest = sorted(
-            self.archive.papers,
-            key=lambda p: (-p.days[-1].toordinal(), p.title.casefold(), p.slug),
-        )[: self.config.feed_entries]
-        updated = self.archive.days[-1].date if self.archive.days else date(1970, 1, 1)
-        site.write(
-            "feed.xml",
-            self.env.get_template("feed.xml").render(
-                **self.site_globals, papers=[self.views[p.slug] for p in newest], updated=updated
-            ),
+    def write_feed(self, site: Site, folder: str, title: str, papers: Sequence[Paper]) -> None:
+        """An Atom feed of the newest of ``papers`` at ``folder``feed.xml."""
+        newest = sorted(papers, key=lambda p: (-p.days[-1].toordinal(), p.title.casefold(), p.slug))
+        newest = newest[: self.config.feed_entries]
+        updated = max((p.days[-1] for p in newest), default=date(1970, 1, 1))
+        xml = self.env.get_template("feed.xml").render(
+            **self.site_globals,
+            feed_title=title,
+            folder=folder,
+            papers=[self.views[p.slug] for p in newest],
+            updated=updated,
         )
+        site.write(f"{folder}feed.xml", xml)
+
+    def render_machine_files(self, site: Site) -> None:
+        self.write_feed(site, "", self.config.title, self.archive.papers)
         urls = ["", "days/", "topics/", "search/"]
         urls += [f"days/{d.date.isoformat()}/" for d in self.archive.days]
         urls += [f"topics/{t.slug}/" for t in self.topics.topics]

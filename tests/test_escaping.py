@@ -45,7 +45,9 @@ class _Page(HTMLParser):
         for name, value in attrs:
             if name.startswith("on"):
                 self.handlers.append(name)
-            if name in ("href", "src", "action") and (value or "").strip().lower().startswith("javascript:"):
+            if name in ("href", "src", "action") and (value or "").strip().lower().startswith(
+                "javascript:"
+            ):
                 self.javascript_links.append(value or "")
         if tag == "script":
             self.scripts.append(dict(attrs).get("src") or "inline")
@@ -66,12 +68,47 @@ def assert_inert(site: Path) -> None:
     for path in site.rglob("*.html"):
         page = read_page(path)
         assert page.handlers == [] and page.javascript_links == [], path
-        assert all(src.endswith(("static/site.js", "static/search.js")) for src in page.scripts), path
+        assert all(src.endswith(("static/site.js", "static/search.js")) for src in page.scripts), (
+            path
+        )
         assert page.tags <= {
-            "html", "head", "meta", "title", "link", "script", "body", "a", "header", "div", "nav",
-            "ul", "ol", "li", "form", "label", "input", "button", "main", "footer", "p", "time",
-            "h1", "h2", "h3", "span", "section", "article", "aside", "dl", "dt", "dd", "noscript",
-            "code", "strong", "em", "br",
+            "html",
+            "head",
+            "meta",
+            "title",
+            "link",
+            "script",
+            "body",
+            "a",
+            "header",
+            "div",
+            "nav",
+            "ul",
+            "ol",
+            "li",
+            "form",
+            "label",
+            "input",
+            "button",
+            "main",
+            "footer",
+            "p",
+            "time",
+            "h1",
+            "h2",
+            "h3",
+            "span",
+            "section",
+            "article",
+            "aside",
+            "dl",
+            "dt",
+            "dd",
+            "noscript",
+            "code",
+            "strong",
+            "em",
+            "br",
         }, path
     json.loads((site / "search-index.json").read_text(encoding="utf-8"))
     ET.parse(site / "feed.xml")
@@ -120,16 +157,18 @@ def test_title_and_meta_tags_carry_the_text(project: Project):
 
 feed_text = st.lists(
     st.one_of(
-        st.sampled_from(["Mar 11", "Feb 30", "2025-03-12", "", "", "new", ABSTRACT, *HOSTILE_TITLES]),
-        st.text(
-            alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40
+        st.sampled_from(
+            ["Mar 11", "Feb 30", "2025-03-12", "", "", "new", ABSTRACT, *HOSTILE_TITLES]
         ),
+        st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40),
     ),
     max_size=12,
 ).map("\n\n".join)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(feed_text)
 def test_any_feed_builds_or_fails_cleanly_and_stays_inside_the_site(tmp_path_factory, text):
     project = Project(tmp_path_factory.mktemp("fuzz"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -201,3 +202,23 @@ def test_building_twice_gives_identical_bytes(tmp_path: Path):
 
     first = snapshot(tmp_path / "one")
     assert first == snapshot(tmp_path / "two")
+
+
+def test_topic_feeds_list_only_papers_of_their_topic(seeds_site: ServedSite):
+    index = json.loads((seeds_site.path / "search-index.json").read_text(encoding="utf-8"))
+    topics_of = {seeds_site.url + p["url"]: set(p["topics"]) for p in index["papers"]}
+    for topic in index["topics"]:
+        feed = ET.parse(seeds_site.path / "topics" / topic / "feed.xml").getroot()
+        links = [e.find(f"{ATOM}link").get("href") for e in feed.findall(f"{ATOM}entry")]
+        assert links and all(topic in topics_of[link] for link in links), topic
+        page = (seeds_site.path / "topics" / topic / "index.html").read_text(encoding="utf-8")
+        assert 'href="feed.xml"' in page
+
+
+def test_paper_pages_link_related_papers(seeds_site: ServedSite):
+    for page in list((seeds_site.path / "papers").glob("*/index.html"))[:20]:
+        html = page.read_text(encoding="utf-8")
+        related = html.split('id="related-heading"', 1)[1]
+        links = re.findall(r'href="\.\./\.\./papers/([^/]+)/"', related)
+        assert 1 <= len(links) <= 5
+        assert page.parent.name not in links

@@ -56,8 +56,15 @@ def _check_common(element: etree._Element, where: str) -> None:
     assert len(alternates) == len(set(alternates)), f"{where}: duplicate alternate links"
 
 
-def test_atom_feed_is_valid(browser_site: ServedSite):
-    feed = etree.parse(str(browser_site.path / "feed.xml")).getroot()
+def test_atom_feeds_are_valid(browser_site: ServedSite):
+    feeds = [browser_site.path / "feed.xml", *sorted(browser_site.path.glob("topics/*/feed.xml"))]
+    assert len(feeds) > 10
+    for path in feeds:
+        check_atom(path)
+
+
+def check_atom(path: Path) -> None:
+    feed = etree.parse(str(path)).getroot()
     assert feed.tag == f"{ATOM}feed"
     _check_common(feed, "feed")
     assert [link.get("rel") for link in feed.findall(f"{ATOM}link")].count("self") == 1
