@@ -30,6 +30,18 @@ STATIC = PROJECT / "static"
 SITE_MARKER = ".nojekyll"
 
 
+def theme(config: Path) -> tuple[Path, Path]:
+    """The ``templates/`` and ``static/`` folders beside the config file (a
+    fork's own, also when digest is installed as a package), else the ones in
+    this project."""
+    root = config.absolute().parent
+    templates, static = root / "templates", root / "static"
+    return (
+        templates if templates.is_dir() else TEMPLATES,
+        static if static.is_dir() else STATIC,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Checked:
     """The input, read, merged and classified: everything rendering needs."""

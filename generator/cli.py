@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from generator.build import Checked, build, check
-from generator.config import Config, load_config
+from generator import fetch, serve
+from generator.build import Checked, build, check, theme
+from generator.config import CATCH_ALL_SLUG, Config, load_config
 from generator.errors import DigestError, UsageError
+from generator.topics import CATCH_ALL_NAME, topic_table
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     build_command.add_argument("--base-url", help="absolute URL the site is served from")
     check_command = commands.add_parser("check", help="report problems in the input only")
     common(check_command)
+    common(commands.add_parser("topics", help="show how the taxonomy divides the papers"))
+    fetch.add_arguments(commands.add_parser("fetch", help="add the newest daily papers"))
+    serve.add_arguments(commands.add_parser("serve", help="preview the site, rebuilding on change"))
     return parser
 
 
@@ -48,6 +54,19 @@ def _failed(checked: Checked, strict: bool) -> bool:
     return checked.errors > 0 or (strict and len(checked.diagnostics) > 0)
 
 
+def _list_unplaced(checked: Checked) -> None:
+    """Papers that no keyword placed, where to find them, so that the taxonomy can grow."""
+    unplaced = [
+        paper
+        for paper in checked.archive.papers
+        if checked.topics.primary(paper).topic == CATCH_ALL_SLUG
+    ]
+    if unplaced:
+        print(f"{len(unplaced)} paper(s) matched no topic keyword (listed in '{CATCH_ALL_NAME}'):")
+    for paper in sorted(unplaced, key=lambda p: p.sources[0]):
+        print(f"  {paper.sources[0]}: {paper.title}")
+
+
 def _summary(checked: Checked) -> str:
     archive = checked.archive
     return (
@@ -58,6 +77,15 @@ def _summary(checked: Checked) -> str:
 
 def run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return serve.run(args)
+    if args.command == "fetch":
+        fetched = fetch.run(args)
+        for problem in fetched.problems:
+            print(problem, file=sys.stderr)
+        for line in () if args.quiet else fetched.lines:
+            print(line)
+        return fetched.exit_code
     config: Config = load_config(args.config, getattr(args, "base_url", None))
     checked = check(args.seeds, config)
     _report(checked, args.quiet)
@@ -69,11 +97,16 @@ def run(argv: Sequence[str] | None) -> int:
             file=sys.stderr,
         )
         return 1
+    if args.command == "topics":
+        print("\n".join(topic_table(checked.topics, len(checked.archive.papers))))
+        return 0
     if args.command == "check":
         if not args.quiet:
+            _list_unplaced(checked)
             print(f"checked {_summary(checked)}: no errors")
         return 0
-    report = build(checked, config, args.out)
+    templates, static = theme(args.config)
+    report = build(checked, config, args.out, templates=templates, static=static)
     if not args.quiet:
         print(
             f"built {_summary(checked)}: {report.pages} pages, {report.files} files "
@@ -92,6 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(error, file=sys.stderr)
         return error.exit_code
+    except BrokenPipeError:  # the reader (``| head``) has seen enough
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep the interpreter from writing on exit
+        return 0
     except KeyboardInterrupt:
         print("digest: interrupted", file=sys.stderr)
         return 130

@@ -147,3 +147,39 @@ def classify(archive: Archive, rules: tuple[TopicRule, ...]) -> Topics:
 
 def _strongest(weights: Counter[str]) -> str:
     return min(weights, key=lambda phrase: (-weights[phrase], phrase))
+
+
+def topic_table(topics: Topics, papers: int, samples: int = 2) -> list[str]:
+    """Lines of a plain-text table that shows a maintainer, at a glance, how
+    the taxonomy divides the archive: size, share, the keywords doing the
+    work and a few titles, the catch-all last."""
+    rows = [("topic", "papers", "share", "top keywords", "sample titles")]
+    for topic in topics.topics:
+        keywords: Counter[str] = Counter(
+            match.keyword
+            for paper in topic.papers
+            for match in topics.matches[paper.slug]
+            if match.topic == topic.slug and match.keyword
+        )
+        score = {
+            paper.slug: next(m.score for m in topics.matches[paper.slug] if m.topic == topic.slug)
+            for paper in topic.papers
+        }
+        strongest = sorted(topic.papers, key=lambda p: (-score[p.slug], p.slug))[:samples]
+        rows.append(
+            (
+                topic.name,
+                str(len(topic.papers)),
+                f"{len(topic.papers) / max(papers, 1):.0%}",
+                ", ".join(k for k, _ in keywords.most_common(3)),
+                " | ".join(p.title[:40] for p in strongest),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    return [
+        "  ".join(
+            [row[0].ljust(widths[0]), row[1].rjust(widths[1]), row[2].rjust(widths[2])]
+            + [row[3].ljust(widths[3]), row[4]]
+        ).rstrip()
+        for row in rows
+    ]

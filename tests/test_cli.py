@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -177,7 +178,7 @@ def test_seeds_copy_builds_cleanly(tmp_path: Path):
     seeds = copy_seeds(tmp_path / "seeds")
     run = digest("check", "--seeds", seeds, "--config", PROJECT / "digest.yaml")
     assert (run.code, run.err) == (0, "")
-    assert re.fullmatch(r"checked 295 papers, 4 days, \d+ topics: no errors\n", run.out)
+    assert re.search(r"\nchecked 295 papers, 4 days, \d+ topics: no errors\n$", run.out)
 
 
 def test_killed_build_leaves_the_old_or_the_new_site_whole(tmp_path: Path):
@@ -221,3 +222,37 @@ def test_next_build_recovers_a_site_left_mid_swap(project: Project):
     (project.root / ".site-new-x2").mkdir()
     assert project.build().code == 0
     assert sorted(p.name for p in project.root.iterdir()) == ["digest.yaml", "seeds", "site"]
+
+
+def test_check_lists_papers_that_matched_no_topic(project: Project):
+    feed = project.feed(
+        "a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n\nSourdough Bread\n\n{ABSTRACT}\n"
+    )
+    run = project.check()
+    assert run.code == 0
+    assert run.out.splitlines()[:2] == [
+        "1 paper(s) matched no topic keyword (listed in 'Other topics'):",
+        f"  {feed}:7: Sourdough Bread",
+    ]
+
+
+def test_topics_table(project: Project):
+    project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n\nPruned ViT\n\n{ABSTRACT}\n")
+    run = digest("topics", "--seeds", project.seeds, "--config", project.config)
+    assert run.code == 0
+    lines = run.out.splitlines()
+    assert lines[0].split() == ["topic", "papers", "share", "top", "keywords", "sample", "titles"]
+    assert lines[1].split()[:3] == ["Pruning", "2", "100%"]
+    assert "pruned, pruning" in lines[1] or "pruning, pruned" in lines[1]
+    assert lines[2].split()[:3] == ["Transformers", "1", "50%"]
+
+
+def test_a_fork_restyles_with_templates_beside_its_config(project: Project):
+    project.feed("a.txt", f"Mar 11\n\nA\n\n{ABSTRACT}\n")
+    shutil.copytree(PROJECT / "templates", project.root / "templates")
+    (project.root / "templates" / "404.html").write_text(
+        "<p>Lost: {{ site_title }}</p>\n", encoding="utf-8"
+    )
+    assert project.build().code == 0
+    assert (project.out / "404.html").read_text(encoding="utf-8") == "<p>Lost: Test digest</p>\n"
+    assert (project.out / "static" / "style.css").is_file()

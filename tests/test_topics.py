@@ -92,3 +92,19 @@ def test_matched_keyword_is_recorded():
     _, topics = classified([rule("Pruning", "pruning", "pruned")], ("Pruned Nets", "."))
     (match,) = next(iter(topics.matches.values()))
     assert (match.topic, match.keyword) == ("pruning", "pruned")
+
+
+def test_shipped_taxonomy_fits_the_seeds():
+    """The bars the default taxonomy is tuned to: few papers left over, no
+    topic that swallows the archive, none too small to be worth a page."""
+    from generator.build import check
+    from generator.config import load_config
+    from tests.conftest import CONFIG, SEEDS
+
+    checked = check(SEEDS, load_config(CONFIG))
+    total = len(checked.archive.papers)
+    sizes = {t.slug: len(t.papers) for t in checked.topics.topics}
+    other = sizes.pop("other", 0)
+    assert other / total <= 0.10
+    assert max(sizes.values()) / total <= 0.40
+    assert min(sizes.values()) >= 3

@@ -1,0 +1,367 @@
+"""``digest serve``: build, serve the site locally as GitHub Pages would, and
+rebuild and reload open pages whenever an input changes.
+
+The site is served under the path of the configured base URL, so links that
+break on a project site (``https://user.github.io/repo/``) break here too, and
+a missing page gets ``404.html`` with status 404. Live reload is added by the
+server at response time only: the built folder stays exactly what ``digest
+build`` writes, ready to publish. A build that fails keeps the last good site
+on screen, with the errors shown over it, until the next good save.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import html
+import http.server
+import json
+import socket
+import sys
+import threading
+import traceback
+import webbrowser
+from collections.abc import Generator, Iterator
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+import jinja2
+
+from generator.build import STATIC, TEMPLATES, build, check
+from generator.config import load_config
+from generator.errors import ConfigError, DigestError, UsageError
+
+#: Where the server's own files live, under the site's path; never in the site.
+RESERVED = "__digest/"
+#: Seconds between comments on an idle event stream, so a closed tab is noticed.
+KEEPALIVE = 15.0
+#: Milliseconds: how long to gather a burst of changes, and how often to look at the config.
+DEBOUNCE_MS, CONFIG_POLL_MS = 300, 100
+
+#: Served at ``<prefix>__digest/reload.js``. An external script, not inline, so a
+#: Content-Security-Policy of ``script-src 'self'`` on the site does not block it.
+#: The server's events are ``reload`` and ``build-error``: EventSource fires its
+#: own ``error`` event when the connection drops, which a server event of that
+#: name would be confused with. Messages are shown as text, never as HTML.
+SCRIPT = """\
+// digest serve: reload when the site is rebuilt; show build errors over the page.
+{
+  const events = new EventSource(document.currentScript.dataset.events);
+  events.addEventListener("reload", () => location.reload());
+  events.addEventListener("build-error", (event) => {
+    const box = document.getElementById("digest-serve-errors") || document.createElement("pre");
+    box.id = "digest-serve-errors";
+    box.setAttribute("role", "alert");
+    box.style.cssText = "position:fixed;left:0;right:0;bottom:0;z-index:2147483647;margin:0;" +
+      "padding:1em;max-height:50vh;overflow:auto;white-space:pre-wrap;font:13px/1.5 monospace;" +
+      "color:#8b0000;background:#fff0f0;border-top:3px solid #c00";
+    box.textContent = JSON.parse(event.data).join("\\n");
+    document.body.append(box);
+  });
+}
+"""
+
+
+class Preview:
+    """What is served and what open pages are told: shared by the rebuilding
+    thread and the request threads, so every change goes through ``changed``."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out.absolute()
+        self.prefix = "/"
+        self.version = 0
+        """Counts good builds; a page that was served an older one reloads."""
+        self.errors: tuple[str, ...] = ()
+        """The error lines of the last build, empty when it was good."""
+        self.stopping = False
+        self.changed = threading.Condition()
+
+    def publish(self, errors: list[str], prefix: str = "") -> None:
+        with self.changed:
+            if not errors:
+                self.version += 1
+                self.prefix = prefix or self.prefix
+            self.errors = tuple(errors)
+            self.changed.notify_all()
+
+    def stop(self) -> None:
+        with self.changed:
+            self.stopping = True
+            self.changed.notify_all()
+
+    def _news(self, seen: int, shown: tuple[str, ...]) -> bool:
+        return self.stopping or self.version != seen or self.errors != shown
+
+    def events(self, seen: int) -> Iterator[str]:
+        """Server-sent events for a page served build ``seen``: ``reload`` as soon
+        as a newer build is in place (even one finished before the page asked),
+        ``build-error`` with the error lines whenever they change."""
+        shown: tuple[str, ...] = ()
+        while True:
+            with self.changed:
+                self.changed.wait_for(partial(self._news, seen, shown), KEEPALIVE)
+                if self.stopping:
+                    return
+                version, errors = self.version, self.errors
+            if version != seen:
+                yield "event: reload\ndata: \n\n"
+                return
+            if errors != shown:
+                shown = errors
+                yield f"event: build-error\ndata: {json.dumps(list(errors))}\n\n"
+            else:
+                yield ": keep-alive\n\n"
+
+
+def inject(page: bytes, tag: bytes) -> bytes:
+    """``page`` with ``tag`` before its last ``</body>`` (at the end if it has none)."""
+    at = page.lower().rfind(b"</body>")
+    return page + tag if at < 0 else page[:at] + tag + page[at:]
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    """GitHub Pages for a project site, plus live reload: folders serve their
+    ``index.html``, there are no folder listings, and any missing page gets
+    ``404.html``. HTML gets the reload script as it is sent."""
+
+    def __init__(self, *args: Any, preview: Preview, **kwargs: Any) -> None:
+        self.preview = preview  # set first: the base class handles the request in __init__
+        super().__init__(*args, directory=str(preview.out), **kwargs)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the terminal is for build errors, not one line per request."""
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def translate_path(self, path: str) -> str:
+        prefix, path = self.preview.prefix, urlsplit(path).path
+        if not path.startswith(prefix):
+            return str(self.preview.out / RESERVED / "outside-the-site")
+        return super().translate_path("/" + path[len(prefix) :])
+
+    def do_GET(self) -> None:
+        prefix, path = self.preview.prefix, urlsplit(self.path).path
+        if path == prefix + RESERVED + "events":
+            self._events()
+        elif path == prefix + RESERVED + "reload.js":
+            self._send(200, "text/javascript; charset=utf-8", SCRIPT.encode())
+        elif path == "/" and prefix != "/":  # a mistyped address; GitHub's 404 is no help
+            self.send_response(302)
+            self.send_header("Location", prefix)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif (page := self._html_file()) is not None:
+            self._send_page(200, page)
+        elif self.command == "HEAD":
+            super().do_HEAD()
+        else:
+            super().do_GET()
+
+    do_HEAD = do_GET
+
+    def _html_file(self) -> Path | None:
+        """The HTML page a request is for; ``None`` leaves it to the base class
+        (other files, a folder without ``/`` to redirect, a missing page)."""
+        target = Path(self.translate_path(self.path))
+        if target.is_dir() and urlsplit(self.path).path.endswith("/"):
+            target = target / "index.html"
+        return target if target.suffix == ".html" and target.is_file() else None
+
+    def _send_page(self, code: int, page: Path) -> None:
+        version = self.preview.version  # read before the page: a newer page only reloads once more
+        try:
+            body = page.read_bytes()
+        except OSError:  # replaced by a rebuild between the look and the read
+            super().send_error(503, "The site is being rebuilt")
+            return
+        base = html.escape(self.preview.prefix + RESERVED)
+        tag = f'<script src="{base}reload.js" data-events="{base}events?v={version}"></script>\n'
+        self._send(code, "text/html; charset=utf-8", inject(body, tag.encode()))
+
+    def _send(self, code: int, content_type: str, body: bytes) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = self.preview.out / "404.html"
+        if code == 404 and page.is_file():
+            self._send_page(404, page)
+        else:
+            super().send_error(code, message, explain)
+
+    def list_directory(self, path: Any) -> None:
+        self.send_error(404)
+
+    def _events(self) -> None:
+        seen = parse_qs(urlsplit(self.path).query).get("v", ["0"])[0]
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        for event in self.preview.events(int(seen) if seen.isdigit() else 0):
+            self.wfile.write(event.encode())
+
+
+class Server(http.server.ThreadingHTTPServer):
+    def __init__(self, address: tuple[str, int], preview: Preview) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        super().__init__(address, partial(Handler, preview=preview))
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A reader who closes a tab mid-response is no error; anything else is one line."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError):
+            print(f"digest: error: serving a request: {error!r}", file=sys.stderr)
+
+
+def error_lines(error: Exception, templates: Path = TEMPLATES) -> list[str]:
+    """What a failed build prints: one ``path:line: error: message`` line per problem."""
+    if isinstance(error, ConfigError):
+        return [str(problem) for problem in error.problems]
+    if isinstance(error, DigestError):
+        return [str(error)]
+    if isinstance(error, jinja2.TemplateError):
+        where = f"{templates}"
+        if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
+            where = f"{error.filename}:{error.lineno}"
+        else:  # Jinja puts template lines into the traceback; the innermost one is the culprit
+            frames = traceback.extract_tb(error.__traceback__)
+            lines = [f"{f.filename}:{f.lineno}" for f in frames if f.filename.endswith(".html")]
+            where = lines[-1] if lines else where
+        return [f"{where}: error: {error.message or type(error).__name__}"]
+    if isinstance(error, OSError):
+        return [f"{error.filename or 'digest'}: error: {error.strerror or error}"]
+    return [f"digest: error: unexpected {type(error).__name__}: {error} (--debug shows where)"]
+
+
+def rebuild(seeds: Path, config: Path, preview: Preview, origin: str, debug: bool) -> bool:
+    """Build, report in the terminal and tell open pages; True when the site was built."""
+    try:
+        errors, prefix, summary = _build(seeds, config, preview.out, origin)
+    except Exception as error:  # a long-running server outlives any one bad save
+        if debug:
+            traceback.print_exc()
+        errors, prefix, summary = error_lines(error), "", ""
+        print("\n".join(errors), file=sys.stderr)
+    if errors:
+        print(f"digest: {len(errors)} error(s); the site was not changed", file=sys.stderr)
+    else:
+        print(summary, flush=True)
+    preview.publish(errors, prefix)
+    return not errors
+
+
+def _build(seeds: Path, config_path: Path, out: Path, origin: str) -> tuple[list[str], str, str]:
+    """Build as ``digest build`` does, with ``origin`` in place of the configured
+    base URL's scheme and host: the error lines (none when it was built), the
+    path the site is served under, and the summary of what was built."""
+    config = load_config(config_path)
+    prefix = quote(unquote(urlsplit(config.base_url).path))
+    config = replace(config, base_url=origin + prefix)
+    checked = check(seeds, config)
+    for diagnostic in checked.diagnostics:
+        print(diagnostic, file=sys.stderr)
+    if checked.errors:
+        return [str(d) for d in checked.diagnostics if d.is_error], prefix, ""
+    report = build(checked, config, out)
+    archive = checked.archive
+    summary = (
+        f"built {len(archive.papers)} papers, {len(archive.days)} days, "
+        f"{len(checked.topics.topics)} topics: {report.pages} pages in {report.seconds:.2f} s"
+    )
+    return [], prefix, summary
+
+
+def add_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--seeds", type=Path, default=Path("seeds"), help="feeds folder")
+    command.add_argument("--config", type=Path, default=Path("digest.yaml"))
+    command.add_argument("--out", type=Path, default=Path("site"), help="output folder")
+    command.add_argument("--host", default="127.0.0.1", help="address to serve on")
+    command.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    command.add_argument("--open", action="store_true", help="open the site in a browser")
+
+
+def run(args: argparse.Namespace) -> int:
+    where = (args.seeds, args.config, args.out)
+    return serve(*where, host=args.host, port=args.port, open_browser=args.open, debug=args.debug)
+
+
+def serve(
+    seeds: Path,
+    config: Path,
+    out: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    open_browser: bool = False,
+    debug: bool = False,
+) -> int:
+    """Serve until Ctrl-C (then 0); 1 if the first build fails, as ``digest build`` would."""
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port {port} is not a port number (0 to 65535)")
+    preview = Preview(out)
+    changes = _changes(seeds, config, preview.out)
+    with Server((host, port), preview) as server, contextlib.closing(changes):
+        next(changes)  # watching before the first build, so a save during it is not missed
+        shown = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+        origin = f"http://{f'[{shown}]' if ':' in shown else shown}:{server.server_address[1]}"
+        if not rebuild(seeds, config, preview, origin, debug):
+            return 1
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = origin + preview.prefix
+        print(f"serving {url} (Ctrl-C to stop)", flush=True)
+        try:
+            if open_browser:
+                webbrowser.open(url)
+            for _ in changes:
+                rebuild(seeds, config, preview, origin, debug)
+        except KeyboardInterrupt:
+            print("digest: stopped", file=sys.stderr)
+        finally:
+            preview.stop()
+            server.shutdown()
+    return 0
+
+
+def _changes(seeds: Path, config: Path, out: Path) -> Generator[None, None, None]:
+    """Yields once watching has begun, then after each change to the feeds,
+    templates, static files or config; changes made in between are not lost.
+
+    The folders are watched; the config file is looked at every tenth of a
+    second instead, because a watch on the file is lost when an editor
+    saves by replacing it, and a watch on its folder would see every build.
+    """
+    import watchfiles  # here, not above: no other command pays for importing it
+
+    ignore = (str(out), str(out.parent / f".{out.name}-"))  # the site and its staging folders
+    folders = [path for path in (seeds, TEMPLATES, STATIC) if path.is_dir()]
+    last, started = _stamp(config), False
+    for found in watchfiles.watch(
+        *folders,
+        watch_filter=watchfiles.DefaultFilter(ignore_paths=ignore),
+        debounce=DEBOUNCE_MS,
+        rust_timeout=CONFIG_POLL_MS,
+        yield_on_timeout=True,
+    ):
+        stamp = _stamp(config)
+        if found or stamp != last or not started:
+            last, started = stamp, True
+            yield
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_ino, status.st_mtime_ns, status.st_size

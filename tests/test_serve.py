@@ -1,0 +1,232 @@
+"""``digest serve`` run as a user runs it: a real process, real HTTP requests,
+real edits to the files it watches. Every wait is bounded."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TypeVar
+
+import jinja2
+import pytest
+
+from generator.build import TEMPLATES, build, check
+from generator.config import load_config
+from generator.serve import error_lines, inject
+from tests.conftest import ABSTRACT, SMALL_CONFIG, Project, digest
+
+WAIT = 20.0
+T = TypeVar("T")
+
+
+def poll(probe: Callable[[], T | None], what: str) -> T:
+    """The first truthy result of ``probe``, trying for up to ``WAIT`` seconds."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        if result := probe():
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=WAIT) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.read().decode()
+
+
+def showing(url: str, text: str) -> str | None:
+    """The page at ``url`` if it has ``text`` in it."""
+    page = fetch(url)[1]
+    return page if text in page else None
+
+
+def version(page: str) -> int:
+    """The build a served page says it shows, from the injected script tag."""
+    found = re.search(r'data-events="[^"]*events\?v=(\d+)"', page)
+    assert found, "no reload script in the page"
+    return int(found[1])
+
+
+def next_event(url: str, seen: int) -> tuple[str, str]:
+    """The first event the server sends to a page that was served build ``seen``."""
+    with urllib.request.urlopen(f"{url}__digest/events?v={seen}", timeout=WAIT) as stream:
+        assert stream.headers["Content-Type"] == "text/event-stream"
+        event = ""
+        for raw in stream:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("event: "):
+                event = line.removeprefix("event: ")
+            elif line.startswith("data: ") and event:
+                return event, line.removeprefix("data: ")
+    raise AssertionError("the event stream closed without an event")
+
+
+@dataclass
+class Served:
+    """A running ``digest serve`` and everything it has printed so far."""
+
+    process: subprocess.Popen[str]
+    url: str = ""
+    out: list[str] = field(default_factory=list)
+    err: list[str] = field(default_factory=list)
+
+    def stop(self) -> int:
+        """Ctrl-C, as a user stops it."""
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=WAIT)
+
+    def wait(self, probe: Callable[[], T | None], what: str) -> T:
+        """``poll``, saying what the server printed if it gives up."""
+        try:
+            return poll(probe, what)
+        except AssertionError as error:
+            raise AssertionError(f"{error}; the server said:\n{''.join(self.err)}") from None
+
+    def address(self) -> str | None:
+        assert self.process.poll() is None, "".join(self.err)
+        found = [line.split()[1] for line in self.out if line.startswith("serving ")]
+        return found[0] if found else None
+
+
+def collect(stream: IO[str] | None, lines: list[str]) -> None:
+    assert stream is not None
+    with stream:
+        for line in stream:
+            lines.append(line)
+
+
+@pytest.fixture
+def served(project: Project) -> Iterator[Served]:
+    project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
+    paths = ["--seeds", project.seeds, "--config", project.config, "--out", project.out]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--port", "0", *map(str, paths)],
+        cwd=project.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    served = Served(process)
+    readers = [
+        threading.Thread(target=collect, args=(process.stdout, served.out)),
+        threading.Thread(target=collect, args=(process.stderr, served.err)),
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        served.url = poll(served.address, "the server's address")
+        yield served
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=WAIT)
+        for reader in readers:
+            reader.join(timeout=WAIT)
+
+
+def test_serves_under_the_base_url_path_with_pages_404(served: Served):
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/repo/", served.url)
+    code, home = fetch(served.url)
+    assert code == 200 and "Pruning Things" in home
+    assert (
+        f'<script src="/repo/__digest/reload.js" data-events="/repo/__digest/events?v={version(home)}"></script>\n</body>'
+        in home
+    )
+
+    code, missing = fetch(served.url + "no/such/page/")
+    assert code == 404 and "Page not found" in missing
+    assert f'href="{served.url}days/"' in missing, "404.html links through the local URL"
+    assert "__digest/reload.js" in missing
+    assert fetch(served.url.removesuffix("repo/") + "elsewhere/")[0] == 404
+    assert fetch(served.url + "static/")[0] == 404, "no folder listings"
+
+    assert fetch(served.url.removesuffix("repo/"))[1] == home, "/ redirects to the site"
+    assert fetch(served.url + "days")[0] == 200, "a folder without / redirects"
+    code, script = fetch(served.url + "__digest/reload.js")
+    assert code == 200
+    assert 'addEventListener("reload", () => location.reload())' in script
+    assert "textContent" in script and "innerHTML" not in script
+    assert served.stop() in (0, 130)
+
+
+def test_rebuilds_reports_errors_keeps_the_site_and_recovers(project: Project, served: Served):
+    _, home = fetch(served.url)
+    feed = project.seeds / "a.txt"
+    feed.write_text(feed.read_text() + f"\nTransformers Everywhere\n\n{ABSTRACT}\n")
+    home = served.wait(lambda: showing(served.url, "Transformers Everywhere"), "the new paper")
+    assert next_event(served.url, version(home) - 1) == ("reload", ""), "older pages reload"
+    good = version(home)
+
+    project.config.write_text(SMALL_CONFIG.replace("year: 2025", "year: soon"), encoding="utf-8")
+    error = f"{project.config}:3: error: 'year' must be a whole number"
+    assert next_event(served.url, good) == ("build-error", json.dumps([error]))
+    served.wait(lambda: f"{error}\n" in served.err, "the error in the terminal")
+    code, page = fetch(served.url)
+    assert code == 200 and "Transformers Everywhere" in page, "the last good site is served"
+
+    project.feed("b.txt", b"\xff\xfe")  # broken while the config still is: no good build between
+    project.config.write_text(SMALL_CONFIG, encoding="utf-8")
+    bad_feed = json.dumps(
+        [f"{project.seeds / 'b.txt'}:1: error: file is UTF-16; save it as UTF-8 (skipped)"]
+    )
+    served.wait(lambda: next_event(served.url, good) == ("build-error", bad_feed), "the feed error")
+
+    (project.seeds / "b.txt").unlink()
+    served.wait(lambda: next_event(served.url, good)[0] == "reload", "recovery")
+    assert version(fetch(served.url)[1]) > good
+    assert served.stop() in (0, 130)
+    assert served.err[-1] == "digest: stopped\n"
+    assert not any("Traceback" in line for line in served.err)
+    for path in project.out.rglob("*"):
+        assert not path.is_file() or b"__digest" not in path.read_bytes(), path
+
+
+def test_a_first_build_that_fails_exits_1(project: Project):
+    project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
+    project.config.write_text("year: soon\n", encoding="utf-8")
+    run = digest("serve", "--port", "0", "--seeds", project.seeds, "--config", project.config)
+    assert run.code == 1
+    assert run.err.splitlines()[0] == f"{project.config}:1: error: 'year' must be a whole number"
+    assert digest("serve", "--port", "70000").code == 2
+
+
+def test_inject_goes_before_the_last_body_end():
+    assert inject(b"<body>x</BODY>\n", b"<s>") == b"<body>x<s></BODY>\n"
+    assert inject(b"no body", b"<s>") == b"no body<s>"
+
+
+@pytest.mark.parametrize(
+    ("template", "broken", "line"),
+    [
+        ("day.html", "{% if %}", 1),
+        ("partials/paper_card.html", "{{ no_such_variable }}", 1),
+    ],
+)
+def test_template_errors_are_one_line(
+    project: Project, tmp_path: Path, template: str, broken: str, line: int
+):
+    templates = shutil.copytree(TEMPLATES, tmp_path / "templates")
+    path = templates / template
+    path.write_text(broken + "\n" + path.read_text(), encoding="utf-8")
+    project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
+    config = load_config(project.config)
+    with pytest.raises(jinja2.TemplateError) as raised:
+        build(check(project.seeds, config), config, project.out, templates=templates)
+    [message] = error_lines(raised.value, templates)
+    assert message.startswith(f"{path}:{line}: error: ")
+    assert not project.out.exists(), "nothing was written"
