@@ -25,7 +25,10 @@ KEYWORDS_PER_PAPER = 5
 RELATED_PER_PAPER = 5
 #: Terms kept per paper vector: the strongest ones carry the similarity, and
 #: short vectors keep the matrix product sparse at any archive size.
-TERMS_PER_VECTOR = 40
+TERMS_PER_VECTOR = 25
+#: Terms in more than this share of papers say little about any one of them,
+#: and would make every paper a candidate neighbour of every other.
+MAX_SHARE = 0.05
 BLOCK_ROWS = 1024
 #: A phrase names a subject better than either of its words alone.
 PHRASE_BOOST = 1.5
@@ -83,6 +86,7 @@ def relate(archive: Archive) -> Related:
     # A phrase is a term only if it recurs in two papers; a word always is.
     vocabulary = sorted(term for term, df in frequency.items() if df >= 2 or " " not in term)
     column = {term: index for index, term in enumerate(vocabulary)}
+    common = max(MAX_SHARE * total, 50)
     idf = {term: math.log((1 + total) / (1 + frequency[term])) + 1 for term in vocabulary}
 
     rows, cols, values = [], [], []
@@ -98,7 +102,7 @@ def relate(archive: Archive) -> Related:
             weights, key=lambda t: (-weights[t] * (PHRASE_BOOST if " " in t else 1), t)
         )
         keywords[paper.slug] = _distinct(telling, frequency)
-        kept = strongest[:TERMS_PER_VECTOR]
+        kept = [t for t in strongest if frequency[t] <= common][:TERMS_PER_VECTOR]
         norm = math.sqrt(sum(weights[term] ** 2 for term in kept)) or 1.0
         for term in kept:
             rows.append(row)
@@ -128,19 +132,25 @@ def _distinct(strongest: Sequence[str], frequency: Counter[str]) -> tuple[str, .
 
 
 def _most_similar(matrix: sparse.csr_matrix, slugs: list[str]) -> dict[str, tuple[str, ...]]:
+    """Per row, the columns of the highest products, ties broken by slug;
+    numpy picks the few best of each row, Python only orders those."""
     similar: dict[str, tuple[str, ...]] = {}
     transposed = matrix.T.tocsr()
     for start in range(0, matrix.shape[0], BLOCK_ROWS):
         block = (matrix[start : start + BLOCK_ROWS] @ transposed).tocsr()
+        block.setdiag(0, k=start)
+        block.eliminate_zeros()
         for offset in range(block.shape[0]):
-            row = start + offset
             begin, end = block.indptr[offset], block.indptr[offset + 1]
-            columns, scores = block.indices[begin:end], block.data[begin:end]
-            candidates = [
-                (-round(float(score), 9), slugs[column])
-                for column, score in zip(columns, scores, strict=True)
-                if column != row and score > 0
-            ]
-            candidates.sort()
-            similar[slugs[row]] = tuple(slug for _, slug in candidates[:RELATED_PER_PAPER])
+            columns, scores = block.indices[begin:end], np.round(block.data[begin:end], 9)
+            if len(scores) > RELATED_PER_PAPER:
+                # Keep every column that ties with the fifth best, then order by slug.
+                threshold = np.partition(scores, -RELATED_PER_PAPER)[-RELATED_PER_PAPER]
+                keep = scores >= threshold
+                columns, scores = columns[keep], scores[keep]
+            ranked = sorted(
+                zip(scores.tolist(), columns.tolist(), strict=True),
+                key=lambda c: (-c[0], slugs[c[1]]),
+            )
+            similar[slugs[start + offset]] = tuple(slugs[c] for _, c in ranked[:RELATED_PER_PAPER])
     return similar

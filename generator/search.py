@@ -73,9 +73,10 @@ STOP_WORDS = frozenset(
 def words(text: str) -> list[str]:
     """Search words: lower case, accents removed, split at anything not a letter or digit.
     The page's script splits queries the same way."""
-    plain = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    return _WORD.findall(plain.casefold())
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return _WORD.findall(text.casefold())
 
 
 def search_index(archive: Archive, topics: Topics) -> dict[str, Any]:

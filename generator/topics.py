@@ -23,6 +23,7 @@ MIN_SCORE = 2
 CATCH_ALL_NAME = "Other topics"
 CATCH_ALL_DESCRIPTION = "Papers that no keyword of the taxonomy placed in a topic."
 
+_TOKEN = re.compile(r"[^\W_]+")
 _HYPHENS = re.compile(r"[-‐‑‒–—_/]+")
 _SPACES = re.compile(r"\s+")
 
@@ -65,30 +66,83 @@ def normalise(text: str) -> str:
 
 
 class Matcher:
-    """Every keyword of the taxonomy in one regular expression, so each text is
-    scanned once however many topics there are."""
+    """Every keyword of the taxonomy in two lookup tables of word tuples, so a
+    text is tokenised once and each word costs a set lookup, however many
+    keywords there are (a regular expression of hundreds of alternatives was
+    the slowest step of a large build)."""
 
     def __init__(self, phrases: Mapping[str, list[str]]) -> None:
         """``phrases`` maps each keyword to the slugs of the topics it belongs to."""
-        self.keywords: list[str] = sorted(phrases, key=lambda k: (-len(normalise(k)), k))
         self.topics = phrases
-        alternatives = []
-        for index, keyword in enumerate(self.keywords):
-            words = r"\s+".join(map(re.escape, normalise(keyword).split()))
-            words += "(?:e?s)?"
-            if not any(c.isupper() for c in keyword):
-                words = f"(?i:{words})"
-            alternatives.append(f"(?P<k{index}>{words})")
-        body = "|".join(alternatives) or r"(?!)"
-        self.pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)")
+        self.exact: dict[tuple[str, ...], str] = {}
+        self.folded: dict[tuple[str, ...], str] = {}
+        for keyword in sorted(phrases):
+            words = tuple(normalise(keyword).split())
+            if any(c.isupper() for c in keyword):
+                self.exact.setdefault(words, keyword)
+            else:
+                self.folded.setdefault(tuple(w.casefold() for w in words), keyword)
+        # Per first word (and its plural forms), the lengths of the keywords
+        # it can start, longest first: the only places worth a closer look.
+        self.exact_sizes = _sizes(self.exact)
+        self.folded_sizes = _sizes(self.folded)
+
+    def _lookup(self, table: dict[tuple[str, ...], str], words: list[str]) -> str | None:
+        """The keyword these words spell, the last one maybe in the plural."""
+        last = words[-1]
+        for suffix in ("", "s", "es"):
+            keyword = table.get((*words[:-1], last[: len(last) - len(suffix)]))
+            if keyword and last.endswith(suffix):
+                return keyword
+        return None
 
     def count(self, text: str) -> Counter[str]:
-        """How often each keyword occurs in ``text``."""
+        """How often each keyword occurs in ``text``; where keywords overlap,
+        the longest one at the leftmost place counts. Tokenising and finding
+        the words a keyword can start with run in C (regex, set lookups);
+        Python only looks closer at those few places."""
         found: Counter[str] = Counter()
-        for match in self.pattern.finditer(normalise(text)):
-            assert match.lastgroup is not None
-            found[self.keywords[int(match.lastgroup[1:])]] += 1
+        if not (self.exact or self.folded):
+            return found
+        text = normalise(text)
+        tokens = _TOKEN.findall(text)
+        folded = _TOKEN.findall(text.casefold())
+        if len(folded) != len(tokens):
+            folded = [token.casefold() for token in tokens]
+        exact_sizes, folded_sizes = self.exact_sizes, self.folded_sizes
+        starts = sorted(
+            {i for i, word in enumerate(folded) if word in folded_sizes}
+            | {i for i, word in enumerate(tokens) if word in exact_sizes}
+        )
+        between: list[str] = _TOKEN.split(text) if starts else []
+        taken = 0
+        for index in starts:
+            if index < taken:
+                continue
+            candidates = [(size, self.exact, tokens) for size in exact_sizes.get(tokens[index], ())]
+            candidates += [
+                (size, self.folded, folded) for size in folded_sizes.get(folded[index], ())
+            ]
+            candidates.sort(key=lambda c: -c[0])
+            for size, table, words in candidates:
+                if index + size > len(tokens):
+                    continue
+                if not all(between[j].isspace() for j in range(index + 1, index + size)):
+                    continue
+                keyword = self._lookup(table, words[index : index + size])
+                if keyword:
+                    found[keyword] += 1
+                    taken = index + size
+                    break
         return found
+
+
+def _sizes(table: Mapping[tuple[str, ...], str]) -> dict[str, tuple[int, ...]]:
+    sizes: dict[str, set[int]] = defaultdict(set)
+    for words in table:
+        for ending in ("", "s", "es"):
+            sizes[words[0] + ending].add(len(words))
+    return {word: tuple(sorted(found, reverse=True)) for word, found in sizes.items()}
 
 
 def _matcher(rules: tuple[TopicRule, ...], field: str) -> Matcher:
