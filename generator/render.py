@@ -32,6 +32,13 @@ _MONTH_NAMES = (
 EXCERPT_CHARS = 280
 #: How many recent days the home page links to.
 RECENT_DAYS = 7
+#: Papers on one page of a topic; long listings are split so that no page
+#: grows with the archive.
+PAGE_SIZE = 100
+#: Days listed on the days index before the per-year pages take over.
+LATEST_DAYS = 30
+#: URLs per sitemap file (the protocol allows 50,000).
+SITEMAP_URLS = 40_000
 
 
 def long_date(day: date) -> str:
@@ -86,6 +93,52 @@ class PaperView:
     @property
     def primary(self) -> TopicTag:
         return self.topics[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """Links to the neighbouring pages of a split listing, relative to this page."""
+
+    newer: str | None
+    older: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One page of a topic: its path, its papers (newest first) and its pager."""
+
+    path: str
+    papers: tuple[Paper, ...]
+    pager: Pager
+
+
+def topic_listings(slug: str, papers: Sequence[Paper], size: int = PAGE_SIZE) -> list[Listing]:
+    """A topic's papers in pages of ``size``, counted from the oldest, so that a
+    full page keeps its URL and its papers while new papers arrive; the topic's
+    own page shows the newest ones (at least half a page, so it may repeat the
+    newest numbered page) and links to the newest numbered page."""
+    oldest_first = list(reversed(papers))
+    chunks = [oldest_first[i : i + size] for i in range(0, len(oldest_first), size)] or [[]]
+    shown = 2 if len(chunks) > 1 and len(chunks[-1]) < size // 2 else 1
+    first_shown = len(chunks) - shown  # 0-based index of the oldest chunk on the topic page
+    listings = [
+        Listing(
+            f"topics/{slug}/index.html",
+            tuple(reversed([p for chunk in chunks[first_shown:] for p in chunk])),
+            Pager(None, f"page/{len(chunks) - 1}/" if len(chunks) > 1 else None),
+        )
+    ]
+    for number in range(1, len(chunks)):
+        newer = f"../{number + 1}/" if number + 1 < len(chunks) else "../../"
+        older = f"../{number - 1}/" if number > 1 else None
+        listings.append(
+            Listing(
+                f"topics/{slug}/page/{number}/index.html",
+                tuple(reversed(chunks[number - 1])),
+                Pager(newer, older),
+            )
+        )
+    return listings
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,20 +271,22 @@ class Renderer:
     def render(self, site: Site, static: Path) -> None:
         days = self.archive.days
         self.render_home(site)
-        self.page(site, "days/index.html", "days.html", days=tuple(reversed(days)))
+        self.render_day_indexes(site)
         for index, day in enumerate(days):
             self.render_day(
                 site, day, days[index - 1] if index else None, days[index + 1 : index + 2]
             )
         self.page(site, "topics/index.html", "topics.html", topics=self.topics.topics)
         for topic in self.topics.topics:
-            self.page(
-                site,
-                f"topics/{topic.slug}/index.html",
-                "topic.html",
-                topic=topic,
-                groups=self.by_day(topic.papers),
-            )
+            for listing in topic_listings(topic.slug, topic.papers):
+                self.page(
+                    site,
+                    listing.path,
+                    "topic.html",
+                    topic=topic,
+                    groups=self.by_day(listing.papers),
+                    pager=listing.pager,
+                )
             self.write_feed(
                 site, f"topics/{topic.slug}/", f"{topic.name} · {self.config.title}", topic.papers
             )
@@ -248,6 +303,33 @@ class Renderer:
         site.write("404.html", html)
         self.render_machine_files(site)
         site.copy_tree(static, "static")
+
+    def render_day_indexes(self, site: Site) -> None:
+        """The newest days on ``days/``, and every day on a page per year."""
+        newest_first = tuple(reversed(self.archive.days))
+        years: dict[int, list[Day]] = {}
+        for day in newest_first:
+            years.setdefault(day.date.year, []).append(day)
+        counts = tuple((year, sum(len(d.papers) for d in days)) for year, days in years.items())
+        self.page(
+            site,
+            "days/index.html",
+            "days.html",
+            heading="All days",
+            days=newest_first[:LATEST_DAYS],
+            more=len(newest_first) > LATEST_DAYS,
+            years=counts,
+        )
+        for year, days in years.items():
+            self.page(
+                site,
+                f"days/{year}/index.html",
+                "days.html",
+                heading=f"Days of {year}",
+                days=tuple(days),
+                more=False,
+                years=counts,
+            )
 
     def render_home(self, site: Site) -> None:
         latest = self.archive.days[-1] if self.archive.days else None
@@ -294,16 +376,33 @@ class Renderer:
         self.write_feed(site, "", self.config.title, self.archive.papers)
         urls = ["", "days/", "topics/", "search/"]
         urls += [f"days/{d.date.isoformat()}/" for d in self.archive.days]
-        urls += [f"topics/{t.slug}/" for t in self.topics.topics]
+        urls += [f"days/{year}/" for year in sorted({d.date.year for d in self.archive.days})]
+        urls += [
+            listing.path.removesuffix("index.html")
+            for topic in self.topics.topics
+            for listing in topic_listings(topic.slug, topic.papers)
+        ]
         urls += [f"papers/{p.slug}/" for p in self.archive.papers]
         if self.content.about is not None:
             urls.append("about/")
-        site.write(
-            "sitemap.xml",
-            self.env.get_template("sitemap.xml").render(base_url=self.config.base_url, urls=urls),
-        )
+        self.write_sitemaps(site, urls)
         site.write(
             "robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.config.base_url}sitemap.xml\n"
         )
         site.write(".nojekyll", "")
         site.write("search-index.json", to_json(search_index(self.archive, self.topics)) + "\n")
+
+    def write_sitemaps(self, site: Site, urls: list[str]) -> None:
+        """``sitemap.xml``; past the protocol's limit, an index of several."""
+        template = self.env.get_template("sitemap.xml")
+        base = self.config.base_url
+        if len(urls) <= SITEMAP_URLS:
+            site.write("sitemap.xml", template.render(base_url=base, urls=urls, index=False))
+            return
+        parts = [urls[i : i + SITEMAP_URLS] for i in range(0, len(urls), SITEMAP_URLS)]
+        for number, part in enumerate(parts, start=1):
+            site.write(
+                f"sitemap-{number}.xml", template.render(base_url=base, urls=part, index=False)
+            )
+        names = [f"sitemap-{number}.xml" for number in range(1, len(parts) + 1)]
+        site.write("sitemap.xml", template.render(base_url=base, urls=names, index=True))

@@ -49,7 +49,7 @@ def parse(html: bytes) -> _Links:
 def test_page_counts(seeds_site: ServedSite):
     site = seeds_site.path
     assert len(list((site / "papers").glob("*/index.html"))) == 295
-    assert sorted(p.parent.name for p in (site / "days").glob("*/index.html")) == [
+    assert sorted(p.parent.name for p in (site / "days").glob("????-??-??/index.html")) == [
         "2025-03-11",
         "2025-03-13",
         "2025-03-14",
@@ -212,7 +212,7 @@ def test_topic_feeds_list_only_papers_of_their_topic(seeds_site: ServedSite):
         links = [e.find(f"{ATOM}link").get("href") for e in feed.findall(f"{ATOM}entry")]
         assert links and all(topic in topics_of[link] for link in links), topic
         page = (seeds_site.path / "topics" / topic / "index.html").read_text(encoding="utf-8")
-        assert 'href="feed.xml"' in page
+        assert f'href="../../topics/{topic}/feed.xml"' in page
 
 
 def test_paper_pages_link_related_papers(seeds_site: ServedSite):
@@ -222,3 +222,24 @@ def test_paper_pages_link_related_papers(seeds_site: ServedSite):
         links = re.findall(r'href="\.\./\.\./papers/([^/]+)/"', related)
         assert 1 <= len(links) <= 5
         assert page.parent.name not in links
+
+
+def test_topic_pages_are_split_with_stable_numbered_pages():
+    from generator.model import Paper
+    from generator.render import topic_listings
+
+    def papers(count: int) -> list[Paper]:
+        # Newest first, as topics list them.
+        return [Paper(f"k{i}", f"p{i:03d}", "T", "", (), ()) for i in reversed(range(count))]
+
+    small = topic_listings("t", papers(30), size=10)
+    assert [(x.path, len(x.papers)) for x in small] == [
+        ("topics/t/index.html", 10),
+        ("topics/t/page/1/index.html", 10),
+        ("topics/t/page/2/index.html", 10),
+    ]
+    assert small[0].pager.older == "page/2/" and small[2].pager.newer == "../../"
+    assert small[1].pager.older is None and small[2].pager.older == "../1/"
+    grown = topic_listings("t", papers(32), size=10)
+    assert grown[0].papers[0].slug == "p031" and len(grown[0].papers) == 12
+    assert [x.papers for x in grown[1:4]] == [x.papers for x in small[1:3]] + [small[0].papers]
