@@ -7,9 +7,11 @@ complete, so a failed or killed build leaves the previous site as it was.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +22,9 @@ from generator.errors import Diagnostic, DigestError, InputError, Source
 from generator.feeds import Entry, Feed, read_feed
 from generator.model import Archive, merge
 from generator.related import Related, relate
-from generator.render import Renderer, Site
+from generator.render import Renderer
 from generator.topics import Topics, classify
+from generator.writer import Site, content_hash, read_manifest
 
 PROJECT = Path(__file__).resolve().parent.parent
 TEMPLATES = PROJECT / "templates"
@@ -59,10 +62,12 @@ class Checked:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    checked: Checked
     pages: int
     files: int
     bytes: int
+    written: int
+    """Files whose bytes changed since the previous build (all, on a first build)."""
+    removed: int
     seconds: float
 
 
@@ -110,6 +115,32 @@ def check(seeds: Path, config: Config) -> Checked:
     return Checked(archive, topics, relate(archive), content, diagnostics)
 
 
+def input_key(paths: Iterable[Path], base_url: str) -> str:
+    """A hash of everything a build reads: the files (names and bytes), the
+    base URL and digest's own code. Equal keys mean an identical site."""
+    digest = hashlib.blake2b(base_url.encode(), digest_size=16)
+    code = Path(__file__).parent
+    for number, root in enumerate((code, *paths)):
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in files:
+            if "__pycache__" in path.parts or path.name.startswith("."):
+                continue
+            name = path.name if path == root else path.relative_to(root).as_posix()
+            digest.update(f"{number}:{name}\0".encode())
+            digest.update(content_hash(path.read_bytes()).encode())
+    return digest.hexdigest()
+
+
+def up_to_date(out: Path, key: str) -> list[str] | None:
+    """The diagnostics of the build that made ``out``, if it was made from
+    exactly this input; ``None`` if it needs building."""
+    manifest = read_manifest(out)
+    if manifest.get("key") != key or not (out / SITE_MARKER).exists():
+        return None
+    diagnostics = manifest.get("diagnostics", [])
+    return [str(line) for line in diagnostics] if isinstance(diagnostics, list) else None
+
+
 def build(
     checked: Checked,
     config: Config,
@@ -117,8 +148,10 @@ def build(
     *,
     templates: Path = TEMPLATES,
     static: Path = STATIC,
+    key: str = "",
 ) -> Report:
-    """Render the checked input into ``out``, replacing what was there whole."""
+    """Render the checked input into ``out``, replacing what was there whole;
+    ``key`` (see ``input_key``) is recorded so the next build can skip."""
     if checked.errors:
         raise InputError(f"{checked.errors} error(s) in the input; the site was not changed")
     started = time.perf_counter()
@@ -132,17 +165,20 @@ def build(
     _recover(out)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
     try:
-        site = Site(staging)
+        site = Site(staging, previous=out if out.exists() else None)
         renderer = Renderer(
             config, checked.archive, checked.topics, checked.related, checked.content, templates
         )
         renderer.render(site, static)
+        diagnostics = [str(d) for d in checked.diagnostics]
+        removed = site.finish({"key": key, "diagnostics": diagnostics})
         staging.chmod(0o755)
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return Report(checked, site.pages, site.files, site.bytes, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return Report(site.pages, site.files, site.bytes, site.written, removed, seconds)
 
 
 def _recover(out: Path) -> None:

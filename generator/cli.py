@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from generator import fetch, serve
-from generator.build import Checked, build, check, theme
+from generator.build import Checked, build, check, input_key, theme, up_to_date
 from generator.config import CATCH_ALL_SLUG, Config, load_config
 from generator.errors import DigestError, UsageError
 from generator.topics import CATCH_ALL_NAME, topic_table
@@ -87,6 +87,11 @@ def run(argv: Sequence[str] | None) -> int:
             print(line)
         return fetched.exit_code
     config: Config = load_config(args.config, getattr(args, "base_url", None))
+    templates, static = theme(args.config)
+    if args.command == "build":
+        key = input_key([args.config, args.seeds, templates, static], config.base_url)
+        if (done := up_to_date(args.out, key)) is not None:
+            return _up_to_date(args, done)
     checked = check(args.seeds, config)
     _report(checked, args.quiet)
     if _failed(checked, args.strict):
@@ -105,13 +110,26 @@ def run(argv: Sequence[str] | None) -> int:
             _list_unplaced(checked)
             print(f"checked {_summary(checked)}: no errors")
         return 0
-    templates, static = theme(args.config)
-    report = build(checked, config, args.out, templates=templates, static=static)
+    report = build(checked, config, args.out, templates=templates, static=static, key=key)
     if not args.quiet:
         print(
             f"built {_summary(checked)}: {report.pages} pages, {report.files} files "
-            f"({report.bytes / 1e6:.1f} MB) in {args.out}/ in {report.seconds:.2f} s"
+            f"({report.bytes / 1e6:.1f} MB), {report.written} written, {report.removed} removed, "
+            f"in {args.out}/ in {report.seconds:.2f} s"
         )
+    return 0
+
+
+def _up_to_date(args: argparse.Namespace, diagnostics: list[str]) -> int:
+    """What a build of unchanged input says: the same diagnostics, and nothing written."""
+    for line in diagnostics:
+        if ": error: " in line or not args.quiet:
+            print(line, file=sys.stderr)
+    if args.strict and diagnostics:
+        print(f"digest: {len(diagnostics)} warning(s); nothing was built", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        print(f"{args.out}/ is up to date: no input changed since it was built")
     return 0
 
 

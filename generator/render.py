@@ -8,7 +8,6 @@ which GitHub Pages serves at any depth and so links through the base URL.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -23,6 +22,7 @@ from generator.model import Archive, Day, Paper
 from generator.related import Related
 from generator.search import search_index, to_json
 from generator.topics import Topics
+from generator.writer import Site
 
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTH_NAMES = (
@@ -148,36 +148,6 @@ class Group:
     key: str
     label: str
     papers: tuple[PaperView, ...]
-
-
-class Site:
-    """Writes files below the output folder, and only there."""
-
-    def __init__(self, out: Path) -> None:
-        self.out = out.resolve()
-        self.files = 0
-        self.pages = 0
-        self.bytes = 0
-
-    def write(self, relative: str, text: str) -> None:
-        target = (self.out / relative).resolve()
-        if not target.is_relative_to(self.out):
-            raise ValueError(f"refusing to write outside the site: {relative!r}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        data = text.encode("utf-8")
-        target.write_bytes(data)
-        self.files += 1
-        self.pages += relative.endswith(".html")
-        self.bytes += len(data)
-
-    def copy_tree(self, source: Path, relative: str) -> None:
-        for path in sorted(source.rglob("*")):
-            if path.is_file():
-                target = self.out / relative / path.relative_to(source)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target)
-                self.files += 1
-                self.bytes += path.stat().st_size
 
 
 def environment(templates: Path) -> jinja2.Environment:

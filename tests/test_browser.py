@@ -130,7 +130,7 @@ def test_missing_page_shows_404_with_working_links(page, browser_site):
     assert response.status == 404
     assert page.locator("h1").inner_text() == "Page not found"
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") != "rgba(0, 0, 0, 0)"
-    page.get_by_role("link", name="All days").click()
+    page.get_by_role("link", name="All days", exact=True).click()
     page.wait_for_url(browser_site.url + "days/")
     assert page.locator("h1").inner_text() == "All days"
 
