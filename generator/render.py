@@ -20,7 +20,7 @@ from generator.config import Config
 from generator.content import Content
 from generator.model import Archive, Day, Paper
 from generator.related import Related
-from generator.search import search_index, to_json
+from generator.search import search_files, to_json
 from generator.topics import Topics
 from generator.writer import Site
 
@@ -360,7 +360,8 @@ class Renderer:
             "robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.config.base_url}sitemap.xml\n"
         )
         site.write(".nojekyll", "")
-        site.write("search-index.json", to_json(search_index(self.archive, self.topics)) + "\n")
+        for path, data in sorted(search_files(self.archive, self.topics).items()):
+            site.write(path, to_json(data) + "\n")
 
     def write_sitemaps(self, site: Site, urls: list[str]) -> None:
         """``sitemap.xml``; past the protocol's limit, an index of several."""

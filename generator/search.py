@@ -1,8 +1,19 @@
-"""The data behind in-browser search: one JSON object, ``search-index.json``.
+"""The data behind in-browser search, split so that a query downloads only
+what it needs, however large the archive.
 
-Each paper carries its title and the distinct words of its abstract (not the
-abstract itself, which would make the file several times larger), so the page
-can rank title matches above abstract matches without fetching anything else.
+- ``search-index.json``, the entry point: the list of term shards, topic
+  names, stop words and how papers are numbered into blocks.
+- ``search/terms/<key>.json``: the postings of every term that starts with
+  ``key`` (two letters, more where a shard would be large): for each term, the
+  papers with it in the title and those with it only in the abstract.
+- ``search/papers/<n>.json``: what a result shows (title, URL name, days,
+  topics) for a block of papers, fetched only for the results shown.
+
+Papers are numbered by first day, so a higher number is a newer paper and
+ranking needs no paper data at all. A term found in the abstracts of more
+than a small share of the archive keeps only its title postings: alone it
+would list a large part of the archive, and with other words it narrows
+nothing.
 """
 
 from __future__ import annotations
@@ -10,63 +21,30 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections import defaultdict
 from typing import Any
 
-from generator.model import Archive
+from generator.model import Archive, Paper
 from generator.topics import Topics
 
+INDEX_VERSION = 2
+#: Papers per display block: small, because the results of a query are spread
+#: over the archive and each block is fetched whole for the one result in it.
+BLOCK_SIZE = 4
+#: A term shard larger than this (in characters) is split by one more letter.
+SHARD_CHARS = 24_000
+#: Terms in more abstracts than this share (and at least COMMON_MIN papers)
+#: keep only title postings.
+COMMON_SHARE = 0.05
+COMMON_MIN = 200
+
 _WORD = re.compile(r"[^\W_]+")
+_PLAIN_KEY = re.compile(r"[a-z0-9]+")
 #: Words too common in abstracts to help find a paper.
 STOP_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "been",
-        "but",
-        "by",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "has",
-        "have",
-        "how",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "our",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "then",
-        "these",
-        "they",
-        "this",
-        "to",
-        "via",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "which",
-        "while",
-        "with",
-        "without",
-    ]
+    """a an and are as at be been but by can do does for from has have how in into is it its
+    of on or our such than that the their then these they this to via was we were what when
+    which while with without""".split()
 )
 
 
@@ -79,23 +57,103 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.casefold())
 
 
-def search_index(archive: Archive, topics: Topics) -> dict[str, Any]:
-    """Papers sorted by slug; ``topics`` maps topic slugs to names for display."""
-    papers = []
-    for paper in archive.papers:
-        title_words = set(words(paper.title))
-        abstract_words = sorted(set(words(paper.abstract)) - title_words - STOP_WORDS)
-        papers.append(
-            {
-                "title": paper.title,
-                "url": f"papers/{paper.slug}/",
-                "days": [day.isoformat() for day in paper.days],
-                "topics": [m.topic for m in topics.matches[paper.slug]],
-                "words": " ".join(abstract_words),
-            }
-        )
-    names = {topic.slug: topic.name for topic in topics.topics}
-    return {"version": 1, "papers": papers, "topics": names, "stop_words": sorted(STOP_WORDS)}
+def shard_name(key: str) -> str:
+    """A file name for a shard key; the page's script computes the same."""
+    if _PLAIN_KEY.fullmatch(key):
+        return key
+    return "u" + "_".join(f"{ord(c):x}" for c in key)
+
+
+def _postings(ids: list[int]) -> str:
+    """Sorted paper numbers as base-36 gaps: short, and quick to decode."""
+    previous, gaps = 0, []
+    for number in ids:
+        gaps.append(_base36(number - previous))
+        previous = number
+    return ",".join(gaps)
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        number, rest = divmod(number, 36)
+        text = digits[rest] + text
+        if not number:
+            return text
+
+
+def numbered(archive: Archive) -> list[Paper]:
+    """Papers in the order of their numbers: by first day, then URL name."""
+    return sorted(archive.papers, key=lambda p: (p.days[0] if p.days else None, p.slug))
+
+
+def _shards(entries: dict[str, list[str | None]]) -> dict[str, dict[str, list[str | None]]]:
+    """Terms grouped by their first two letters, a group split by one more
+    letter while it is too large (a term shorter than the key keeps its own)."""
+    done: dict[str, dict[str, list[str | None]]] = {}
+    pending = [(2, sorted(entries))]
+    while pending:
+        depth, terms = pending.pop()
+        groups: dict[str, list[str]] = defaultdict(list)
+        for term in terms:
+            groups[term[:depth]].append(term)
+        for key, members in groups.items():
+            size = sum(len(t) + sum(len(p or "") for p in entries[t]) for t in members)
+            longer = [t for t in members if len(t) > depth]
+            if size > SHARD_CHARS and longer and depth < 8:
+                shorter = [t for t in members if len(t) <= depth]
+                if shorter:
+                    done[key] = {t: entries[t] for t in shorter}
+                pending.append((depth + 1, longer))
+            else:
+                done[key] = {t: entries[t] for t in members}
+    return done
+
+
+def search_files(archive: Archive, topics: Topics) -> dict[str, Any]:
+    """Every file of the search index, by path in the site."""
+    papers = numbered(archive)
+    title_ids: dict[str, list[int]] = defaultdict(list)
+    abstract_ids: dict[str, list[int]] = defaultdict(list)
+    for number, paper in enumerate(papers):
+        in_title = set(words(paper.title))
+        for term in sorted(in_title):
+            title_ids[term].append(number)
+        for term in sorted(set(words(paper.abstract)) - in_title - STOP_WORDS):
+            abstract_ids[term].append(number)
+    common = max(COMMON_SHARE * len(papers), COMMON_MIN)
+    entries: dict[str, list[str | None]] = {}
+    for term in title_ids.keys() | abstract_ids.keys():
+        in_abstracts = abstract_ids.get(term, [])
+        entries[term] = [
+            _postings(title_ids.get(term, [])),
+            None if len(in_abstracts) > common else _postings(in_abstracts),
+        ]
+    shards = _shards(entries)
+    files: dict[str, Any] = {
+        f"search/terms/{shard_name(key)}.json": terms for key, terms in shards.items()
+    }
+    for start in range(0, len(papers), BLOCK_SIZE):
+        block = [
+            [
+                paper.title,
+                paper.slug,
+                [day.isoformat() for day in paper.days],
+                [match.topic for match in topics.matches[paper.slug]],
+            ]  # fmt: skip
+            for paper in papers[start : start + BLOCK_SIZE]
+        ]
+        files[f"search/papers/{start // BLOCK_SIZE}.json"] = block
+    files["search-index.json"] = {
+        "version": INDEX_VERSION,
+        "papers": len(papers),
+        "block_size": BLOCK_SIZE,
+        "shards": sorted(shards),
+        "topics": {topic.slug: topic.name for topic in topics.topics},
+        "stop_words": sorted(STOP_WORDS),
+    }
+    return files
 
 
 def to_json(data: object) -> str:

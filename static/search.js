@@ -1,5 +1,8 @@
-// In-browser search over search-index.json. Results are built from text nodes
-// only, so nothing from the index is ever parsed as HTML.
+// In-browser search over the split index that generator/search.py writes:
+// search-index.json lists term shards; a query fetches only the shards of its
+// words, ranks papers by their numbers alone, then fetches the display data
+// of the results it shows. Results are built from text nodes only, so nothing
+// from the index is ever parsed as HTML.
 (() => {
   "use strict";
   const form = document.querySelector("form.search-page");
@@ -7,54 +10,108 @@
   const input = form.querySelector("input[name=q]");
   const status = document.getElementById("search-status");
   const list = document.getElementById("results");
+  const more = document.getElementById("more-results");
   const root = form.dataset.root;
-  const MAX_RESULTS = 50;
+  const PAGE = 20;
   const WORD = /[\p{L}\p{N}]+/gu;
+  // A word this short is matched whole, not as the start of longer words.
+  const MIN_PREFIX = 3;
+  // Never fetch more shards than this for one word typed so far.
+  const MAX_SHARDS = 8;
 
   // The same folding as the build's generator/search.py: accents off, lower case.
   const fold = (text) => text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
   const words = (text) => fold(text).match(WORD) || [];
+  const shardName = (key) =>
+    /^[a-z0-9]+$/.test(key) ? key : "u" + [...key].map((c) => c.codePointAt(0).toString(16)).join("_");
 
-  let papers = null;
-  let topicNames = {};
-  let stopWords = new Set();
-
-  const load = fetch(form.dataset.index)
-    .then((response) => {
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return response.json();
-    })
-    .then((index) => {
-      topicNames = index.topics || {};
-      stopWords = new Set(index.stop_words || []);
-      papers = index.papers.map((paper) => ({
-        paper,
-        title: words(paper.title),
-        abstract: paper.words ? paper.words.split(" ") : [],
-        newest: paper.days[paper.days.length - 1] || "",
+  const cache = new Map();
+  const fetchJson = (path) => {
+    if (!cache.has(path)) {
+      cache.set(path, fetch(root + path).then((response) => {
+        if (!response.ok) throw new Error(`HTTP ${response.status} for ${path}`);
+        return response.json();
       }));
-    });
-
-  // A term scores most as a whole title word, then as the start of one, then
-  // likewise in the abstract; a paper must match every term.
-  function score(entry, terms) {
-    let total = 0;
-    for (const term of terms) {
-      let best = 0;
-      for (const word of entry.title) {
-        if (word === term) { best = 10; break; }
-        if (word.startsWith(term)) best = Math.max(best, 6);
-      }
-      if (best === 0) {
-        for (const word of entry.abstract) {
-          if (word === term) { best = 2; break; }
-          if (word.startsWith(term)) best = Math.max(best, 1);
-        }
-      }
-      if (best === 0) return 0;
-      total += best;
     }
-    return total;
+    return cache.get(path);
+  };
+
+  function decode(postings) {
+    const ids = [];
+    let previous = 0;
+    if (postings) {
+      for (const gap of postings.split(",")) {
+        previous += parseInt(gap, 36);
+        ids.push(previous);
+      }
+    }
+    return ids;
+  }
+
+  // The shards that can hold words starting with `term`: the one whose key
+  // starts the term, or, for a term shorter than the keys, those it starts.
+  function shardsFor(index, term) {
+    const keys = index.shards.filter((key) => term.startsWith(key));
+    if (keys.length) return [keys.reduce((a, b) => (b.length > a.length ? b : a))];
+    if (term.length < MIN_PREFIX) return [];
+    return index.shards.filter((key) => key.startsWith(term)).slice(0, MAX_SHARDS);
+  }
+
+  // For one query word: paper number -> points (10 whole title word, 6 start
+  // of a title word, 2 whole abstract word, 1 start of one); `common` is true
+  // when an abstract list was left out for being too common.
+  async function matchesFor(index, term) {
+    const shards = await Promise.all(
+      shardsFor(index, term).map((key) => fetchJson(`search/terms/${shardName(key)}.json`)));
+    const points = new Map();
+    let common = false;
+    const add = (ids, value) => {
+      for (const id of ids) points.set(id, Math.max(points.get(id) || 0, value));
+    };
+    for (const shard of shards) {
+      for (const [word, [titles, abstracts]] of Object.entries(shard)) {
+        const whole = word === term;
+        if (!whole && (term.length < MIN_PREFIX || !word.startsWith(term))) continue;
+        add(decode(titles), whole ? 10 : 6);
+        if (abstracts === null) common = true;
+        else add(decode(abstracts), whole ? 2 : 1);
+      }
+    }
+    return { points, common };
+  }
+
+  async function rank(index, terms) {
+    const perTerm = await Promise.all(terms.map((term) => matchesFor(index, term)));
+    // Words that narrow the search; a too-common word only adds points, unless
+    // it is all there is.
+    const narrowing = perTerm.filter((m) => !m.common);
+    const required = narrowing.length ? narrowing : perTerm;
+    let candidates = null;
+    for (const { points } of required) {
+      const ids = [...points.keys()];
+      candidates = candidates === null ? new Set(ids) : new Set(ids.filter((id) => candidates.has(id)));
+    }
+    const scored = [];
+    for (const id of candidates || []) {
+      let total = 0;
+      let inTitle = true;
+      for (const { points } of perTerm) {
+        const got = points.get(id) || 0;
+        total += got;
+        inTitle = inTitle && got >= 6;
+      }
+      scored.push([id, total, inTitle]);
+    }
+    // Higher points first, then newer papers (higher numbers).
+    scored.sort((a, b) => b[1] - a[1] || b[0] - a[0]);
+    return scored;
+  }
+
+  async function papersFor(index, ids) {
+    const blocks = [...new Set(ids.map((id) => Math.floor(id / index.block_size)))];
+    const loaded = await Promise.all(blocks.map((block) => fetchJson(`search/papers/${block}.json`)));
+    const byBlock = new Map(blocks.map((block, i) => [block, loaded[i]]));
+    return ids.map((id) => byBlock.get(Math.floor(id / index.block_size))[id % index.block_size]);
   }
 
   function highlighted(title, terms) {
@@ -62,7 +119,7 @@
     let last = 0;
     for (const match of title.matchAll(WORD)) {
       const folded = fold(match[0]);
-      if (!terms.some((term) => folded.startsWith(term))) continue;
+      if (!terms.some((term) => folded === term || (term.length >= MIN_PREFIX && folded.startsWith(term)))) continue;
       fragment.append(document.createTextNode(title.slice(last, match.index)));
       const mark = document.createElement("mark");
       mark.textContent = match[0];
@@ -73,68 +130,84 @@
     return fragment;
   }
 
-  function resultItem(entry, terms) {
-    const { paper } = entry;
+  function resultItem(index, record, inTitle, terms) {
+    const [title, slug, days, topics] = record;
     const item = document.createElement("li");
     const heading = document.createElement("h2");
     heading.className = "result-title";
     const link = document.createElement("a");
-    link.href = root + paper.url;
-    link.append(highlighted(paper.title, terms));
+    link.href = `${root}papers/${slug}/`;
+    link.append(highlighted(title, terms));
     heading.append(link);
     const meta = document.createElement("p");
     meta.className = "meta";
-    const topics = paper.topics.map((slug) => topicNames[slug] || slug).join(", ");
-    const inTitle = terms.every((term) => entry.title.some((word) => word.startsWith(term)));
-    meta.textContent = [paper.days.join(", "), topics, inTitle ? "" : "matched in the abstract"]
+    const names = topics.map((topic) => index.topics[topic] || topic).join(", ");
+    meta.textContent = [days.join(", "), names, inTitle ? "" : "matched in the abstract"]
       .filter(Boolean)
       .join(" · ");
     item.append(heading, meta);
     return item;
   }
 
-  function show() {
+  let index = null;
+  let latest = 0;
+  let shown = [];
+  let ranked = [];
+  let terms = [];
+
+  async function showMore() {
+    const next = ranked.slice(shown.length, shown.length + PAGE);
+    const records = await papersFor(index, next.map(([id]) => id));
+    list.append(...records.map((record, i) => resultItem(index, record, next[i][2], terms)));
+    shown = ranked.slice(0, shown.length + next.length);
+    more.hidden = shown.length >= ranked.length;
+  }
+
+  async function show() {
     const query = input.value;
     const url = new URL(window.location.href);
     if (query.trim()) url.searchParams.set("q", query);
     else url.searchParams.delete("q");
     window.history.replaceState(null, "", url);
 
-    // Stop words are not indexed for abstracts, so they cannot be required.
-    const terms = [...new Set(words(query))].filter((term) => !stopWords.has(term));
-    list.replaceChildren();
-    if (!terms.length) {
-      status.textContent = `Type to search ${papers.length} papers.`;
+    const run = ++latest;
+    const stop = new Set(index.stop_words);
+    const wanted = [...new Set(words(query))].filter((term) => !stop.has(term));
+    if (!wanted.length) {
+      list.replaceChildren();
+      more.hidden = true;
+      status.textContent = `Type to search ${index.papers} papers.`;
       return;
     }
-    const found = [];
-    for (const entry of papers) {
-      const points = score(entry, terms);
-      if (points) found.push({ entry, points });
-    }
-    found.sort((a, b) =>
-      b.points - a.points ||
-      (a.entry.newest < b.entry.newest ? 1 : a.entry.newest > b.entry.newest ? -1 : 0) ||
-      a.entry.paper.title.localeCompare(b.entry.paper.title));
-    const shown = found.slice(0, MAX_RESULTS);
-    list.append(...shown.map(({ entry }) => resultItem(entry, terms)));
-    status.textContent = found.length === 0
+    const found = await rank(index, wanted);
+    if (run !== latest) return; // a newer query is already on its way
+    ranked = found;
+    terms = wanted;
+    shown = [];
+    const first = ranked.slice(0, PAGE);
+    const records = await papersFor(index, first.map(([id]) => id));
+    if (run !== latest) return;
+    list.replaceChildren(...records.map((record, i) => resultItem(index, record, first[i][2], terms)));
+    shown = first;
+    more.hidden = shown.length >= ranked.length;
+    status.textContent = ranked.length === 0
       ? "No papers match."
-      : found.length > shown.length
-        ? `${found.length} papers match; showing the best ${shown.length}.`
-        : `${found.length} paper${found.length === 1 ? "" : "s"} match.`;
+      : `${ranked.length} paper${ranked.length === 1 ? "" : "s"} match.`;
   }
 
+  const failed = (error) => {
+    status.textContent = `Search is not available (${error.message}).`;
+  };
   input.value = new URLSearchParams(window.location.search).get("q") || "";
   status.textContent = "Loading the index…";
-  load.then(() => {
-    show();
-    input.addEventListener("input", show);
-  }).catch((error) => {
-    status.textContent = `The search index could not be loaded (${error.message}).`;
-  });
+  fetchJson("search-index.json").then((loaded) => {
+    index = loaded;
+    input.addEventListener("input", () => show().catch(failed));
+    more.addEventListener("click", () => showMore().catch(failed));
+    return show();
+  }).catch(failed);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    if (papers) show();
+    if (index) show().catch(failed);
   });
 })();

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -165,6 +166,35 @@ def page(browser: Any) -> Iterator[Any]:
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def search_papers(site: Path) -> list[dict[str, Any]]:
+    """The papers of a built site's split search index, as dicts with title,
+    url, days, topics and the words found only in their abstract."""
+    index = json.loads((site / "search-index.json").read_text(encoding="utf-8"))
+    papers: list[dict[str, Any]] = []
+    for block in range(-(-index["papers"] // index["block_size"])):
+        records = json.loads((site / f"search/papers/{block}.json").read_text(encoding="utf-8"))
+        for title, slug, days, topics in records:
+            papers.append(
+                {
+                    "title": title,
+                    "url": f"papers/{slug}/",
+                    "days": days,
+                    "topics": topics,
+                    "words": [],
+                }
+            )
+    for shard in (site / "search" / "terms").iterdir():
+        for term, (_, abstracts) in json.loads(shard.read_text(encoding="utf-8")).items():
+            number = 0
+            for gap in (abstracts or "").split(",") if abstracts else []:
+                number += int(gap, 36)
+                papers[number]["words"].append(term)
+    for paper in papers:
+        paper["words"] = " ".join(sorted(paper["words"]))
+    assert len(papers) == index["papers"]
+    return papers
 
 
 def copy_seeds(target: Path) -> Path:

@@ -3,18 +3,17 @@ a sub-path by a real HTTP server, with 404.html for missing pages."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from typing import Any
 
 import pytest
 
-from tests.conftest import SCRIPT_TITLE, ServedSite
+from tests.conftest import SCRIPT_TITLE, ServedSite, search_papers
 
 
 def index_of(site: ServedSite) -> dict[str, Any]:
-    return json.loads((site.path / "search-index.json").read_text(encoding="utf-8"))
+    return {"papers": search_papers(site.path)}
 
 
 def result_titles(page: Any) -> list[str]:
@@ -199,3 +198,26 @@ def test_no_horizontal_overflow_on_a_phone(browser, browser_site, path):
     page.goto(browser_site.url + path, wait_until="networkidle")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     context.close()
+
+
+def test_a_first_query_downloads_little(page, browser_site):
+    """The split index: the search page plus a first query fetch at most 50 KB
+    (uncompressed; GitHub Pages compresses it further) for the seeds."""
+    sizes: dict[str, int] = {}
+    page.on("response", lambda r: sizes.__setitem__(r.url, len(r.body())))
+    page.goto(browser_site.url + "search/?q=pruning", wait_until="networkidle")
+    page.wait_for_function("document.querySelectorAll('#results li').length > 0")
+    page.wait_for_load_state("networkidle")
+    data = {url: size for url, size in sizes.items() if url.endswith(".json")}
+    assert any(url.endswith("search-index.json") for url in data)
+    assert sum(sizes.values()) <= 50_000, sizes
+    assert len(data) <= 1 + 2 + 20, data  # index, shards of the word, a block per result shown
+
+
+def test_show_more_adds_the_next_results(page, browser_site):
+    search(page, browser_site, "learning")
+    first = result_titles(page)
+    assert len(first) == 20
+    page.click("#more-results")
+    page.wait_for_function("document.querySelectorAll('#results li').length > 20")
+    assert result_titles(page)[:20] == first
