@@ -22,7 +22,7 @@ from generator.errors import Diagnostic, DigestError, InputError, Source
 from generator.feeds import Entry, Feed, read_feed
 from generator.model import Archive, merge
 from generator.related import Related, relate
-from generator.render import Renderer
+from generator.render import Progress, Renderer
 from generator.topics import Topics, classify
 from generator.writer import Site, content_hash, read_manifest
 
@@ -149,6 +149,7 @@ def build(
     templates: Path = TEMPLATES,
     static: Path = STATIC,
     key: str = "",
+    progress: Progress | None = None,
 ) -> Report:
     """Render the checked input into ``out``, replacing what was there whole;
     ``key`` (see ``input_key``) is recorded so the next build can skip."""
@@ -169,7 +170,7 @@ def build(
         renderer = Renderer(
             config, checked.archive, checked.topics, checked.related, checked.content, templates
         )
-        renderer.render(site, static)
+        renderer.render(site, static, progress)
         diagnostics = [str(d) for d in checked.diagnostics]
         removed = site.finish({"key": key, "diagnostics": diagnostics})
         staging.chmod(0o755)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,7 @@ from generator import fetch, serve
 from generator.build import Checked, build, check, input_key, theme, up_to_date
 from generator.config import CATCH_ALL_SLUG, Config, load_config
 from generator.errors import DigestError, UsageError
+from generator.render import Progress
 from generator.topics import CATCH_ALL_NAME, topic_table
 
 
@@ -110,7 +112,10 @@ def run(argv: Sequence[str] | None) -> int:
             _list_unplaced(checked)
             print(f"checked {_summary(checked)}: no errors")
         return 0
-    report = build(checked, config, args.out, templates=templates, static=static, key=key)
+    progress = None if args.quiet else terminal_progress()
+    report = build(
+        checked, config, args.out, templates=templates, static=static, key=key, progress=progress
+    )
     if not args.quiet:
         print(
             f"built {_summary(checked)}: {report.pages} pages, {report.files} files "
@@ -118,6 +123,26 @@ def run(argv: Sequence[str] | None) -> int:
             f"in {args.out}/ in {report.seconds:.2f} s"
         )
     return 0
+
+
+def terminal_progress(after: float = 2.0, every: float = 0.25) -> Progress | None:
+    """A progress line on a terminal, for builds that take more than ``after``
+    seconds; nothing in CI logs or when the output is not a terminal."""
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return None
+    started = time.monotonic()
+    shown = started
+
+    def report(done: int, total: int) -> None:
+        nonlocal shown
+        now = time.monotonic()
+        if now - started < after or (now - shown < every and done < total):
+            return
+        shown = now
+        end = "\n" if done == total else ""
+        print(f"\rrendering paper pages: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return report
 
 
 def _up_to_date(args: argparse.Namespace, diagnostics: list[str]) -> int:

@@ -8,7 +8,7 @@ which GitHub Pages serves at any depth and so links through the base URL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,6 +23,9 @@ from generator.related import Related
 from generator.search import search_files, to_json
 from generator.topics import Topics
 from generator.writer import Site
+
+#: Told (done, total) as paper pages are written.
+Progress = Callable[[int, int], None]
 
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTH_NAMES = (
@@ -238,7 +241,8 @@ class Renderer:
             for day, views in sorted(groups.items(), reverse=True)
         )
 
-    def render(self, site: Site, static: Path) -> None:
+    def render(self, site: Site, static: Path, progress: Progress | None = None) -> None:
+        """Write every page; ``progress`` hears how many paper pages are done."""
         days = self.archive.days
         self.render_home(site)
         self.render_day_indexes(site)
@@ -260,10 +264,12 @@ class Renderer:
             self.write_feed(
                 site, f"topics/{topic.slug}/", f"{topic.name} · {self.config.title}", topic.papers
             )
-        for paper in self.archive.papers:
+        for done, paper in enumerate(self.archive.papers, start=1):
             self.page(
                 site, f"papers/{paper.slug}/index.html", "paper.html", paper=self.views[paper.slug]
             )
+            if progress is not None:
+                progress(done, len(self.archive.papers))
         self.page(site, "search/index.html", "search.html")
         if self.content.about is not None:
             self.page(site, "about/index.html", "about.html", body=self.content.about)

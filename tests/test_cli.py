@@ -256,3 +256,20 @@ def test_a_fork_restyles_with_templates_beside_its_config(project: Project):
     assert project.build().code == 0
     assert (project.out / "404.html").read_text(encoding="utf-8") == "<p>Lost: Test digest</p>\n"
     assert (project.out / "static" / "style.css").is_file()
+
+
+def test_progress_shows_on_a_terminal_only(monkeypatch, capsys):
+    from generator import cli
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert cli.terminal_progress() is None
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    monkeypatch.setenv("CI", "true")
+    assert cli.terminal_progress() is None
+    monkeypatch.delenv("CI")
+    report = cli.terminal_progress(after=0, every=0)
+    assert report is not None
+    report(1, 2)
+    report(2, 2)
+    assert capsys.readouterr().err == "\rrendering paper pages: 1/2\rrendering paper pages: 2/2\n"
