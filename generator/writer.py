@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 #: The build's own record inside the site folder: the input key, the hash of
@@ -42,15 +42,24 @@ class Site:
         self.hashes: dict[str, str] = {}
         self.previous: dict[str, str] = {}
         self.files = self.pages = self.bytes = self.written = 0
+        self.folders: set[Path] = set()
         if previous is not None and previous.is_dir():
             self.previous = read_manifest(previous).get("files", {})
-            _link_tree(previous, self.out)
+            # Without a manifest nothing says what the files hold: start afresh.
+            if self.previous:
+                _link_tree(previous, self.out)
 
     def write(self, relative: str, content: str | bytes) -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
-        target = (self.out / relative).resolve()
-        if not target.is_relative_to(self.out) or target == self.out:
+        parts = PurePosixPath(relative).parts
+        if (
+            not parts
+            or relative.startswith("/")
+            or any(p in ("..", ".") for p in parts)
+            or ("\\" in relative or "\0" in relative)
+        ):
             raise ValueError(f"refusing to write outside the site: {relative!r}")
+        target = self.out / relative
         if relative in self.hashes:
             raise ValueError(f"two pages of the site would be {relative!r}")
         digest = content_hash(data)
@@ -58,13 +67,20 @@ class Site:
         self.files += 1
         self.pages += relative.endswith(".html")
         self.bytes += len(data)
-        if self.previous.get(relative) == digest and target.is_file():
-            return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.new")
-        temporary.write_bytes(data)
-        os.replace(temporary, target)
         self.written += 1
+        if relative not in self.previous:
+            if target.parent not in self.folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self.folders.add(target.parent)
+            target.write_bytes(data)
+        elif self.previous[relative] == digest and target.is_file():
+            self.written -= 1
+        else:
+            # A new file replaces the link, so the previous site keeps its bytes.
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(f".{target.name}.new")
+            temporary.write_bytes(data)
+            os.replace(temporary, target)
 
     def copy_tree(self, source: Path, relative: str) -> None:
         for path in sorted(source.rglob("*")):
