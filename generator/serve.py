@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import jinja2
 
-from generator.build import STATIC, TEMPLATES, build, check
+from generator.build import TEMPLATES, build, check, theme
 from generator.config import load_config
 from generator.errors import ConfigError, DigestError, UsageError
 
@@ -273,7 +273,8 @@ def _build(seeds: Path, config_path: Path, out: Path, origin: str) -> tuple[list
         print(diagnostic, file=sys.stderr)
     if checked.errors:
         return [str(d) for d in checked.diagnostics if d.is_error], prefix, ""
-    report = build(checked, config, out)
+    templates, static = theme(config_path)
+    report = build(checked, config, out, templates=templates, static=static)
     archive = checked.archive
     summary = (
         f"built {len(archive.papers)} papers, {len(archive.days)} days, "
@@ -344,7 +345,7 @@ def _changes(seeds: Path, config: Path, out: Path) -> Generator[None, None, None
     import watchfiles  # here, not above: no other command pays for importing it
 
     ignore = (str(out), str(out.parent / f".{out.name}-"))  # the site and its staging folders
-    folders = [path for path in (seeds, TEMPLATES, STATIC) if path.is_dir()]
+    folders = [path for path in (seeds, *theme(config)) if path.is_dir()]
     last, started = _stamp(config), False
     for found in watchfiles.watch(
         *folders,
