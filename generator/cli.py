@@ -10,11 +10,13 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+import jinja2
+
 from generator import fetch, serve
-from generator.build import Checked, build, check, input_key, theme, up_to_date
+from generator.build import TEMPLATES, Checked, build, check, input_key, theme, up_to_date
 from generator.config import CATCH_ALL_SLUG, Config, load_config
 from generator.errors import DigestError, UsageError
-from generator.render import Progress
+from generator.render import Progress, template_error_line
 from generator.topics import CATCH_ALL_NAME, topic_table
 
 
@@ -168,6 +170,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(error, file=sys.stderr)
         return error.exit_code
+    except jinja2.TemplateError as error:
+        if debug:
+            traceback.print_exc()
+        print(template_error_line(error, TEMPLATES), file=sys.stderr)
+        return 1
     except BrokenPipeError:  # the reader (``| head``) has seen enough
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep the interpreter from writing on exit
         return 0

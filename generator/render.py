@@ -8,6 +8,7 @@ which GitHub Pages serves at any depth and so links through the base URL.
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -151,6 +152,23 @@ class Group:
     key: str
     label: str
     papers: tuple[PaperView, ...]
+
+
+_TEMPLATES = (".html", ".xml")
+
+
+def template_error_line(error: jinja2.TemplateError, templates: Path) -> str:
+    """A broken template as one ``path:line: error: message`` line."""
+    where = str(templates)
+    if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
+        where = f"{error.filename}:{error.lineno}"
+    else:  # Jinja puts template lines into the traceback; the innermost one is the culprit
+        frames = traceback.extract_tb(error.__traceback__)
+        lines = [
+            f"{f.filename}:{f.lineno}" for f in frames if f.filename.endswith((".html", ".xml"))
+        ]
+        where = lines[-1] if lines else where
+    return f"{where}: error: {error.message or type(error).__name__}"
 
 
 def environment(templates: Path) -> jinja2.Environment:

@@ -33,6 +33,7 @@ import jinja2
 from generator.build import TEMPLATES, build, check, theme
 from generator.config import load_config
 from generator.errors import ConfigError, DigestError, UsageError
+from generator.render import template_error_line
 
 #: Where the server's own files live, under the site's path; never in the site.
 RESERVED = "__digest/"
@@ -231,14 +232,7 @@ def error_lines(error: Exception, templates: Path = TEMPLATES) -> list[str]:
     if isinstance(error, DigestError):
         return [str(error)]
     if isinstance(error, jinja2.TemplateError):
-        where = f"{templates}"
-        if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
-            where = f"{error.filename}:{error.lineno}"
-        else:  # Jinja puts template lines into the traceback; the innermost one is the culprit
-            frames = traceback.extract_tb(error.__traceback__)
-            lines = [f"{f.filename}:{f.lineno}" for f in frames if f.filename.endswith(".html")]
-            where = lines[-1] if lines else where
-        return [f"{where}: error: {error.message or type(error).__name__}"]
+        return [template_error_line(error, templates)]
     if isinstance(error, OSError):
         return [f"{error.filename or 'digest'}: error: {error.strerror or error}"]
     return [f"digest: error: unexpected {type(error).__name__}: {error} (--debug shows where)"]

@@ -273,3 +273,13 @@ def test_progress_shows_on_a_terminal_only(monkeypatch, capsys):
     report(1, 2)
     report(2, 2)
     assert capsys.readouterr().err == "\rrendering paper pages: 1/2\rrendering paper pages: 2/2\n"
+
+
+def test_broken_template_is_one_line_not_a_traceback(project: Project):
+    project.feed("a.txt", f"Mar 11\n\nA\n\n{ABSTRACT}\n")
+    shutil.copytree(PROJECT / "templates", project.root / "templates")
+    broken = project.root / "templates" / "404.html"
+    broken.write_text("<p>\n{{ no_such_value }}</p>\n", encoding="utf-8")
+    run = project.build()
+    assert (run.code, run.err) == (1, f"{broken}:2: error: 'no_such_value' is undefined\n")
+    assert not project.out.exists()
