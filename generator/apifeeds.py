@@ -41,6 +41,8 @@ def parse_api_feed(text: str, path: str) -> Feed:
         data = json.loads(text)
     except json.JSONDecodeError as problem:
         return error(f"not valid JSON: {problem.msg} (file skipped)", problem.lineno)
+    except RecursionError:
+        return error("not valid JSON: nested too deeply (file skipped)")
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return error(f'not a stored API feed: expected "format": "{FORMAT}" (file skipped)')
     try:

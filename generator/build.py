@@ -7,6 +7,7 @@ complete, so a failed or killed build leaves the previous site as it was.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import shutil
 import tempfile
@@ -186,9 +187,10 @@ def _recover(out: Path) -> None:
     """Clear what a killed build left beside ``out``: a half-built staging
     folder, or, if it died between the two renames of the swap, the previous
     site, which is put back."""
-    for staging in out.parent.glob(f".{out.name}-new-*"):
+    name = glob.escape(out.name)
+    for staging in out.parent.glob(f".{name}-new-*"):
         shutil.rmtree(staging, ignore_errors=True)
-    for old in sorted(out.parent.glob(f".{out.name}-old-*")):
+    for old in sorted(out.parent.glob(f".{name}-old-*")):
         if not out.exists() and (old / SITE_MARKER).exists():
             old.rename(out)
         else:

@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 
 from generator import fetch, serve
-from generator.build import TEMPLATES, Checked, build, check, input_key, theme, up_to_date
+from generator.build import Checked, build, check, input_key, theme, up_to_date
 from generator.config import CATCH_ALL_SLUG, Config, load_config
 from generator.errors import DigestError, UsageError
 from generator.render import Progress, template_error_line
@@ -115,9 +115,19 @@ def run(argv: Sequence[str] | None) -> int:
             print(f"checked {_summary(checked)}: no errors")
         return 0
     progress = None if args.quiet else terminal_progress()
-    report = build(
-        checked, config, args.out, templates=templates, static=static, key=key, progress=progress
-    )
+    try:
+        report = build(
+            checked,
+            config,
+            args.out,
+            templates=templates,
+            static=static,
+            key=key,
+            progress=progress,
+        )
+    except jinja2.TemplateError as error:
+        print(template_error_line(error, templates), file=sys.stderr)
+        return 1
     if not args.quiet:
         print(
             f"built {_summary(checked)}: {report.pages} pages, {report.files} files "
@@ -170,11 +180,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(error, file=sys.stderr)
         return error.exit_code
-    except jinja2.TemplateError as error:
-        if debug:
-            traceback.print_exc()
-        print(template_error_line(error, TEMPLATES), file=sys.stderr)
-        return 1
     except BrokenPipeError:  # the reader (``| head``) has seen enough
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep the interpreter from writing on exit
         return 0
@@ -185,4 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         print(f"{error.filename or 'digest'}: error: {error.strerror}", file=sys.stderr)
+        return 1
+    except Exception as error:  # a bug in digest: still one line, the traceback on request
+        if debug:
+            traceback.print_exc()
+        message = f"digest: error: unexpected {type(error).__name__}: {error}"
+        print(f"{message} (run with --debug for the traceback)", file=sys.stderr)
         return 1

@@ -15,11 +15,14 @@ from typing import Any
 import yaml
 
 from generator.errors import ConfigError, Diagnostic, Source
+from generator.feeds import CONTROL_CHARACTERS
 from generator.slugs import slug_words
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 #: The slug of the topic that holds papers no keyword matched.
 CATCH_ALL_SLUG = "other"
+#: Keywords are words of letters and digits, apart by spaces, hyphens or slashes.
+_PHRASE = re.compile(r"[^\W_]+(?:[\s\-‐‑‒–—_/]+[^\W_]+)*")
 _BASE_URL = re.compile(r"https?://[^/\s?#]+/[^\s?#]*")
 
 
@@ -146,6 +149,8 @@ def _validate(data: Any, lines: _Lines, name: str, base_url: str | None) -> Conf
                 problem(f"unknown key {label!r} (known keys: {known})", *where, key)
             elif not isinstance(value, fields[key]) or isinstance(value, bool):
                 problem(f"{label!r} must be {_type_name(fields[key])}", *where, key)
+            elif isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+                problem(f"{label!r} contains a control character", *where, key)
             else:
                 good[key] = value
         return good
@@ -215,8 +220,11 @@ def _phrases(
     key = label.rsplit(".", 1)[1]
     phrases = []
     for index, item in enumerate(value):
-        if not isinstance(item, str) or not item.strip():
-            problem(f"'{label}[{index}]' must be a word or phrase", *where, key, index)
+        if not isinstance(item, str) or not _PHRASE.fullmatch(item.strip()):
+            message = (
+                f"'{label}[{index}]' must be words of letters and digits ('graph network')"
+            )
+            problem(message, *where, key, index)
         else:
             phrases.append(item.strip())
     return tuple(phrases)

@@ -12,6 +12,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from generator.errors import Diagnostic, Source
+from generator.feeds import CONTROL_CHARACTERS
 
 ABOUT_FILE = "about.md"
 _NOTE_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})\.md")
@@ -58,6 +59,10 @@ def read_content(paths: Iterable[Path], days: set[date]) -> tuple[Content, list[
             reason = getattr(error, "strerror", None) or "not UTF-8 text"
             problems.append(Diagnostic(source, "error", f"cannot read page: {reason}"))
             continue
+        if CONTROL_CHARACTERS.search(text):
+            message = "control characters replaced by U+FFFD"
+            problems.append(Diagnostic(source, "warning", message))
+            text = CONTROL_CHARACTERS.sub("\ufffd", text)
         if path.name == ABOUT_FILE:
             about = md.render(text)
             continue

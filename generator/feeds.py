@@ -52,7 +52,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SPACES = re.compile(r"\s+")
 # Characters that XML 1.0 forbids or that HTML treats as errors; the C0 set
 # except tab, DEL, the C1 set and the two non-characters at the end of the BMP.
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 #: An abstract in the seeds is 1,300 to 2,000 characters, a title at most 180.
 _PROSE_CHARS = 300

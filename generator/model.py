@@ -87,7 +87,7 @@ def merge(entries: Iterable[Entry]) -> tuple[Archive, list[Diagnostic]]:
     slugs: dict[str, str] = {}
     for key, group in by_key.items():
         first = group[0]
-        abstracts = sorted({e.abstract for e in group if e.abstract}, key=lambda a: -len(a))
+        abstracts = sorted({e.abstract for e in group if e.abstract}, key=lambda a: (-len(a), a))
         abstract = abstracts[0] if abstracts else ""
         for other in abstracts[1:]:
             where = next(e for e in group if e.abstract == other)

@@ -120,7 +120,7 @@ def topic_listings(slug: str, papers: Sequence[Paper], size: int = PAGE_SIZE) ->
     """A topic's papers in pages of ``size``, counted from the oldest, so that a
     full page keeps its URL and its papers while new papers arrive; the topic's
     own page shows the newest ones (at least half a page, so it may repeat the
-    newest numbered page) and links to the newest numbered page."""
+    newest numbered page) and links to the page of papers just older."""
     oldest_first = list(reversed(papers))
     chunks = [oldest_first[i : i + size] for i in range(0, len(oldest_first), size)] or [[]]
     shown = 2 if len(chunks) > 1 and len(chunks[-1]) < size // 2 else 1
@@ -129,9 +129,11 @@ def topic_listings(slug: str, papers: Sequence[Paper], size: int = PAGE_SIZE) ->
         Listing(
             f"topics/{slug}/index.html",
             tuple(reversed([p for chunk in chunks[first_shown:] for p in chunk])),
-            Pager(None, f"page/{len(chunks) - 1}/" if len(chunks) > 1 else None),
+            Pager(None, f"page/{first_shown}/" if first_shown else None),
         )
     ]
+    if not first_shown:  # the topic's page shows every paper
+        return listings
     for number in range(1, len(chunks)):
         newer = f"../{number + 1}/" if number + 1 < len(chunks) else "../../"
         older = f"../{number - 1}/" if number > 1 else None

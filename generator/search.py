@@ -49,12 +49,13 @@ STOP_WORDS = frozenset(
 
 
 def words(text: str) -> list[str]:
-    """Search words: lower case, accents removed, split at anything not a letter or digit.
-    The page's script splits queries the same way."""
+    """Search words: lower case, marks (accents) removed, split at anything not
+    a letter or digit, exactly as the page's script splits queries (NFKD, no
+    \\p{M}, toLowerCase, [\\p{L}\\p{N}]+)."""
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in text if not unicodedata.combining(c))
-    return _WORD.findall(text.casefold())
+        text = "".join(c for c in text if not unicodedata.category(c).startswith("M"))
+    return _WORD.findall(text.lower())
 
 
 def shard_name(key: str) -> str:

@@ -209,7 +209,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.end_headers()
         if self.command == "HEAD":
             return
-        for event in self.preview.events(int(seen) if seen.isdigit() else 0):
+        for event in self.preview.events(int(seen) if seen.isascii() and seen.isdigit() else 0):
             self.wfile.write(event.encode())
 
 

@@ -67,20 +67,20 @@ class Site:
         self.files += 1
         self.pages += relative.endswith(".html")
         self.bytes += len(data)
+        if self.previous.get(relative) == digest and target.is_file():
+            return
         self.written += 1
-        if relative not in self.previous:
-            if target.parent not in self.folders:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                self.folders.add(target.parent)
-            target.write_bytes(data)
-        elif self.previous[relative] == digest and target.is_file():
-            self.written -= 1
-        else:
-            # A new file replaces the link, so the previous site keeps its bytes.
+        if target.parent not in self.folders:
             target.parent.mkdir(parents=True, exist_ok=True)
+            self.folders.add(target.parent)
+        if self.previous:
+            # The staging folder holds links to the previous site: a new file
+            # replaces a link, so the previous site never changes in place.
             temporary = target.with_name(f".{target.name}.new")
             temporary.write_bytes(data)
             os.replace(temporary, target)
+        else:
+            target.write_bytes(data)
 
     def copy_tree(self, source: Path, relative: str) -> None:
         for path in sorted(source.rglob("*")):

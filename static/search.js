@@ -16,8 +16,6 @@
   const WORD = /[\p{L}\p{N}]+/gu;
   // A word this short is matched whole, not as the start of longer words.
   const MIN_PREFIX = 3;
-  // Never fetch more shards than this for one word typed so far.
-  const MAX_SHARDS = 8;
 
   // The same folding as the build's generator/search.py: accents off, lower case.
   const fold = (text) => text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
@@ -48,13 +46,16 @@
     return ids;
   }
 
-  // The shards that can hold words starting with `term`: the one whose key
-  // starts the term, or, for a term shorter than the keys, those it starts.
+  // The shards that can hold `term` or words starting with it: the one with
+  // the longest key that starts the term, and every longer key the term starts
+  // (a large shard is split by longer prefixes).
   function shardsFor(index, term) {
-    const keys = index.shards.filter((key) => term.startsWith(key));
-    if (keys.length) return [keys.reduce((a, b) => (b.length > a.length ? b : a))];
-    if (term.length < MIN_PREFIX) return [];
-    return index.shards.filter((key) => key.startsWith(term)).slice(0, MAX_SHARDS);
+    const starting = index.shards.filter((key) => term.startsWith(key));
+    const found = starting.length ? [starting.reduce((a, b) => (b.length > a.length ? b : a))] : [];
+    if (term.length >= MIN_PREFIX) {
+      found.push(...index.shards.filter((key) => key.length > term.length && key.startsWith(term)));
+    }
+    return found;
   }
 
   // For one query word: paper number -> points (10 whole title word, 6 start

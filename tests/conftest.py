@@ -119,6 +119,14 @@ def seeds_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSite]
 SCRIPT_TITLE = (
     'Pruning <script>window.__pwned = 1</script> <img src=x onerror="window.__pwned = 2">'
 )
+#: Titles whose words fold differently in naive Python and JavaScript, with a
+#: query that must find each.
+FOLDED_TITLES = {
+    "Straße Networks for Street Maps": "straße",
+    "ΟΔΥΣΣΕΥΣ: A Greek Benchmark": "οδυσσευς",
+    "हिन्दी Language Models": "हिन्दी",
+    "Crème Brûlée Optimisers": "creme brulee",
+}
 CHROMIUM = Path("/usr/bin/chromium")
 #: What Chromium needs on a machine without a network or a sandbox (see the env notes).
 CHROMIUM_ARGS = [
@@ -133,9 +141,9 @@ def browser_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSit
     sub-path, for the browser tests."""
     root = tmp_path_factory.mktemp("browser")
     seeds = copy_seeds(root / "seeds")
-    (seeds / "zz-hostile.txt").write_text(
-        f"Apr 4\n\n{SCRIPT_TITLE}\n\n{ABSTRACT}\n", encoding="utf-8"
-    )
+    papers = [SCRIPT_TITLE, *FOLDED_TITLES]
+    feed = "Apr 4\n\n" + "".join(f"{title}\n\n{ABSTRACT}\n\n" for title in papers)
+    (seeds / "zz-hostile.txt").write_text(feed.rstrip() + "\n", encoding="utf-8")
     site = root / "site"
     site.mkdir()
     with serve(site) as url:

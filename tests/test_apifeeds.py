@@ -81,3 +81,12 @@ def test_text_and_api_feeds_merge_and_the_page_shows_authors_and_links(project: 
     assert 'href="https://arxiv.org/abs/2503.01234"' in html
     assert 'href="https://huggingface.co/papers/2503.01234"' in html
     assert html.count('<time datetime="2025-03-1') >= 2
+
+
+def test_hostile_json_is_a_diagnostic_not_a_traceback():
+    deep = parse_api_feed("[" * 100_000 + "]" * 100_000, "x.json")
+    assert [str(d) for d in deep.diagnostics] == [
+        "x.json:1: error: not valid JSON: nested too deeply (file skipped)"
+    ]
+    lone = parse_api_feed(api_feed({"title": "Half \ud800 a pair", "abstract": ABSTRACT}), "x.json")
+    assert lone.entries[0].title == "Half \ufffd a pair"

@@ -3,13 +3,24 @@ a sub-path by a real HTTP server, with 404.html for missing pages."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from typing import Any
 
 import pytest
 
-from tests.conftest import SCRIPT_TITLE, ServedSite, search_papers
+from generator.search import words
+from tests.conftest import (
+    CONFIG,
+    FOLDED_TITLES,
+    SCRIPT_TITLE,
+    SEEDS,
+    ServedSite,
+    digest,
+    search_papers,
+)
+from tests.pages_server import serve
 
 
 def index_of(site: ServedSite) -> dict[str, Any]:
@@ -221,3 +232,33 @@ def test_show_more_adds_the_next_results(page, browser_site):
     page.click("#more-results")
     page.wait_for_function("document.querySelectorAll('#results li').length > 20")
     assert result_titles(page)[:20] == first
+
+
+@pytest.mark.parametrize("title", FOLDED_TITLES)
+def test_words_fold_alike_in_the_build_and_the_browser(page, browser_site, title):
+    search(page, browser_site, FOLDED_TITLES[title])
+    assert result_titles(page) == [title]
+
+
+def test_prefix_search_spans_split_shards(page, tmp_path, monkeypatch):
+    """With tiny shards, a prefix such as "con" spans many of them; the page
+    must find every paper a word starting with it is in."""
+    import generator.search
+
+    monkeypatch.setattr(generator.search, "SHARD_CHARS", 300)
+    site = tmp_path / "site"
+    site.mkdir()
+    with serve(site) as url:
+        run = digest(
+            "build", "--seeds", SEEDS, "--config", CONFIG, "--out", site, "--base-url", url
+        )
+        assert run.code == 0, run.err
+        shards = json.loads((site / "search-index.json").read_text(encoding="utf-8"))["shards"]
+        assert len([key for key in shards if key.startswith("con")]) > 3
+        expected = [
+            p for p in search_papers(site)
+            if any(w.startswith("con") for w in [*words(p["title"]), *p["words"].split()])
+        ]  # fmt: skip
+        page.goto(url + "search/?q=con")
+        page.wait_for_function("document.querySelectorAll('#results li').length > 0")
+        assert page.locator("#search-status").inner_text() == f"{len(expected)} papers match."

@@ -65,7 +65,7 @@ topics:
         "digest.yaml:7: error: topic 'Graphs' has no keywords",
         "digest.yaml:8: error: 'topics[2]' needs a 'name'",
         "digest.yaml:9: error: topic 'Other' has the same URL name as 'the catch-all topic'",
-        "digest.yaml:12: error: 'topics[4].keywords[1]' must be a word or phrase",
+        "digest.yaml:12: error: 'topics[4].keywords[1]' must be words of letters and digits ('graph network')",
         "digest.yaml:13: error: 'topics[4].exclude' must be a list",
     ]
 
@@ -85,3 +85,17 @@ def test_not_a_mapping(tmp_path: Path):
 def test_missing_file(tmp_path: Path):
     with pytest.raises(ConfigError, match=r"nope.yaml: error: cannot read config: No such file"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_keywords_must_be_words_and_text_must_be_printable(tmp_path: Path):
+    text = """\
+title: "Digest\\x01"
+topics:
+  - name: Languages
+    keywords: ["C++", "-", graph network, pre-training]
+"""
+    assert config_errors(tmp_path, text) == [
+        "digest.yaml:1: error: 'title' contains a control character",
+        "digest.yaml:4: error: 'topics[0].keywords[0]' must be words of letters and digits ('graph network')",
+        "digest.yaml:4: error: 'topics[0].keywords[1]' must be words of letters and digits ('graph network')",
+    ]

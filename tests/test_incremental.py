@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
-from tests.conftest import ABSTRACT, Project, digest
+from tests.conftest import ABSTRACT, PROJECT, Project, digest
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -97,3 +98,29 @@ def test_changing_a_template_or_the_base_url_rebuilds(project: Project):
     run = project.build("--base-url", "https://example.org/other/")
     assert "up to date" not in run.out
     assert "https://example.org/other/" in (project.out / "404.html").read_text(encoding="utf-8")
+
+
+def test_a_failed_rebuild_never_writes_through_to_the_previous_site(project: Project):
+    project.feed("a.txt", day_feed("2025-03-11", "Pruning One"))
+    shutil.copytree(PROJECT / "templates", project.root / "templates")
+    assert project.build().code == 0
+    # A page the previous build did not write, linked into the next build's staging folder.
+    (project.out / "about").mkdir()
+    (project.out / "about" / "index.html").write_text("hand-placed\n", encoding="utf-8")
+    before = snapshot(project.out)
+    (project.seeds / "about.md").write_text("# About\n", encoding="utf-8")
+    (project.root / "templates" / "404.html").write_text("{{ nope }}\n", encoding="utf-8")
+    assert project.build().code == 1
+    assert snapshot(project.out) == before
+
+
+def test_glob_characters_in_the_output_name_touch_nothing_else(project: Project):
+    project.feed("a.txt", day_feed("2025-03-11", "Pruning One"))
+    other = project.root / ".site-new-keep"
+    other.mkdir()
+    out = project.root / "s[i]te"
+    assert (
+        digest("build", "--seeds", project.seeds, "--config", project.config, "--out", out).code
+        == 0
+    )
+    assert other.is_dir() and (out / ".nojekyll").exists()

@@ -119,3 +119,12 @@ def test_slugs_are_unique_safe_and_short_for_any_titles(titles):
     assert len(slugs) == len(set(slugs)) == len({paper_key(t) for t in titles})
     for slug in slugs:
         assert SLUG.fullmatch(slug) and len(slug.encode()) <= 100
+
+
+def test_equal_length_abstracts_are_chosen_by_a_fixed_rule():
+    one, two = entry("A", "Alpha abstract."), entry("A", "Betaa abstract.", path="b.txt")
+    assert (
+        merge([one, two])[0].papers[0].abstract
+        == merge([two, one])[0].papers[0].abstract
+        == "Alpha abstract."
+    )
