@@ -221,9 +221,7 @@ def _phrases(
     phrases = []
     for index, item in enumerate(value):
         if not isinstance(item, str) or not _PHRASE.fullmatch(item.strip()):
-            message = (
-                f"'{label}[{index}]' must be words of letters and digits ('graph network')"
-            )
+            message = f"'{label}[{index}]' must be words of letters and digits ('graph network')"
             problem(message, *where, key, index)
         else:
             phrases.append(item.strip())

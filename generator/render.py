@@ -370,18 +370,11 @@ class Renderer:
 
     def render_machine_files(self, site: Site) -> None:
         self.write_feed(site, "", self.config.title, self.archive.papers)
-        urls = ["", "days/", "topics/", "search/"]
-        urls += [f"days/{d.date.isoformat()}/" for d in self.archive.days]
-        urls += [f"days/{year}/" for year in sorted({d.date.year for d in self.archive.days})]
-        urls += [
-            listing.path.removesuffix("index.html")
-            for topic in self.topics.topics
-            for listing in topic_listings(topic.slug, topic.papers)
+        # Every page written so far (all of them: this runs last) but 404.html.
+        pages = [
+            path for path in site.hashes if path.endswith("/index.html") or path == "index.html"
         ]
-        urls += [f"papers/{p.slug}/" for p in self.archive.papers]
-        if self.content.about is not None:
-            urls.append("about/")
-        self.write_sitemaps(site, urls)
+        self.write_sitemaps(site, sorted(path.removesuffix("index.html") for path in pages))
         site.write(
             "robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.config.base_url}sitemap.xml\n"
         )
