@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -379,3 +380,29 @@ def test_the_feed_reader_reads_what_fetch_writes(api: FakeApi, project: Project)
     run = project.check()
     assert run.code == 0, run.err
     assert "checked 3 papers, 1 days" in run.out
+
+
+def test_round_trip_fetched_papers_get_pages_with_authors_and_arxiv_links(
+    api: FakeApi, project: Project
+):
+    """fetch → build: each fetched paper has its page, with its authors and its
+    arXiv and Hugging Face links, and the same paper in a text feed merges."""
+    project.feed(
+        "a.txt", "Mar 11\n\nMM-Eureka:  Exploring  Visual Aha Moment with Rule-based RL\n\nShort.\n"
+    )
+    assert run_fetch(api, project.seeds, "--date", DAY).code == 0
+    run = project.build()
+    assert run.code == 0, run.err
+    pages = {
+        page.read_text(encoding="utf-8").split("<h1>", 1)[1].split("</h1>", 1)[0]: page
+        for page in (project.out / "papers").glob("*/index.html")
+    }
+    assert len(pages) == 3
+    for stored in STORED:
+        html = pages[html_escape(stored["title"])].read_text(encoding="utf-8")
+        for author in stored["authors"]:
+            assert html_escape(author) in html
+        assert f'href="https://arxiv.org/abs/{stored["id"]}"' in html
+        assert f'href="https://huggingface.co/papers/{stored["id"]}"' in html
+    eureka = pages[html_escape(STORED[0]["title"])].read_text(encoding="utf-8")
+    assert eureka.count("<time datetime=") >= 2, "listed on the text feed's day and the API's"
