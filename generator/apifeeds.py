@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from generator.errors import Diagnostic, Source
+from generator.errors import Diagnostic, Source, unreadable
 from generator.feeds import CONTROL_CHARACTERS, Entry, Feed
 
 FORMAT = "digest-hf-daily/1"
@@ -94,6 +94,6 @@ def read_api_feed(path: Path) -> Feed:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as problem:
-        reason = getattr(problem, "strerror", None) or "not UTF-8 text"
+        reason = unreadable(problem)
         return Feed((), (Diagnostic(Source(str(path)), "error", f"cannot read feed: {reason}"),))
     return parse_api_feed(text, str(path))

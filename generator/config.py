@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from generator.errors import ConfigError, Diagnostic, Source
+from generator.errors import ConfigError, Diagnostic, Source, unreadable
 from generator.feeds import CONTROL_CHARACTERS
 from generator.slugs import slug_words
 
@@ -116,7 +116,7 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or "not UTF-8 text"
+        reason = unreadable(error)
         message = f"cannot read config: {reason}"
         raise ConfigError([Diagnostic(Source(name), "error", message)]) from None
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from generator.errors import Diagnostic, Source
+from generator.errors import Diagnostic, Source, unreadable
 from generator.feeds import CONTROL_CHARACTERS
 
 ABOUT_FILE = "about.md"
@@ -56,7 +56,7 @@ def read_content(paths: Iterable[Path], days: set[date]) -> tuple[Content, list[
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
-            reason = getattr(error, "strerror", None) or "not UTF-8 text"
+            reason = unreadable(error)
             problems.append(Diagnostic(source, "error", f"cannot read page: {reason}"))
             continue
         if CONTROL_CHARACTERS.search(text):

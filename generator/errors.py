@@ -6,6 +6,11 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 
+def unreadable(error: OSError | UnicodeDecodeError) -> str:
+    """Why a text file could not be read, in a few words."""
+    return getattr(error, "strerror", None) or "not UTF-8 text"
+
+
 def shorten(text: str, width: int = 60) -> str:
     """``text`` cut to ``width`` characters, for quoting input in a message."""
     return text if len(text) <= width else text[: width - 1] + "…"
