@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from generator.apifeeds import read_api_feed
@@ -151,6 +152,7 @@ def build(
     static: Path = STATIC,
     key: str = "",
     progress: Progress | None = None,
+    updated: datetime | None = None,
 ) -> Report:
     """Render the checked input into ``out``, replacing what was there whole;
     ``key`` (see ``input_key``) is recorded so the next build can skip."""
@@ -169,7 +171,13 @@ def build(
     try:
         site = Site(staging, previous=out if out.exists() else None)
         renderer = Renderer(
-            config, checked.archive, checked.topics, checked.related, checked.content, templates
+            config,
+            checked.archive,
+            checked.topics,
+            checked.related,
+            checked.content,
+            templates,
+            updated,
         )
         renderer.render(site, static, progress)
         diagnostics = [str(d) for d in checked.diagnostics]

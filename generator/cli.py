@@ -8,6 +8,7 @@ import sys
 import time
 import traceback
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jinja2
@@ -124,6 +125,7 @@ def run(argv: Sequence[str] | None) -> int:
             static=static,
             key=key,
             progress=progress,
+            updated=source_date(),
         )
     except jinja2.TemplateError as error:
         print(template_error_line(error, templates), file=sys.stderr)
@@ -135,6 +137,17 @@ def run(argv: Sequence[str] | None) -> int:
             f"in {args.out}/ in {report.seconds:.2f} s"
         )
     return 0
+
+
+def source_date() -> datetime | None:
+    """The build time that ``SOURCE_DATE_EPOCH`` gives, the reproducible-builds
+    convention; without it the site shows no build time at all."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if not value:
+        return None
+    if not value.isascii() or not value.isdigit():
+        raise UsageError(f"SOURCE_DATE_EPOCH={value!r} is not a number of seconds")
+    return datetime.fromtimestamp(int(value), UTC)
 
 
 def terminal_progress(after: float = 2.0, every: float = 0.25) -> Progress | None:

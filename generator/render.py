@@ -11,7 +11,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -198,8 +198,13 @@ class Renderer:
         related: Related,
         content: Content,
         templates: Path,
+        updated: datetime | None = None,
     ) -> None:
+        """``updated`` is when the site was built, shown on the home and days
+        pages only (from ``SOURCE_DATE_EPOCH``: never the clock, so that the
+        same input gives the same bytes)."""
         self.config = config
+        self.updated = updated
         self.archive = archive
         self.topics = topics
         self.content = content
@@ -315,6 +320,7 @@ class Renderer:
             days=newest_first[:LATEST_DAYS],
             more=len(newest_first) > LATEST_DAYS,
             years=counts,
+            updated=self.updated,
         )
         for year, days in years.items():
             self.page(
@@ -325,6 +331,7 @@ class Renderer:
                 days=tuple(days),
                 more=False,
                 years=counts,
+                updated=None,
             )
 
     def render_home(self, site: Site) -> None:
@@ -338,6 +345,7 @@ class Renderer:
             notes=self.content.notes.get(latest.date) if latest else None,
             recent=tuple(reversed(self.archive.days[-RECENT_DAYS - 1 : -1])),
             topics=self.topics.topics,
+            updated=self.updated,
         )
 
     def render_day(

@@ -283,3 +283,28 @@ def test_broken_template_is_one_line_not_a_traceback(project: Project):
     run = project.build()
     assert (run.code, run.err) == (1, f"{broken}:2: error: 'no_such_value' is undefined\n")
     assert not project.out.exists()
+
+
+def test_build_time_comes_from_source_date_epoch_only(project: Project, monkeypatch):
+    project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert project.build().code == 0
+    home = (project.out / "index.html").read_text(encoding="utf-8")
+    assert "Newest papers from" in home and "site updated" not in home
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1741700000")
+    assert project.build("--base-url", "https://example.org/x/").code == 0
+    home = (project.out / "index.html").read_text(encoding="utf-8")
+    assert (
+        'site updated <time datetime="2025-03-11T13:33Z">Tuesday, 11 March 2025, 13:33 UTC</time>'
+        in home
+    )
+    assert "site updated" in (project.out / "days" / "index.html").read_text(encoding="utf-8")
+    assert "site updated" not in (project.out / "days" / "2025-03-11" / "index.html").read_text(
+        encoding="utf-8"
+    )
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "soon")
+    run = project.build("--base-url", "https://example.org/y/")
+    assert (run.code, run.err) == (
+        2,
+        "error: SOURCE_DATE_EPOCH='soon' is not a number of seconds\n",
+    )
