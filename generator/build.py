@@ -23,7 +23,7 @@ from generator.content import Content, read_content
 from generator.errors import Diagnostic, DigestError, InputError, Source
 from generator.feeds import Entry, Feed, read_feed
 from generator.model import Archive, merge
-from generator.related import Related, relate
+from generator.related import relate
 from generator.render import Progress, Renderer
 from generator.topics import Topics, classify
 from generator.writer import Site, content_hash, read_manifest
@@ -53,7 +53,6 @@ class Checked:
 
     archive: Archive
     topics: Topics
-    related: Related
     content: Content
     diagnostics: tuple[Diagnostic, ...]
 
@@ -114,7 +113,7 @@ def check(seeds: Path, config: Config) -> Checked:
     content, content_problems = read_content(page_paths, {day.date for day in archive.days})
     topics = classify(archive, config.topics)
     diagnostics = (*problems, *feeds.diagnostics, *merge_problems, *content_problems)
-    return Checked(archive, topics, relate(archive), content, diagnostics)
+    return Checked(archive, topics, content, diagnostics)
 
 
 def input_key(paths: Iterable[Path], base_url: str) -> str:
@@ -174,7 +173,7 @@ def build(
             config,
             checked.archive,
             checked.topics,
-            checked.related,
+            relate(checked.archive),  # here, not in check: only pages need it
             checked.content,
             templates,
             updated,
