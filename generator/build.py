@@ -49,7 +49,7 @@ def theme(config: Path) -> tuple[Path, Path]:
 
 @dataclass(frozen=True, slots=True)
 class Checked:
-    """The input, read, merged and classified: everything rendering needs."""
+    """The input, read, merged and classified, with every problem found."""
 
     archive: Archive
     topics: Topics

@@ -186,3 +186,32 @@ def test_any_feed_builds_or_fails_cleanly_and_stays_inside_the_site(tmp_path_fac
     )
     if run.code == 0:
         assert_inert(project.out)
+
+
+def test_path_like_titles_each_get_their_own_page_inside_the_site(project: Project):
+    titles = [
+        "../../etc/passwd",
+        "/abs/path",
+        "???",
+        "CON",
+        "index",
+        "😀🎉",
+        "漢字だけ",
+        "C++ Models",
+        "C Models",
+    ]
+    titles.append("A " + "very " * 120 + "long title")
+    feed = "Mar 11\n\n" + "".join(f"{title}\n\n{ABSTRACT}\n\n" for title in titles)
+    project.feed("a.txt", feed.rstrip() + "\n")
+    run = project.build()
+    assert run.code == 0, run.err
+    pages = sorted((project.out / "papers").iterdir())
+    assert len(pages) == len(titles)
+    for page in pages:
+        assert len(page.name.encode()) <= 100 and page.name.isascii()
+        assert (page / "index.html").is_file()
+    written = [p.resolve() for p in project.root.rglob("*") if p.is_file()]
+    assert all(p.is_relative_to(project.out.resolve()) or p.is_relative_to(project.seeds.resolve())
+               or p == project.config.resolve() for p in written)  # fmt: skip
+    for title in titles:
+        assert any(title in "".join(read_page(page / "index.html").text) for page in pages), title
