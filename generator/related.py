@@ -74,28 +74,44 @@ def _terms(paper: Paper) -> list[str]:
     return terms
 
 
+class _Frequencies:
+    """How many papers hold each term, kept as sorted arrays of the terms'
+    hashes: a Counter of every word and phrase of 100,000 papers took most
+    of a large build's memory. The hashes only need to agree within this
+    process, and the result does not depend on them (barring a 64-bit
+    collision)."""
+
+    def __init__(self, papers: Sequence[Paper]) -> None:
+        hashes = [np.fromiter(map(hash, set(_terms(p))), np.int64) for p in papers]
+        self.hashes, self.counts = np.unique(
+            np.concatenate(hashes) if hashes else np.zeros(0, np.int64), return_counts=True
+        )
+
+    def of(self, terms: Sequence[str]) -> dict[str, int]:
+        found = np.searchsorted(self.hashes, np.fromiter(map(hash, terms), np.int64))
+        return dict(zip(terms, self.counts[found].tolist(), strict=True))
+
+
 def relate(archive: Archive) -> Related:
     papers = archive.papers
     if not papers:
         return Related({}, {})
-    counted = [Counter(_terms(paper)) for paper in papers]
-    frequency: Counter[str] = Counter()
-    for counts in counted:
-        frequency.update(counts.keys())
     total = len(papers)
-    # A phrase is a term only if it recurs in two papers; a word always is.
-    vocabulary = sorted(term for term, df in frequency.items() if df >= 2 or " " not in term)
-    column = {term: index for index, term in enumerate(vocabulary)}
+    frequencies = _Frequencies(papers)
     common = max(MAX_SHARE * total, 50)
-    idf = {term: math.log((1 + total) / (1 + frequency[term])) + 1 for term in vocabulary}
-
+    # A paper's terms are counted again here, one paper at a time, rather than
+    # kept from the first pass: that is what keeps memory flat.
     rows, cols, values = [], [], []
     keywords: dict[str, tuple[str, ...]] = {}
-    for row, (paper, counts) in enumerate(zip(papers, counted, strict=True)):
+    columns: dict[str, int] = {}
+    for row, paper in enumerate(papers):
+        counts = Counter(_terms(paper))
+        frequency = frequencies.of(list(counts))
+        # A phrase is a term only if it recurs in two papers; a word always is.
         weights = {
-            term: (1 + math.log(count)) * idf[term]
+            term: (1 + math.log(count)) * (math.log((1 + total) / (1 + frequency[term])) + 1)
             for term, count in counts.items()
-            if term in column
+            if frequency[term] >= 2 or " " not in term
         }
         strongest = sorted(weights, key=lambda term: (-weights[term], term))
         telling = sorted(
@@ -106,16 +122,16 @@ def relate(archive: Archive) -> Related:
         norm = math.sqrt(sum(weights[term] ** 2 for term in kept)) or 1.0
         for term in kept:
             rows.append(row)
-            cols.append(column[term])
+            cols.append(columns.setdefault(term, len(columns)))
             values.append(weights[term] / norm)
     matrix = sparse.csr_matrix(
         (np.array(values), (np.array(rows), np.array(cols))),
-        shape=(total, len(vocabulary)),
+        shape=(total, max(len(columns), 1)),
     )
     return Related(keywords, _most_similar(matrix, [paper.slug for paper in papers]))
 
 
-def _distinct(strongest: Sequence[str], frequency: Counter[str]) -> tuple[str, ...]:
+def _distinct(strongest: Sequence[str], frequency: Mapping[str, int]) -> tuple[str, ...]:
     """The strongest terms that recur elsewhere in the archive (a word found
     in one paper alone is more often a typo than a topic), without a word
     that a chosen phrase already contains."""
