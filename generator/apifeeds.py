@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import Diagnostic, Source, unreadable
-from generator.feeds import CONTROL_CHARACTERS, Entry, Feed
+from generator.feeds import CONTROL_CHARACTERS, Entry, Feed, fold_spaces
 
 FORMAT = "digest-hf-daily/1"
 #: New-style (``2503.01234v2``) and old-style (``hep-th/9901001``) arXiv ids.
@@ -78,7 +78,7 @@ def parse_api_feed(text: str, path: str) -> Feed:
             arxiv_id = ""
         entries.append(
             Entry(
-                title=" ".join(_clean(title).split()),
+                title=fold_spaces(_clean(title)),
                 abstract=_clean(abstract),
                 day=day,
                 source=source,

@@ -105,6 +105,11 @@ def parse_date_line(text: str, year: int) -> date | None | ValueError:
         return error
 
 
+def fold_spaces(text: str) -> str:
+    """Runs of white space as one space, none at the ends: how titles are kept."""
+    return _SPACES.sub(" ", text).strip()
+
+
 def _looks_like_prose(text: str) -> bool:
     """Whether a paragraph reads like an abstract rather than a title."""
     return len(text) >= _PROSE_CHARS or (
@@ -224,6 +229,10 @@ def _pair_up(
     A feed alternates title and abstract, but a capture can miss either one;
     the shape of the text tells an abstract (long prose) from a title, so a
     missing abstract never makes the next title into one."""
+
+    def entry(title: _Line, abstract: str) -> Entry:
+        return Entry(fold_spaces(title.text), abstract, day, Source(path, title.number))
+
     title: _Line | None = None
     for index, line in enumerate(lines):
         following = lines[index + 1] if index + 1 < len(lines) else None
@@ -239,15 +248,15 @@ def _pair_up(
             not next_is_prose and line.text.endswith(".")
         )
         if is_abstract:
-            yield Entry(_SPACES.sub(" ", title.text), line.text, day, Source(path, title.number))
+            yield entry(title, line.text)
             title = None
             continue
         problems.append(_missing_abstract(title, path))
-        yield Entry(_SPACES.sub(" ", title.text), "", day, Source(path, title.number))
+        yield entry(title, "")
         title = line
     if title is not None:
         problems.append(_missing_abstract(title, path))
-        yield Entry(_SPACES.sub(" ", title.text), "", day, Source(path, title.number))
+        yield entry(title, "")
 
 
 def _missing_abstract(title: _Line, path: str) -> Diagnostic:

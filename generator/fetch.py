@@ -37,6 +37,7 @@ from urllib.parse import urlencode
 
 from generator.apifeeds import FORMAT
 from generator.errors import DigestError, Source, UsageError
+from generator.feeds import fold_spaces
 
 API_URL = "https://huggingface.co/api/daily_papers"
 #: Papers asked for per request; a longer day is read page by page (``p``).
@@ -146,7 +147,7 @@ def _names(value: Any) -> tuple[str, ...]:
         else author
         for author in value
     )
-    return tuple(name for name in (" ".join(_text(n).split()) for n in names) if name)
+    return tuple(name for name in (fold_spaces(_text(n)) for n in names) if name)
 
 
 def _keywords(value: Any) -> tuple[str, ...]:
@@ -158,7 +159,7 @@ def parse_paper(item: Any) -> Paper | None:
     """A stored paper from one API item; ``None`` when it has no title."""
     if not isinstance(item, dict):
         return None
-    title = " ".join(_text(_pick(item, "title")).split())
+    title = fold_spaces(_text(_pick(item, "title")))
     if not title:
         return None
     upvotes = _pick(item, "upvotes")

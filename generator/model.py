@@ -6,7 +6,6 @@ the same feeds always give the same archive.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
@@ -15,10 +14,8 @@ from datetime import date
 from pathlib import PurePath
 
 from generator.errors import Diagnostic, Source, shorten
-from generator.feeds import Entry
+from generator.feeds import Entry, fold_spaces
 from generator.slugs import slug_words, stable_suffix
-
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +53,7 @@ class Archive:
 def paper_key(title: str) -> str:
     """What makes two titles the same paper: equal after Unicode normalisation,
     white-space folding and case folding."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", title)).strip().casefold()
+    return fold_spaces(unicodedata.normalize("NFKC", title)).casefold()
 
 
 def paper_slug(title: str, key: str) -> str:
