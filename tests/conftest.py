@@ -102,17 +102,24 @@ class ServedSite:
     url: str
 
 
-@pytest.fixture(scope="session")
-def seeds_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSite]:
-    """The shipped seeds, built once and served under a sub-path like GitHub Pages."""
-    site = tmp_path_factory.mktemp("seeds") / "site"
+@contextlib.contextmanager
+def built_and_served(seeds: Path, site: Path) -> Iterator[ServedSite]:
+    """``seeds`` built into ``site`` with the base URL of the server that
+    serves it under a sub-path, as GitHub Pages serves a project site."""
     site.mkdir()
     with serve(site) as url:
         run = digest(
-            "build", "--seeds", SEEDS, "--config", CONFIG, "--out", site, "--base-url", url
+            "build", "--seeds", seeds, "--config", CONFIG, "--out", site, "--base-url", url
         )
         assert run.code == 0, run.err
         yield ServedSite(site, url)
+
+
+@pytest.fixture(scope="session")
+def seeds_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSite]:
+    """The shipped seeds, built once and served under a sub-path like GitHub Pages."""
+    with built_and_served(SEEDS, tmp_path_factory.mktemp("seeds") / "site") as site:
+        yield site
 
 
 #: A paper whose title would run script if it were ever inserted as HTML.
@@ -144,14 +151,8 @@ def browser_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSit
     papers = [SCRIPT_TITLE, *FOLDED_TITLES]
     feed = "Apr 4\n\n" + "".join(f"{title}\n\n{ABSTRACT}\n\n" for title in papers)
     (seeds / "zz-hostile.txt").write_text(feed.rstrip() + "\n", encoding="utf-8")
-    site = root / "site"
-    site.mkdir()
-    with serve(site) as url:
-        run = digest(
-            "build", "--seeds", seeds, "--config", CONFIG, "--out", site, "--base-url", url
-        )
-        assert run.code == 0, run.err
-        yield ServedSite(site, url)
+    with built_and_served(seeds, root / "site") as site:
+        yield site
 
 
 @pytest.fixture(scope="session")

@@ -12,15 +12,13 @@ import pytest
 
 from generator.search import words
 from tests.conftest import (
-    CONFIG,
     FOLDED_TITLES,
     SCRIPT_TITLE,
     SEEDS,
     ServedSite,
-    digest,
+    built_and_served,
     search_papers,
 )
-from tests.pages_server import serve
 
 
 def index_of(site: ServedSite) -> dict[str, Any]:
@@ -246,13 +244,8 @@ def test_prefix_search_spans_split_shards(page, tmp_path, monkeypatch):
     import generator.search
 
     monkeypatch.setattr(generator.search, "SHARD_CHARS", 300)
-    site = tmp_path / "site"
-    site.mkdir()
-    with serve(site) as url:
-        run = digest(
-            "build", "--seeds", SEEDS, "--config", CONFIG, "--out", site, "--base-url", url
-        )
-        assert run.code == 0, run.err
+    with built_and_served(SEEDS, tmp_path / "site") as served:
+        site, url = served.path, served.url
         shards = json.loads((site / "search-index.json").read_text(encoding="utf-8"))["shards"]
         assert len([key for key in shards if key.startswith("con")]) > 3
         expected = [
