@@ -33,6 +33,8 @@ TEMPLATES = PROJECT / "templates"
 STATIC = PROJECT / "static"
 #: A file every built site holds; a folder without it is never replaced.
 SITE_MARKER = ".nojekyll"
+#: Papers from which worker processes pay for their start.
+PARALLEL_FROM = 2000
 
 
 def theme(config: Path) -> tuple[Path, Path]:
@@ -105,15 +107,21 @@ def read_feeds(paths: list[Path], year: int) -> Feed:
     return Feed(tuple(entries), tuple(problems))
 
 
-def check(seeds: Path, config: Config) -> Checked:
-    """Read and check all input; diagnostics come back, none is raised."""
+def check(seeds: Path, config: Config, workers: int = 1) -> Checked:
+    """Read and check all input; diagnostics come back, none is raised.
+    ``workers`` processes may share the classifying of a large archive."""
     feed_paths, page_paths, problems = _seed_files(seeds)
     feeds = read_feeds(feed_paths, config.year)
     archive, merge_problems = merge(feeds.entries)
     content, content_problems = read_content(page_paths, {day.date for day in archive.days})
-    topics = classify(archive, config.topics)
+    topics = classify(archive, config.topics, _workers(archive, workers))
     diagnostics = (*problems, *feeds.diagnostics, *merge_problems, *content_problems)
     return Checked(archive, topics, content, diagnostics)
+
+
+def _workers(archive: Archive, workers: int) -> int:
+    """No more than one process for an archive too small to pay for more."""
+    return workers if len(archive.papers) >= PARALLEL_FROM else 1
 
 
 def input_key(paths: Iterable[Path], base_url: str) -> str:
@@ -152,12 +160,15 @@ def build(
     key: str = "",
     progress: Progress | None = None,
     updated: datetime | None = None,
+    workers: int = 1,
 ) -> Report:
     """Render the checked input into ``out``, replacing what was there whole;
-    ``key`` (see ``input_key``) is recorded so the next build can skip."""
+    ``key`` (see ``input_key``) is recorded so the next build can skip.
+    ``workers`` processes share the work (the bytes are the same however many)."""
     if checked.errors:
         raise InputError(f"{checked.errors} error(s) in the input; the site was not changed")
     started = time.perf_counter()
+    workers = _workers(checked.archive, workers)
     out = out.absolute()
     if out.exists() and not (out / SITE_MARKER).exists() and any(out.iterdir()):
         raise DigestError(
@@ -173,12 +184,12 @@ def build(
             config,
             checked.archive,
             checked.topics,
-            relate(checked.archive),  # here, not in check: only pages need it
+            relate(checked.archive, workers),  # here, not in check: only pages need it
             checked.content,
             templates,
             updated,
         )
-        renderer.render(site, static, progress)
+        renderer.render(site, static, progress, workers)
         diagnostics = [str(d) for d in checked.diagnostics]
         removed = site.finish({"key": key, "diagnostics": diagnostics})
         staging.chmod(0o755)

@@ -19,6 +19,7 @@ from generator.config import CATCH_ALL_SLUG, Config, load_config
 from generator.errors import DigestError, UsageError
 from generator.render import Progress, template_error_line
 from generator.topics import CATCH_ALL_NAME, topic_table
+from generator.workers import cores
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--config", type=Path, default=Path("digest.yaml"))
         command.add_argument("--strict", action="store_true", help="fail on warnings too")
         command.add_argument("--quiet", action="store_true", help="print errors only")
+        command.add_argument(
+            "--jobs",
+            type=_positive,
+            default=cores(),
+            help="processes that share the work (default: one per core, here %(default)s)",
+        )
 
     build_command = commands.add_parser("build", help="build the site")
     common(build_command)
@@ -97,7 +104,7 @@ def run(argv: Sequence[str] | None) -> int:
         key = input_key([args.config, args.seeds, templates, static], config.base_url)
         if (done := up_to_date(args.out, key)) is not None:
             return _up_to_date(args, done)
-    checked = check(args.seeds, config)
+    checked = check(args.seeds, config, args.jobs)
     _report(checked, args.quiet)
     if _failed(checked, args.strict):
         warnings = len(checked.diagnostics) - checked.errors
@@ -126,6 +133,7 @@ def run(argv: Sequence[str] | None) -> int:
             key=key,
             progress=progress,
             updated=source_date(),
+            workers=args.jobs,
         )
     except jinja2.TemplateError as error:
         print(template_error_line(error, templates), file=sys.stderr)
@@ -137,6 +145,12 @@ def run(argv: Sequence[str] | None) -> int:
             f"in {args.out}/ in {report.seconds:.2f} s"
         )
     return 0
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return int(text)
 
 
 def source_date() -> datetime | None:
@@ -165,7 +179,7 @@ def terminal_progress(after: float = 2.0, every: float = 0.25) -> Progress | Non
             return
         shown = now
         end = "\n" if done == total else ""
-        print(f"\rrendering paper pages: {done}/{total}", end=end, file=sys.stderr, flush=True)
+        print(f"\rrendering pages: {done}/{total}", end=end, file=sys.stderr, flush=True)
 
     return report
 

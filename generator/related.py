@@ -9,17 +9,20 @@ product touches only pairs of papers that share a distinctive term.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from scipy import sparse
 
 from generator.model import Archive, Paper
 from generator.search import STOP_WORDS, words
+from generator.workers import run_chunks, runs
 
 KEYWORDS_PER_PAPER = 5
 RELATED_PER_PAPER = 5
@@ -57,88 +60,176 @@ class Related:
     """Per paper slug, the slugs of the most similar papers, most similar first."""
 
 
-def _terms(paper: Paper) -> list[str]:
-    """Words and two-word phrases of a paper, without stop words or numbers;
-    the title counts twice, as it says most about the paper."""
-    text = f"{paper.title}. {paper.title}. {paper.abstract}"
-    terms: list[str] = []
-    for sentence in re.split(r"[.;:!?()\[\]]", text):
-        tokens = [w for w in words(sentence) if len(w) > 1]
-        for index, token in enumerate(tokens):
-            if token in _IGNORED or _NUMBER.fullmatch(token):
-                continue
-            terms.append(token)
-            following = tokens[index + 1] if index + 1 < len(tokens) else ""
-            if following and following not in _IGNORED and not _NUMBER.fullmatch(following):
-                terms.append(f"{token} {following}")
-    return terms
+_SENTENCE_BREAK = re.compile(r"[.;:!?()\[\]]")
+#: Stands for the end of a sentence among a text's words: two characters, so
+#: that it outlives the dropping of one-letter words, and never a term.
+_BREAK = "\1\1"
+_STOPS = _IGNORED | {_BREAK}
+#: For ASCII text, in one bytes.translate: sentence breaks as \1 (then
+#: ``_BREAK``), anything else not a letter or digit as a space.
+_ASCII_TERMS = bytes(
+    1 if _SENTENCE_BREAK.match(chr(code)) else 32 if not chr(code).isalnum() else code
+    for code in range(128)
+) + bytes([32] * 128)
 
 
-class _Frequencies:
-    """How many papers hold each term, kept as sorted arrays of the terms'
-    hashes: a Counter of every word and phrase of 100,000 papers took most
-    of a large build's memory. The hashes only need to agree within this
-    process, and the result does not depend on them (barring a 64-bit
-    collision)."""
+def _terms(paper: Paper) -> tuple[list[str], list[str]]:
+    """The words and the two-word phrases of a paper, without stop words or
+    numbers; the title counts twice, as it says most about the paper."""
+    title_words, title_phrases = _text_terms(paper.title)
+    words, phrases = _text_terms(paper.abstract)
+    return title_words * 2 + words, title_phrases * 2 + phrases
 
-    def __init__(self, papers: Sequence[Paper]) -> None:
-        hashes = [np.fromiter(map(hash, set(_terms(p))), np.int64) for p in papers]
-        self.hashes, self.counts = np.unique(
-            np.concatenate(hashes) if hashes else np.zeros(0, np.int64), return_counts=True
+
+def _text_terms(text: str) -> tuple[list[str], list[str]]:
+    if text.isascii():
+        spaced = text.lower().encode().translate(_ASCII_TERMS)
+        tokens = spaced.replace(b"\1", f" {_BREAK} ".encode()).decode().split()
+    else:
+        tokens = []
+        for sentence in _SENTENCE_BREAK.split(text):
+            tokens += words(sentence)
+            tokens.append(_BREAK)
+    # One-letter words are dropped before phrases are formed; a stop word, a
+    # number or the end of a sentence ends a phrase.
+    kept = [w if w not in _STOPS and not w.isdecimal() else "" for w in tokens if len(w) > 1]
+    return [w for w in kept if w], [f"{a} {b}" for a, b in pairwise(kept) if a and b]
+
+
+#: Papers per piece of work given to a worker process.
+CHUNK_PAPERS = 500
+
+
+def _term_hashes(papers: Sequence[Paper]) -> np.ndarray:
+    """The hash of every distinct term of each paper, one after the other."""
+    hashes = [
+        np.fromiter(map(hash, {*words, *phrases}), np.int64)
+        for words, phrases in map(_terms, papers)
+    ]
+    return np.concatenate(hashes) if hashes else np.zeros(0, np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class _Vector:
+    """What the model makes of one paper."""
+
+    keywords: tuple[str, ...]
+    terms: list[int]
+    """Hashes of the terms that carry the similarity."""
+    weights: list[float]
+    """Their weights, normalised to a unit vector."""
+
+
+class _Model:
+    """TF-IDF over the archive. How many papers hold each term is kept as
+    sorted arrays of the terms' hashes: a Counter of every word and phrase of
+    100,000 papers took most of a large build's memory. The hashes only need
+    to agree within this process and its forked workers, and the result does
+    not depend on them (barring a 64-bit collision)."""
+
+    def __init__(self, hashes: np.ndarray, total: int) -> None:
+        self.hashes, self.counts = np.unique(hashes, return_counts=True)
+        self.common = max(MAX_SHARE * total, 50)
+        # Weights from tables, as a term's weight depends only on two small
+        # integers: how often it is in the paper, and in how many papers.
+        self.idf = np.array([math.log((1 + total) / (1 + f)) + 1 for f in range(total + 1)])
+        self.tf = np.array([0.0] + [1 + math.log(count) for count in range(1, 64)])
+
+    def vectors(self, papers: Sequence[Paper]) -> list[_Vector]:
+        """The vectors of a run of papers, the arithmetic done on all of
+        their terms at once: numpy's cost per call outweighs the work on the
+        few hundred terms of one paper."""
+        # A paper's terms are counted again here, rather than kept from the
+        # first pass: that is what keeps memory flat.
+        # Per paper, its words then its phrases, each counted and in the order
+        # they first appear.
+        counted = [Counter(terms) for paper in papers for terms in _terms(paper)]
+        terms = [term for counts in counted for term in counts]
+        size = len(terms)
+        times = np.fromiter(
+            itertools.chain.from_iterable(c.values() for c in counted), np.int64, size
         )
+        hashes = np.fromiter(map(hash, terms), np.int64, size)
+        frequency = self.counts[np.searchsorted(self.hashes, hashes)]
+        lengths = [len(counts) for counts in counted]
+        phrase = np.repeat(np.tile([False, True], len(papers)), lengths)
+        owner = np.repeat(
+            np.arange(len(papers)),
+            np.add.reduceat(lengths, range(0, 2 * len(papers), 2)) if papers else [],
+        )
+        tf = self.tf
+        if times.max(initial=0) >= len(tf):
+            tf = np.array([0.0] + [1 + math.log(c) for c in range(1, int(times.max()) + 1)])
+        weights = tf[times] * self.idf[frequency]
+        # A phrase is a term only if it recurs in two papers; a word always is.
+        valid = (frequency >= 2) | ~phrase
+        # Per paper, strongest first; of equal weights, the term the paper
+        # names first (words before phrases).
+        strongest = _ranked(owner, weights, valid & (frequency <= self.common), len(papers))
+        boosted = weights * np.where(phrase, PHRASE_BOOST, 1.0)
+        telling = _ranked(owner, boosted, valid & (frequency >= 2), len(papers))
+        vectors = []
+        for number in range(len(papers)):
+            kept = strongest[number][:TERMS_PER_VECTOR]
+            kept_weights = weights[kept].tolist()
+            norm = math.sqrt(sum(weight**2 for weight in kept_weights)) or 1.0
+            vectors.append(
+                _Vector(
+                    _distinct(terms[i] for i in telling[number].tolist()),
+                    hashes[kept].tolist(),
+                    [weight / norm for weight in kept_weights],
+                )
+            )
+        return vectors
 
-    def of(self, terms: Sequence[str]) -> dict[str, int]:
-        found = np.searchsorted(self.hashes, np.fromiter(map(hash, terms), np.int64))
-        return dict(zip(terms, self.counts[found].tolist(), strict=True))
+
+def _ranked(
+    owner: np.ndarray, weights: np.ndarray, chosen: np.ndarray, papers: int
+) -> list[np.ndarray]:
+    """Per paper, its chosen terms (positions in the arrays), the heaviest
+    first and ties in the order of the arrays."""
+    picked = np.flatnonzero(chosen)
+    # One sort key, the paper in the integer part: weights are below 1,000
+    # (at most (1 + ln count) * (1 + ln papers)), and the sort is stable.
+    key = owner[picked] * 1000.0 - weights[picked]
+    order = picked[np.argsort(key, kind="stable")]
+    bounds = np.searchsorted(owner[order], np.arange(papers + 1))
+    return [order[start:end] for start, end in itertools.pairwise(bounds.tolist())]
 
 
-def relate(archive: Archive) -> Related:
+def relate(archive: Archive, workers: int = 1) -> Related:
+    """Keywords and similar papers of every paper; ``workers`` processes
+    share the per-paper work (the result is the same however many)."""
     papers = archive.papers
     if not papers:
         return Related({}, {})
-    total = len(papers)
-    frequencies = _Frequencies(papers)
-    common = max(MAX_SHARE * total, 50)
-    # A paper's terms are counted again here, one paper at a time, rather than
-    # kept from the first pass: that is what keeps memory flat.
+    chunks = runs(len(papers), CHUNK_PAPERS)
+    hashes = run_chunks(lambda chunk: _term_hashes([papers[i] for i in chunk]), chunks, workers)
+    model = _Model(np.concatenate(list(hashes)), len(papers))
     rows, cols, values = [], [], []
     keywords: dict[str, tuple[str, ...]] = {}
-    columns: dict[str, int] = {}
-    for row, paper in enumerate(papers):
-        counts = Counter(_terms(paper))
-        frequency = frequencies.of(list(counts))
-        # A phrase is a term only if it recurs in two papers; a word always is.
-        weights = {
-            term: (1 + math.log(count)) * (math.log((1 + total) / (1 + frequency[term])) + 1)
-            for term, count in counts.items()
-            if frequency[term] >= 2 or " " not in term
-        }
-        strongest = sorted(weights, key=lambda term: (-weights[term], term))
-        telling = sorted(
-            weights, key=lambda t: (-weights[t] * (PHRASE_BOOST if " " in t else 1), t)
-        )
-        keywords[paper.slug] = _distinct(telling, frequency)
-        kept = [t for t in strongest if frequency[t] <= common][:TERMS_PER_VECTOR]
-        norm = math.sqrt(sum(weights[term] ** 2 for term in kept)) or 1.0
-        for term in kept:
-            rows.append(row)
-            cols.append(columns.setdefault(term, len(columns)))
-            values.append(weights[term] / norm)
+    columns: dict[int, int] = {}
+    vectors = run_chunks(lambda chunk: model.vectors([papers[i] for i in chunk]), chunks, workers)
+    for row, (paper, vector) in enumerate(
+        zip(papers, itertools.chain.from_iterable(vectors), strict=True)
+    ):
+        keywords[paper.slug] = vector.keywords
+        rows += [row] * len(vector.terms)
+        cols += [columns.setdefault(term, len(columns)) for term in vector.terms]
+        values += vector.weights
     matrix = sparse.csr_matrix(
         (np.array(values), (np.array(rows), np.array(cols))),
-        shape=(total, max(len(columns), 1)),
+        shape=(len(papers), max(len(columns), 1)),
     )
     return Related(keywords, _most_similar(matrix, [paper.slug for paper in papers]))
 
 
-def _distinct(strongest: Sequence[str], frequency: Mapping[str, int]) -> tuple[str, ...]:
-    """The strongest terms that recur elsewhere in the archive (a word found
-    in one paper alone is more often a typo than a topic), without a word
-    that a chosen phrase already contains."""
+def _distinct(strongest: Iterable[str]) -> tuple[str, ...]:
+    """The strongest terms, without a word that a chosen phrase already
+    contains (given only terms that recur elsewhere in the archive: a word
+    found in one paper alone is more often a typo than a topic)."""
     chosen: list[str] = []
     for term in strongest:
-        if frequency[term] < 2:
-            continue
         if any(term in kept.split() or kept in term.split() for kept in chosen):
             continue
         chosen.append(term)

@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,13 @@ import jinja2
 
 from generator.config import Config
 from generator.content import Content
+from generator.errors import DigestError
 from generator.model import Archive, Day, Paper
 from generator.related import Related
 from generator.search import search_files, to_json
-from generator.topics import Topics
-from generator.writer import Site
+from generator.topics import Topic, Topics
+from generator.workers import in_worker, run_chunks, runs
+from generator.writer import Record, Site
 
 #: Told (done, total) as paper pages are written.
 Progress = Callable[[int, int], None]
@@ -43,6 +46,21 @@ PAGE_SIZE = 100
 LATEST_DAYS = 30
 #: URLs per sitemap file (the protocol allows 50,000).
 SITEMAP_URLS = 40_000
+#: Pages a worker renders between two reports of progress.
+CHUNK_PAGES = 200
+
+
+class TemplateFailure(DigestError):
+    """A template broke while rendering: one ``path:line: error: ...`` line."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _chunks(count: int, size: int = CHUNK_PAGES) -> list[range]:
+    """Job numbers in runs of ``size``; the first job (the search index, the
+    longest) alone, so that a worker starts on it while the other renders."""
+    return [range(0, min(count, 1)), *runs(count, size, start=1)]
 
 
 def long_date(day: date) -> str:
@@ -208,6 +226,7 @@ class Renderer:
         self.archive = archive
         self.topics = topics
         self.content = content
+        self.templates = templates
         self.env = environment(templates)
         names = {t.slug: t.name for t in topics.topics}
         titles = {paper.slug: paper.title for paper in archive.papers}
@@ -266,44 +285,105 @@ class Renderer:
             for day, views in sorted(groups.items(), reverse=True)
         )
 
-    def render(self, site: Site, static: Path, progress: Progress | None = None) -> None:
-        """Write every page; ``progress`` hears how many paper pages are done."""
-        days = self.archive.days
-        self.render_home(site)
-        self.render_day_indexes(site)
-        for index, day in enumerate(days):
-            self.render_day(
-                site, day, days[index - 1] if index else None, days[index + 1 : index + 2]
-            )
-        self.page(site, "topics/index.html", "topics.html", topics=self.topics.topics)
-        for topic in self.topics.topics:
-            for listing in topic_listings(topic.slug, topic.papers):
-                self.page(
-                    site,
-                    listing.path,
-                    "topic.html",
-                    topic=topic,
-                    groups=self.by_day(listing.papers),
-                    pager=listing.pager,
-                )
-            self.write_feed(
-                site, f"topics/{topic.slug}/", f"{topic.name} · {self.config.title}", topic.papers
-            )
-        for done, paper in enumerate(self.archive.papers, start=1):
-            self.page(
-                site, f"papers/{paper.slug}/index.html", "paper.html", paper=self.views[paper.slug]
-            )
+    def render(
+        self, site: Site, static: Path, progress: Progress | None = None, workers: int = 1
+    ) -> None:
+        """Write every page, spread over ``workers`` processes; ``progress``
+        hears how many of the pages are done."""
+        jobs = self.jobs()
+        chunks = _chunks(len(jobs))
+
+        def task(chunk: range) -> list[Record]:
+            start = len(site.log)
+            try:
+                for number in chunk:
+                    jobs[number](site)
+            except jinja2.TemplateError as error:
+                # Said here: the traceback that holds the template's line
+                # does not survive the way back from a worker.
+                raise TemplateFailure(template_error_line(error, self.templates)) from None
+            return site.log[start:] if in_worker() else []
+
+        for chunk, records in zip(chunks, run_chunks(task, chunks, workers), strict=True):
+            site.adopt(records)
             if progress is not None:
-                progress(done, len(self.archive.papers))
-        self.page(site, "search/index.html", "search.html")
+                progress(chunk.stop, len(jobs))
+        self.render_machine_files(site)
+        site.copy_tree(static, "static")
+
+    def jobs(self) -> list[Callable[[Site], None]]:
+        """Every page and file but those that list the others, as independent
+        pieces of work, the longest first."""
+        days = self.archive.days
+        jobs: list[Callable[[Site], None]] = [self.write_search_files, self.render_home]
+        jobs.append(self.render_day_indexes)
+        jobs += [
+            partial(
+                self.render_day,
+                day=day,
+                previous=days[i - 1] if i else None,
+                following=days[i + 1 : i + 2],
+            )
+            for i, day in enumerate(days)
+        ]
+        jobs.append(
+            partial(
+                self.page,
+                path="topics/index.html",
+                template="topics.html",
+                topics=self.topics.topics,
+            )
+        )
+        for topic in self.topics.topics:
+            jobs += [
+                partial(self.render_listing, topic=topic, listing=listing)
+                for listing in topic_listings(topic.slug, topic.papers, PAGE_SIZE)
+            ]
+            jobs.append(
+                partial(
+                    self.write_feed,
+                    folder=f"topics/{topic.slug}/",
+                    title=f"{topic.name} · {self.config.title}",
+                    papers=topic.papers,
+                )
+            )
+        jobs += [
+            partial(
+                self.page,
+                path=f"papers/{paper.slug}/index.html",
+                template="paper.html",
+                paper=self.views[paper.slug],
+            )
+            for paper in self.archive.papers
+        ]
+        jobs.append(partial(self.page, path="search/index.html", template="search.html"))
         if self.content.about is not None:
-            self.page(site, "about/index.html", "about.html", body=self.content.about)
+            jobs.append(
+                partial(
+                    self.page,
+                    path="about/index.html",
+                    template="about.html",
+                    body=self.content.about,
+                )
+            )
+        jobs.append(self.render_404)
+        return jobs
+
+    def render_listing(self, site: Site, topic: Topic, listing: Listing) -> None:
+        self.page(
+            site,
+            listing.path,
+            "topic.html",
+            topic=topic,
+            groups=self.by_day(listing.papers),
+            pager=listing.pager,
+        )
+
+    def render_404(self, site: Site) -> None:
         html = self.env.get_template("404.html").render(
             **self.site_globals, root=self.config.base_url, page_url=self.config.base_url
         )
         site.write("404.html", html)
-        self.render_machine_files(site)
-        site.copy_tree(static, "static")
 
     def render_day_indexes(self, site: Site) -> None:
         """The newest days on ``days/``, and every day on a page per year."""
@@ -376,6 +456,10 @@ class Renderer:
         )
         site.write(f"{folder}feed.xml", xml)
 
+    def write_search_files(self, site: Site) -> None:
+        for path, data in sorted(search_files(self.archive, self.topics).items()):
+            site.write(path, to_json(data) + "\n")
+
     def render_machine_files(self, site: Site) -> None:
         self.write_feed(site, "", self.config.title, self.archive.papers)
         # Every page written so far (all of them: this runs last) but 404.html.
@@ -387,8 +471,6 @@ class Renderer:
             "robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.config.base_url}sitemap.xml\n"
         )
         site.write(".nojekyll", "")
-        for path, data in sorted(search_files(self.archive, self.topics).items()):
-            site.write(path, to_json(data) + "\n")
 
     def write_sitemaps(self, site: Site, urls: list[str]) -> None:
         """``sitemap.xml``; past the protocol's limit, an index of several."""

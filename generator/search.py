@@ -40,6 +40,10 @@ COMMON_MIN = 200
 
 _WORD = re.compile(r"[^\W_]+")
 _PLAIN_KEY = re.compile(r"[a-z0-9]+")
+#: Every byte that is not an ASCII letter or digit as a space.
+_ASCII_GAPS = bytes(
+    code if chr(code).isascii() and chr(code).isalnum() else 32 for code in range(256)
+)
 #: Words too common in abstracts to help find a paper.
 STOP_WORDS = frozenset(
     """a an and are as at be been but by can do does for from has have how in into is it its
@@ -52,9 +56,10 @@ def words(text: str) -> list[str]:
     """Search words: lower case, marks (accents) removed, split at anything not
     a letter or digit, exactly as the page's script splits queries (NFKD, no
     \\p{M}, toLowerCase, [\\p{L}\\p{N}]+)."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in text if not unicodedata.category(c).startswith("M"))
+    if text.isascii():  # the usual case, in C: bytes.translate and split
+        return text.lower().encode().translate(_ASCII_GAPS).decode().split()
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.category(c).startswith("M"))
     return _WORD.findall(text.lower())
 
 
@@ -67,11 +72,8 @@ def shard_name(key: str) -> str:
 
 def _postings(ids: list[int]) -> str:
     """Sorted paper numbers as base-36 gaps: short, and quick to decode."""
-    previous, gaps = 0, []
-    for number in ids:
-        gaps.append(_base36(number - previous))
-        previous = number
-    return ",".join(gaps)
+    gaps = [number - previous for number, previous in zip(ids, [0, *ids], strict=False)]
+    return ",".join([_BASE36[gap] if gap < len(_BASE36) else _base36(gap) for gap in gaps])
 
 
 def _base36(number: int) -> str:
@@ -82,6 +84,10 @@ def _base36(number: int) -> str:
         text = digits[rest] + text
         if not number:
             return text
+
+
+#: Every gap of up to three base-36 digits, spelled once.
+_BASE36 = [_base36(number) for number in range(36**3)]
 
 
 def numbered(archive: Archive) -> list[Paper]:
@@ -119,9 +125,9 @@ def search_files(archive: Archive, topics: Topics) -> dict[str, Any]:
     abstract_ids: dict[str, list[int]] = defaultdict(list)
     for number, paper in enumerate(papers):
         in_title = set(words(paper.title))
-        for term in sorted(in_title):
+        for term in in_title:
             title_ids[term].append(number)
-        for term in sorted(set(words(paper.abstract)) - in_title - STOP_WORDS):
+        for term in set(words(paper.abstract)) - in_title - STOP_WORDS:
             abstract_ids[term].append(number)
     common = max(COMMON_SHARE * len(papers), COMMON_MIN)
     entries: dict[str, list[str | None]] = {}

@@ -8,6 +8,7 @@ matches an ordinary word. Title matches weigh more than abstract matches.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -16,14 +17,16 @@ from dataclasses import dataclass
 
 from generator.config import CATCH_ALL_SLUG, TopicRule
 from generator.model import Archive, Paper
+from generator.workers import run_chunks, runs
 
 TITLE_WEIGHT = 3
 #: A paper joins a topic with one title match or two abstract matches.
 MIN_SCORE = 2
 CATCH_ALL_NAME = "Other topics"
 CATCH_ALL_DESCRIPTION = "Papers that no keyword of the taxonomy placed in a topic."
+#: Papers per piece of work given to a worker process.
+CHUNK_PAPERS = 500
 
-_TOKEN = re.compile(r"[^\W_]+")
 _HYPHENS = re.compile(r"[-‐‑‒–—_/]+")
 _SPACES = re.compile(r"\s+")
 
@@ -65,84 +68,107 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", _HYPHENS.sub(" ", unicodedata.normalize("NFKC", text))).strip()
 
 
+#: Characters that may stand between two words of a phrase, and characters
+#: that end one (punctuation); all else is part of a word.
+_JOINER = re.compile(r"[\s\-‐‑‒–—/_]")
+_BARRIER = re.compile(r"[^\w\s\-‐‑‒–—/]")
+#: A word that stands for punctuation in a list of words: no phrase spans it.
+_STOP = "\0"
+#: The same for ASCII text, as a table for ``bytes.translate``: punctuation
+#: becomes \1 (then `` \0 ``), joiners a space.
+_ASCII = bytes(
+    1 if _BARRIER.match(chr(code)) else 32 if _JOINER.match(chr(code)) else code
+    for code in range(256)
+)
+_PLURALS = ("", "s", "es")
+
+
+def words(text: str) -> tuple[list[str], list[str]]:
+    """The words of ``text`` as written and case-folded, punctuation kept as
+    ``_STOP``: two C-speed passes (translate, split) for the usual ASCII text,
+    regular expressions only for the rest."""
+    if text.isascii():
+        spaced = text.encode().translate(_ASCII).replace(b"\1", b" \0 ").decode()
+    else:
+        text = unicodedata.normalize("NFKC", text)
+        spaced = _JOINER.sub(" ", _BARRIER.sub(f" {_STOP} ", text))
+    tokens = spaced.split()
+    folded = spaced.casefold().split()
+    if len(folded) != len(tokens):
+        folded = [token.casefold() for token in tokens]
+    return tokens, folded
+
+
 class Matcher:
-    """Every keyword of the taxonomy in two lookup tables of word tuples, so a
-    text is tokenised once and each word costs a set lookup, however many
-    keywords there are (a regular expression of hundreds of alternatives was
-    the slowest step of a large build)."""
+    """Every keyword of the taxonomy, and its plurals, in lookup tables of word
+    tuples, so a text is split into words once and each word costs a set
+    lookup however many keywords there are (a regular expression of hundreds
+    of alternatives was the slowest step of a large build). Phrases are looked
+    at closely only where a word can start one."""
 
     def __init__(self, phrases: Mapping[str, list[str]]) -> None:
         """``phrases`` maps each keyword to the slugs of the topics it belongs to."""
         self.topics = phrases
-        self.exact: dict[tuple[str, ...], str] = {}
-        self.folded: dict[tuple[str, ...], str] = {}
-        for keyword in sorted(phrases):
-            words = tuple(normalise(keyword).split())
-            if any(c.isupper() for c in keyword):
-                self.exact.setdefault(words, keyword)
-            else:
-                self.folded.setdefault(tuple(w.casefold() for w in words), keyword)
-        # Per first word (and its plural forms), the lengths of the keywords
-        # it can start, longest first: the only places worth a closer look.
-        self.exact_sizes = _sizes(self.exact)
-        self.folded_sizes = _sizes(self.folded)
-
-    def _lookup(self, table: dict[tuple[str, ...], str], words: list[str]) -> str | None:
-        """The keyword these words spell, the last one maybe in the plural."""
-        last = words[-1]
-        for suffix in ("", "s", "es"):
-            keyword = table.get((*words[:-1], last[: len(last) - len(suffix)]))
-            if keyword and last.endswith(suffix):
-                return keyword
-        return None
+        exact: dict[tuple[str, ...], str] = {}
+        folded: dict[tuple[str, ...], str] = {}
+        spelled = [(keyword, tuple(normalise(keyword).split())) for keyword in sorted(phrases)]
+        # Every keyword as written first, then the plurals, so that a keyword
+        # is never shadowed by another one's plural.
+        for ending in _PLURALS:
+            for keyword, spelling in spelled:
+                if not spelling:
+                    continue
+                if any(c.isupper() for c in keyword):
+                    exact.setdefault((*spelling[:-1], spelling[-1] + ending), keyword)
+                else:
+                    key = tuple(w.casefold() for w in spelling)
+                    folded.setdefault((*key[:-1], key[-1] + ending), keyword)
+        self.exact, self.folded = exact, folded
+        # Per word, the phrases it can start, longest first, the exact ones
+        # before the folded ones of the same length.
+        self.exact_starts = _starts(exact, True)
+        self.folded_starts = _starts(folded, False)
 
     def count(self, text: str) -> Counter[str]:
-        """How often each keyword occurs in ``text``; where keywords overlap,
-        the longest one at the leftmost place counts. Tokenising and finding
-        the words a keyword can start with run in C (regex, set lookups);
-        Python only looks closer at those few places."""
+        """How often each keyword occurs in ``text``."""
+        return self.count_words(*words(text))
+
+    def count_words(self, tokens: list[str], folded: list[str]) -> Counter[str]:
+        """How often each keyword occurs in these words (see ``words``); where
+        keywords overlap, the longest one at the leftmost place counts."""
         found: Counter[str] = Counter()
-        if not (self.exact or self.folded):
-            return found
-        text = normalise(text)
-        tokens = _TOKEN.findall(text)
-        folded = _TOKEN.findall(text.casefold())
-        if len(folded) != len(tokens):
-            folded = [token.casefold() for token in tokens]
-        exact_sizes, folded_sizes = self.exact_sizes, self.folded_sizes
-        starts = sorted(
-            {i for i, word in enumerate(folded) if word in folded_sizes}
-            | {i for i, word in enumerate(tokens) if word in exact_sizes}
-        )
-        between: list[str] = _TOKEN.split(text) if starts else []
+        exact_starts, folded_starts = self.exact_starts, self.folded_starts
+        present = folded_starts.keys() & folded
+        starts = [i for i, word in enumerate(folded) if word in present] if present else []
+        acronyms = bool(exact_starts.keys() & tokens)
+        if acronyms:
+            starts = sorted({*starts, *(i for i, w in enumerate(tokens) if w in exact_starts)})
         taken = 0
         for index in starts:
             if index < taken:
                 continue
-            candidates = [(size, self.exact, tokens) for size in exact_sizes.get(tokens[index], ())]
-            candidates += [
-                (size, self.folded, folded) for size in folded_sizes.get(folded[index], ())
-            ]
-            candidates.sort(key=lambda c: -c[0])
-            for size, table, words in candidates:
-                if index + size > len(tokens):
-                    continue
-                if not all(between[j].isspace() for j in range(index + 1, index + size)):
-                    continue
-                keyword = self._lookup(table, words[index : index + size])
+            candidates = folded_starts.get(folded[index], [])
+            if acronyms and tokens[index] in exact_starts:
+                candidates = sorted(exact_starts[tokens[index]] + candidates, reverse=True)
+            for size, is_exact in candidates:
+                end = index + size
+                table, spelled = (self.exact, tokens) if is_exact else (self.folded, folded)
+                keyword = table.get(tuple(spelled[index:end]))
                 if keyword:
                     found[keyword] += 1
-                    taken = index + size
+                    taken = end
                     break
         return found
 
 
-def _sizes(table: Mapping[tuple[str, ...], str]) -> dict[str, tuple[int, ...]]:
+def _starts(table: Mapping[tuple[str, ...], str], exact: bool) -> dict[str, list[tuple[int, bool]]]:
     sizes: dict[str, set[int]] = defaultdict(set)
-    for words in table:
-        for ending in ("", "s", "es"):
-            sizes[words[0] + ending].add(len(words))
-    return {word: tuple(sorted(found, reverse=True)) for word, found in sizes.items()}
+    for spelling in table:
+        sizes[spelling[0]].add(len(spelling))
+    return {
+        word: [(size, exact) for size in sorted(found, reverse=True)]
+        for word, found in sizes.items()
+    }
 
 
 def _matcher(rules: tuple[TopicRule, ...], field: str) -> Matcher:
@@ -153,21 +179,26 @@ def _matcher(rules: tuple[TopicRule, ...], field: str) -> Matcher:
     return Matcher(phrases)
 
 
-def classify(archive: Archive, rules: tuple[TopicRule, ...]) -> Topics:
-    """Every paper's topics; a paper no keyword places goes to the catch-all."""
-    keywords, exclusions = _matcher(rules, "keywords"), _matcher(rules, "exclude")
-    order = {rule.slug: index for index, rule in enumerate(rules)}
-    matches: dict[str, tuple[TopicMatch, ...]] = {}
-    for paper in archive.papers:
+class _Placer:
+    """A paper's topics, strongest first, by the keywords of the taxonomy."""
+
+    def __init__(self, rules: tuple[TopicRule, ...]) -> None:
+        self.keywords, self.exclusions = _matcher(rules, "keywords"), _matcher(rules, "exclude")
+        self.order = {rule.slug: index for index, rule in enumerate(rules)}
+
+    def __call__(self, paper: Paper) -> tuple[TopicMatch, ...]:
+        keywords, exclusions = self.keywords, self.exclusions
+        title, abstract = words(paper.title), words(paper.abstract)
         excluded = {
             slug
-            for phrase in exclusions.count(f"{paper.title}\n{paper.abstract}")
+            for text in (title, abstract)
+            for phrase in exclusions.count_words(*text)
             for slug in exclusions.topics[phrase]
         }
         scores: Counter[str] = Counter()
         by_topic: dict[str, Counter[str]] = defaultdict(Counter)
-        for text, weight in ((paper.title, TITLE_WEIGHT), (paper.abstract, 1)):
-            for phrase, times in keywords.count(text).items():
+        for text, weight in ((title, TITLE_WEIGHT), (abstract, 1)):
+            for phrase, times in keywords.count_words(*text).items():
                 for slug in keywords.topics[phrase]:
                     if slug not in excluded:
                         scores[slug] += weight * times
@@ -177,8 +208,21 @@ def classify(archive: Archive, rules: tuple[TopicRule, ...]) -> Topics:
             for slug, score in scores.items()
             if score >= MIN_SCORE
         ]
-        found.sort(key=lambda m: (-m.score, order[m.topic]))
-        matches[paper.slug] = tuple(found) or (TopicMatch(CATCH_ALL_SLUG, "", 0),)
+        found.sort(key=lambda m: (-m.score, self.order[m.topic]))
+        return tuple(found) or (TopicMatch(CATCH_ALL_SLUG, "", 0),)
+
+
+def classify(archive: Archive, rules: tuple[TopicRule, ...], workers: int = 1) -> Topics:
+    """Every paper's topics; a paper no keyword places goes to the catch-all.
+    ``workers`` processes share the papers (the result is the same however many)."""
+    place = _Placer(rules)
+    papers = archive.papers
+    chunks = runs(len(papers), CHUNK_PAPERS)
+    placed = run_chunks(lambda chunk: [place(papers[i]) for i in chunk], chunks, workers)
+    matches = {
+        paper.slug: found
+        for paper, found in zip(papers, itertools.chain.from_iterable(placed), strict=True)
+    }
 
     members: dict[str, list[Paper]] = defaultdict(list)
     for paper in archive.papers:

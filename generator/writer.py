@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import shutil
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 #: The build's own record inside the site folder: the input key, the hash of
@@ -34,6 +34,11 @@ def read_manifest(site: Path) -> dict[str, Any]:
     return manifest if isinstance(manifest, dict) else {}
 
 
+#: What one write did: the file, its content hash, its size in bytes and
+#: whether its bytes changed since the previous build.
+Record = tuple[str, str, int, bool]
+
+
 class Site:
     """Writes files below the staging folder, and only there."""
 
@@ -42,45 +47,69 @@ class Site:
         self.hashes: dict[str, str] = {}
         self.previous: dict[str, str] = {}
         self.files = self.pages = self.bytes = self.written = 0
-        self.folders: set[Path] = set()
+        self.folders: set[str] = set()
+        self.log: list[Record] = []
+        """Every write of this process, for ``adopt`` in the parent of a worker."""
         if previous is not None and previous.is_dir():
             self.previous = read_manifest(previous).get("files", {})
             # Without a manifest nothing says what the files hold: start afresh.
             if self.previous:
                 _link_tree(previous, self.out)
+        self.linked = bool(self.previous)
 
     def write(self, relative: str, content: str | bytes) -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
-        parts = PurePosixPath(relative).parts
+        parts = relative.split("/")
         if (
-            not parts
+            not relative
             or relative.startswith("/")
-            or any(p in ("..", ".") for p in parts)
+            or any(p in ("..", ".", "") for p in parts)
             or ("\\" in relative or "\0" in relative)
         ):
             raise ValueError(f"refusing to write outside the site: {relative!r}")
-        target = self.out / relative
         if relative in self.hashes:
             raise ValueError(f"two pages of the site would be {relative!r}")
+        target = os.path.join(self.out, relative)
         digest = content_hash(data)
+        changed = not (self.previous.get(relative) == digest and os.path.isfile(target))
+        if changed:
+            folder = os.path.dirname(target)
+            if folder not in self.folders:
+                try:
+                    os.mkdir(folder)  # the parent is there as a rule: one system call
+                except FileExistsError:
+                    pass
+                except FileNotFoundError:
+                    os.makedirs(folder, exist_ok=True)
+                self.folders.add(folder)
+            if self.previous:
+                # The staging folder holds links to the previous site: a new
+                # file replaces a link, so the previous site never changes in place.
+                temporary = os.path.join(folder, f".{parts[-1]}.new")
+                with open(temporary, "wb") as file:
+                    file.write(data)
+                os.replace(temporary, target)
+            else:
+                with open(target, "wb") as file:
+                    file.write(data)
+        record = (relative, digest, len(data), changed)
+        self.log.append(record)
+        self._count(record)
+
+    def adopt(self, records: list[Record]) -> None:
+        """Count as written here what a worker process wrote for this site."""
+        for record in records:
+            if record[0] in self.hashes:
+                raise ValueError(f"two pages of the site would be {record[0]!r}")
+            self._count(record)
+
+    def _count(self, record: Record) -> None:
+        relative, digest, size, changed = record
         self.hashes[relative] = digest
         self.files += 1
         self.pages += relative.endswith(".html")
-        self.bytes += len(data)
-        if self.previous.get(relative) == digest and target.is_file():
-            return
-        self.written += 1
-        if target.parent not in self.folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self.folders.add(target.parent)
-        if self.previous:
-            # The staging folder holds links to the previous site: a new file
-            # replaces a link, so the previous site never changes in place.
-            temporary = target.with_name(f".{target.name}.new")
-            temporary.write_bytes(data)
-            os.replace(temporary, target)
-        else:
-            target.write_bytes(data)
+        self.bytes += size
+        self.written += changed
 
     def copy_tree(self, source: Path, relative: str) -> None:
         for path in sorted(source.rglob("*")):
@@ -91,14 +120,17 @@ class Site:
         """Remove what the previous site had and this one does not, record the
         manifest, and say how many files were removed."""
         removed = 0
-        for path in sorted(self.out.rglob("*"), reverse=True):
-            relative = path.relative_to(self.out).as_posix()
-            if path.is_dir():
-                if not any(path.iterdir()):
-                    path.rmdir()
-            elif relative not in self.hashes and relative != MANIFEST:
-                path.unlink()
-                removed += 1
+        # Only a staging folder that started from a previous site holds files
+        # this build did not write, and folders they leave empty.
+        for folder, _subfolders, files in os.walk(self.out, topdown=False) if self.linked else ():
+            relative = os.path.relpath(folder, self.out).replace(os.sep, "/")
+            prefix = "" if relative == "." else f"{relative}/"
+            for name in files:
+                if prefix + name not in self.hashes and prefix + name != MANIFEST:
+                    os.unlink(os.path.join(folder, name))
+                    removed += 1
+            if prefix and not os.listdir(folder):
+                os.rmdir(folder)
         record = {**manifest, "files": dict(sorted(self.hashes.items()))}
         text = json.dumps(record, sort_keys=True, indent=0, ensure_ascii=False) + "\n"
         (self.out / MANIFEST).unlink(missing_ok=True)

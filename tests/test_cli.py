@@ -272,7 +272,7 @@ def test_progress_shows_on_a_terminal_only(monkeypatch, capsys):
     assert report is not None
     report(1, 2)
     report(2, 2)
-    assert capsys.readouterr().err == "\rrendering paper pages: 1/2\rrendering paper pages: 2/2\n"
+    assert capsys.readouterr().err == "\rrendering pages: 1/2\rrendering pages: 2/2\n"
 
 
 def test_broken_template_is_one_line_not_a_traceback(project: Project):

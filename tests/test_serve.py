@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TypeVar
 
-import jinja2
 import pytest
 
 from generator.build import TEMPLATES, build, check
 from generator.config import load_config
+from generator.render import TemplateFailure
 from generator.serve import error_lines, inject
 from tests.conftest import ABSTRACT, SMALL_CONFIG, Project, digest
 
@@ -238,7 +238,7 @@ def test_template_errors_are_one_line(
     path.write_text("\n" + broken + "\n" + path.read_text(), encoding="utf-8")
     project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
     config = load_config(project.config)
-    with pytest.raises(jinja2.TemplateError) as raised:
+    with pytest.raises(TemplateFailure) as raised:
         build(check(project.seeds, config), config, project.out, templates=templates)
     assert error_lines(raised.value, templates) == [f"{path}:2: error: {message}"]
     assert not project.out.exists(), "nothing was written"

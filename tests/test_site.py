@@ -12,7 +12,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin
 
-from tests.conftest import CONFIG, SEEDS, ServedSite, digest, search_papers
+import pytest
+
+from tests.conftest import ABSTRACT, CONFIG, SEEDS, Project, ServedSite, digest, search_papers
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -243,3 +245,25 @@ def test_topic_pages_are_split_with_stable_numbered_pages():
     grown = topic_listings("t", papers(32), size=10)
     assert grown[0].papers[0].slug == "p031" and len(grown[0].papers) == 12
     assert [x.papers for x in grown[1:4]] == [x.papers for x in small[1:3]] + [small[0].papers]
+
+
+def test_older_topic_pages_list_titles_and_the_newest_shows_cards(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+):
+    """A paper is on the pages of each of its topics: full cards on every one
+    of them made a 100,000-paper site larger than GitHub Pages allows."""
+    from generator import render
+
+    monkeypatch.setattr(render, "PAGE_SIZE", 4)
+    days = [f"2025-03-{day:02d}" for day in range(10, 14)]
+    for day in days:
+        titles = [f"Pruning Method {day[-2:]}{n}" for n in range(3)]
+        project.feed(f"{day}.txt", day + "".join(f"\n\n{t}\n\n{ABSTRACT}" for t in titles) + "\n")
+    assert project.build().code == 0
+    topic = project.out / "topics" / "pruning"
+    newest = (topic / "index.html").read_text(encoding="utf-8")
+    assert newest.count('class="paper-card"') == 4 and 'class="excerpt"' in newest
+    for number in (1, 2):
+        older = (topic / "page" / str(number) / "index.html").read_text(encoding="utf-8")
+        assert 'class="excerpt"' not in older and 'class="paper-card"' not in older
+        assert len(re.findall(r'<li><a href="\.\./\.\./\.\./\.\./papers/', older)) == 4

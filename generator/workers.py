@@ -1,0 +1,101 @@
+"""Spreading a build's independent pieces of work over the machine's cores.
+
+Workers are forked, so they start with everything the parent has built (the
+archive, the views, the compiled templates) and nothing but chunk numbers is
+sent to them; only their small results come back. With one core, or where a
+process cannot fork, the same task runs here in the same order, so the output
+never depends on which path built it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+Chunk = TypeVar("Chunk")
+Result = TypeVar("Result")
+
+#: The task of the pool being run: set before the workers fork, so they have
+#: it without pickling (a task is usually a closure over the whole archive).
+_task: Callable[[Any], Any] | None = None
+_parent: int | None = None
+"""In a worker, the process id of the build that started it."""
+
+
+def cores() -> int:
+    """The cores this process may run on (a container may allow fewer than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def runs(count: int, size: int, start: int = 0) -> list[range]:
+    """The numbers ``start`` to ``count`` in runs of ``size``: chunks of work
+    that name the items (the workers have them all) rather than carry them."""
+    return [range(i, min(i + size, count)) for i in range(start, count, size)]
+
+
+def run_chunks(
+    task: Callable[[Chunk], Result], chunks: Sequence[Chunk], workers: int
+) -> Iterator[Result]:
+    """``task`` of each chunk, in the order of the chunks, computed by up to
+    ``workers`` forked processes. An exception in a worker is raised here."""
+    global _task
+    if workers <= 1 or len(chunks) <= 1 or not can_fork():
+        yield from map(task, chunks)
+        return
+    _task = task
+    # Objects the parent made are never collected in the workers: without
+    # this, the collector's first pass there would touch (and so copy) every
+    # page of memory they share with the parent.
+    gc.freeze()
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(
+            min(workers, len(chunks)), initializer=_start_worker, initargs=(os.getpid(),)
+        ) as pool:
+            yield from pool.imap(_run, chunks)
+    finally:
+        _task = None
+        gc.unfreeze()
+
+
+def in_worker() -> bool:
+    """Whether this is a worker process, whose side effects the parent does not share."""
+    return _parent is not None
+
+
+def _start_worker(parent: int) -> None:
+    global _parent
+    _parent = parent
+    # A worker must not outlive a killed build: it would go on writing into
+    # the staging folder that the next build clears away.
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    _exit_if_orphaned()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _exit_if_orphaned() -> None:
+    if os.getppid() != _parent:
+        os._exit(1)
+
+
+def _run(chunk: Any) -> Any:
+    assert _task is not None, "the task is set before the workers fork"
+    _exit_if_orphaned()  # where the system cannot kill orphans for us
+    return _task(chunk)

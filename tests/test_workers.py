@@ -1,0 +1,128 @@
+"""Worker processes share a large build; the bytes never depend on how many."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from generator import build, related, render, topics
+from generator.workers import run_chunks, runs
+from tests.conftest import PROJECT, Project, digest
+from tests.test_incremental import snapshot
+
+SUBJECTS = ("pruning", "transformer", "diffusion", "reinforcement learning", "sourdough")
+
+
+def entry(number: int) -> str:
+    subject = SUBJECTS[number % len(SUBJECTS)]
+    return (
+        f"Paper {number} on {subject.title()}\n\n"
+        f"We study {subject} with method {number % 17} and measure it on "
+        f"benchmark {number % 11}; {subject} improves by {number % 7} points."
+    )
+
+
+def many_papers(project: Project, papers: int, per_day: int = 40) -> None:
+    """``papers`` papers over as many days as it takes, the last paper of
+    each day listed again the next day."""
+    for start in range(0, papers, per_day):
+        day = f"2025-{1 + start // (per_day * 28):02d}-{1 + (start // per_day) % 28:02d}"
+        numbers = range(max(start - 1, 0), min(start + per_day, papers))
+        project.feed(f"{day}.txt", "\n\n".join([day, *map(entry, numbers)]) + "\n")
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers even for a small archive, and many chunks of work."""
+    monkeypatch.setattr(build, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(render, "CHUNK_PAGES", 7)
+    monkeypatch.setattr(related, "CHUNK_PAPERS", 5)
+    monkeypatch.setattr(topics, "CHUNK_PAPERS", 5)
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_workers_write_the_same_bytes_as_one_process(project: Project, tmp_path: Path):
+    many_papers(project, 120)
+    one, three = tmp_path / "one", tmp_path / "three"
+    for out, jobs in ((one, "1"), (three, "3")):
+        run = digest("build", "--seeds", project.seeds, "--config", project.config,
+                     "--out", out, "--jobs", jobs, "--quiet")  # fmt: skip
+        assert (run.code, run.err) == (0, "")
+    assert snapshot(one) == snapshot(three)
+    assert len(list((three / "papers").iterdir())) == 120
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_template_that_breaks_in_a_worker_is_one_line(project: Project):
+    many_papers(project, 30)
+    shutil.copytree(PROJECT / "templates", project.root / "templates")
+    (project.root / "templates" / "paper.html").write_text(
+        '{% extends "base.html" %}\n{% block main %}{{ nope }}{% endblock %}\n', encoding="utf-8"
+    )
+    run = project.build("--jobs", "2")
+    assert run.code == 1
+    assert run.err == f"{project.root / 'templates' / 'paper.html'}:2: error: 'nope' is undefined\n"
+    assert not project.out.exists()
+
+
+def test_chunks_come_back_in_order_and_errors_reach_the_parent():
+    def square_or_fail(chunk: range) -> list[int]:
+        if 13 in chunk:
+            raise ValueError("thirteen")
+        return [n * n for n in chunk]
+
+    assert list(run_chunks(square_or_fail, runs(12, 5), 2)) == [
+        [0, 1, 4, 9, 16],
+        [25, 36, 49, 64, 81],
+        [100, 121],
+    ]
+    with pytest.raises(ValueError, match="thirteen"):
+        list(run_chunks(square_or_fail, runs(40, 3), 2))
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text()
+        found |= {int(child) for child in text.split()}
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_die_with_a_killed_build():
+    """Orphaned workers would go on writing into a staging folder that the
+    next build clears away."""
+    script = (
+        "import time\n"
+        "from generator.workers import run_chunks\n"
+        "list(run_chunks(lambda chunk: time.sleep(60), [range(1), range(1)], 2))\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=PROJECT)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 30
+    while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:
+        workers = children(process.pid)
+        time.sleep(0.01)
+    assert len(workers) == 2, "the build started its worker processes"
+    time.sleep(0.2)  # both are asleep in their task
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(pid) for pid in workers)
