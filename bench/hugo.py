@@ -215,7 +215,7 @@ def table(rows: list[tuple[int, dict[str, Any]]]) -> str:
         "digest / Hugo",
         "digest no-change (median)",
         "no-change / Hugo",
-        "peak RSS digest / Hugo",
+        "peak memory digest / Hugo",
         "Hugo output",
         "all runs (s): digest; Hugo; no-change",
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +21,13 @@ BASE_URL = "https://example.github.io/digest/"
 
 @dataclass(frozen=True, slots=True)
 class Run:
-    """One subprocess: wall time, its own peak resident memory, exit status."""
+    """One subprocess: wall time, peak memory, exit status."""
 
     seconds: float
     peak_mb: float
+    """The highest total memory of the process and its workers together
+    (proportional set size, so pages they share count once), sampled every
+    ``SAMPLE_SECONDS``; at least the largest single process's peak RSS."""
     returncode: int
     log: Path
 
@@ -36,19 +40,67 @@ class Run:
         return self
 
 
+SAMPLE_SECONDS = 0.05
+
+
 def run_command(
     argv: list[str], log: Path, cwd: Path = REPO, env: dict[str, str] | None = None
 ) -> Run:
     """Run ``argv`` with its output in ``log`` and measure it. ``os.wait4``
-    gives the resource usage of this child alone, where ``RUSAGE_CHILDREN``
-    only gives the largest peak of every child waited for so far."""
+    gives the peak of the largest single process of this child's tree (never
+    a sum), so a thread also samples the whole tree's memory while it runs:
+    a build that forks workers must not look smaller than it is."""
     with log.open("wb") as output:
         started = time.perf_counter()
         process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT)
+        sampler = _TreeMemory(process.pid)
+        sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
+        sampler.stop()
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Run(seconds, usage.ru_maxrss / 1024, process.returncode, log)
+    peak = max(usage.ru_maxrss / 1024, sampler.peak_kb / 1024)
+    return Run(seconds, peak, process.returncode, log)
+
+
+class _TreeMemory(threading.Thread):
+    """The peak of the summed ``Pss`` of a process and all its descendants,
+    read from ``/proc`` (Linux); elsewhere it stays 0."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_kb = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(SAMPLE_SECONDS):
+            self.peak_kb = max(self.peak_kb, sum(map(_pss_kb, _tree(self.pid))))
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+
+
+def _tree(pid: int) -> list[int]:
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:  # gone, or not Linux
+            continue
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in text.splitlines() if line.startswith("Pss:")), 0)
 
 
 def python_env(work: Path) -> dict[str, str]:

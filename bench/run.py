@@ -247,8 +247,8 @@ def markdown(header: list[str], rows: list[list[str]]) -> str:
 
 
 def timing_table(results: list[Result]) -> str:
-    header = ["papers", "days", "feed entries", "full build", "peak RSS", "no-change rebuild"]
-    header += ["peak RSS", "+1 day rebuild", "peak RSS", "code"]
+    header = ["papers", "days", "feed entries", "full build", "peak memory", "no-change rebuild"]
+    header += ["peak memory", "+1 day rebuild", "peak memory", "code"]
     rows = [
         [
             f"{r.papers:,}",

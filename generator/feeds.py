@@ -144,15 +144,20 @@ def _clean_lines(text: str, path: str) -> tuple[list[_Line], list[Diagnostic]]:
         first.setdefault(kind, number)
         counts[kind] = counts.get(kind, 0) + 1
 
-    raw = _LINE_BREAK.split(text)
-    breaks = _LINE_BREAK.findall(text)
+    # The usual file, with plain line breaks and no control characters, is
+    # split and checked by C loops over the whole text, not per line.
+    if "\r" in text:
+        raw, breaks = _LINE_BREAK.split(text), _LINE_BREAK.findall(text)
+    else:
+        raw, breaks = text.split("\n"), []
+    controls = CONTROL_CHARACTERS.search(text) is not None
     lines: list[_Line] = []
     blank_run = 0
     for number, line in enumerate(raw, start=1):
         ending = breaks[number - 1] if number <= len(breaks) else "\n"
         if ending != "\n":
             note("CRLF" if ending == "\r\n" else "CR", number)
-        if CONTROL_CHARACTERS.search(line):
+        if controls and CONTROL_CHARACTERS.search(line):
             note("control", number)
             line = CONTROL_CHARACTERS.sub("\ufffd", line)
         stripped = line.strip()

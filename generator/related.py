@@ -110,14 +110,17 @@ def _term_hashes(papers: Sequence[Paper]) -> np.ndarray:
 
 
 @dataclass(frozen=True, slots=True)
-class _Vector:
-    """What the model makes of one paper."""
+class _Vectors:
+    """What the model makes of a run of papers, as a few arrays: cheap to
+    send back from a worker."""
 
-    keywords: tuple[str, ...]
-    terms: list[int]
-    """Hashes of the terms that carry the similarity."""
-    weights: list[float]
-    """Their weights, normalised to a unit vector."""
+    keywords: list[tuple[str, ...]]
+    sizes: np.ndarray
+    """Per paper, how many terms carry its similarity."""
+    terms: np.ndarray
+    """Hashes of those terms, paper after paper."""
+    weights: np.ndarray
+    """Their weights, each paper's normalised to a unit vector."""
 
 
 class _Model:
@@ -135,7 +138,7 @@ class _Model:
         self.idf = np.array([math.log((1 + total) / (1 + f)) + 1 for f in range(total + 1)])
         self.tf = np.array([0.0] + [1 + math.log(count) for count in range(1, 64)])
 
-    def vectors(self, papers: Sequence[Paper]) -> list[_Vector]:
+    def vectors(self, papers: Sequence[Paper]) -> _Vectors:
         """The vectors of a run of papers, the arithmetic done on all of
         their terms at once: numpy's cost per call outweighs the work on the
         few hundred terms of one paper."""
@@ -168,19 +171,20 @@ class _Model:
         strongest = _ranked(owner, weights, valid & (frequency <= self.common), len(papers))
         boosted = weights * np.where(phrase, PHRASE_BOOST, 1.0)
         telling = _ranked(owner, boosted, valid & (frequency >= 2), len(papers))
-        vectors = []
-        for number in range(len(papers)):
-            kept = strongest[number][:TERMS_PER_VECTOR]
-            kept_weights = weights[kept].tolist()
-            norm = math.sqrt(sum(weight**2 for weight in kept_weights)) or 1.0
-            vectors.append(
-                _Vector(
-                    _distinct(terms[i] for i in telling[number].tolist()),
-                    hashes[kept].tolist(),
-                    [weight / norm for weight in kept_weights],
-                )
-            )
-        return vectors
+        kept = [ranked[:TERMS_PER_VECTOR] for ranked in strongest]
+        norms = []
+        for chosen in kept:
+            # Summed in order, in Python: the same float whichever way the
+            # papers were split into runs.
+            norms.append(math.sqrt(sum(weight**2 for weight in weights[chosen].tolist())) or 1.0)
+        sizes = np.array([len(chosen) for chosen in kept], np.int64)
+        every = np.concatenate(kept) if kept else np.zeros(0, np.int64)
+        return _Vectors(
+            [_distinct(terms[i] for i in ranked.tolist()) for ranked in telling],
+            sizes,
+            hashes[every],
+            weights[every] / np.repeat(norms, sizes),
+        )
 
 
 def _ranked(
@@ -206,22 +210,36 @@ def relate(archive: Archive, workers: int = 1) -> Related:
     chunks = runs(len(papers), CHUNK_PAPERS)
     hashes = run_chunks(lambda chunk: _term_hashes([papers[i] for i in chunk]), chunks, workers)
     model = _Model(np.concatenate(list(hashes)), len(papers))
-    rows, cols, values = [], [], []
-    keywords: dict[str, tuple[str, ...]] = {}
-    columns: dict[int, int] = {}
-    vectors = run_chunks(lambda chunk: model.vectors([papers[i] for i in chunk]), chunks, workers)
-    for row, (paper, vector) in enumerate(
-        zip(papers, itertools.chain.from_iterable(vectors), strict=True)
-    ):
-        keywords[paper.slug] = vector.keywords
-        rows += [row] * len(vector.terms)
-        cols += [columns.setdefault(term, len(columns)) for term in vector.terms]
-        values += vector.weights
-    matrix = sparse.csr_matrix(
-        (np.array(values), (np.array(rows), np.array(cols))),
-        shape=(len(papers), max(len(columns), 1)),
+    vectors = list(
+        run_chunks(lambda chunk: model.vectors([papers[i] for i in chunk]), chunks, workers)
     )
-    return Related(keywords, _most_similar(matrix, [paper.slug for paper in papers]))
+    keywords = dict(
+        zip(
+            (paper.slug for paper in papers),
+            itertools.chain.from_iterable(v.keywords for v in vectors),
+            strict=True,
+        )
+    )
+    terms = np.concatenate([v.terms for v in vectors])
+    # Columns numbered in the order terms first appear, never by hash value:
+    # hashes change from run to run, and the order of a sum must not.
+    _, first, inverse = np.unique(terms, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), np.int64)
+    rank[np.argsort(first)] = np.arange(len(first))
+    sizes = np.concatenate([v.sizes for v in vectors])
+    matrix = sparse.csr_matrix(
+        (
+            np.concatenate([v.weights for v in vectors]),
+            (np.repeat(np.arange(len(papers)), sizes), rank[inverse]),
+        ),
+        shape=(len(papers), max(len(first), 1)),
+    )
+    slugs = [paper.slug for paper in papers]
+    transposed = matrix.T.tocsr()
+    blocks = runs(len(papers), BLOCK_ROWS)
+    found = run_chunks(lambda rows: _most_similar(matrix, transposed, rows, slugs), blocks, workers)
+    similar = dict(zip(slugs, itertools.chain.from_iterable(found), strict=True))
+    return Related(keywords, similar)
 
 
 def _distinct(strongest: Iterable[str]) -> tuple[str, ...]:
@@ -238,26 +256,26 @@ def _distinct(strongest: Iterable[str]) -> tuple[str, ...]:
     return tuple(chosen)
 
 
-def _most_similar(matrix: sparse.csr_matrix, slugs: list[str]) -> dict[str, tuple[str, ...]]:
-    """Per row, the columns of the highest products, ties broken by slug;
-    numpy picks the few best of each row, Python only orders those."""
-    similar: dict[str, tuple[str, ...]] = {}
-    transposed = matrix.T.tocsr()
-    for start in range(0, matrix.shape[0], BLOCK_ROWS):
-        block = (matrix[start : start + BLOCK_ROWS] @ transposed).tocsr()
-        block.setdiag(0, k=start)
-        block.eliminate_zeros()
-        for offset in range(block.shape[0]):
-            begin, end = block.indptr[offset], block.indptr[offset + 1]
-            columns, scores = block.indices[begin:end], np.round(block.data[begin:end], 9)
-            if len(scores) > RELATED_PER_PAPER:
-                # Keep every column that ties with the fifth best, then order by slug.
-                threshold = np.partition(scores, -RELATED_PER_PAPER)[-RELATED_PER_PAPER]
-                keep = scores >= threshold
-                columns, scores = columns[keep], scores[keep]
-            ranked = sorted(
-                zip(scores.tolist(), columns.tolist(), strict=True),
-                key=lambda c: (-c[0], slugs[c[1]]),
-            )
-            similar[slugs[start + offset]] = tuple(slugs[c] for _, c in ranked[:RELATED_PER_PAPER])
+def _most_similar(
+    matrix: sparse.csr_matrix, transposed: sparse.csr_matrix, rows: range, slugs: list[str]
+) -> list[tuple[str, ...]]:
+    """For a block of rows, the columns of the highest products, ties broken
+    by slug; numpy picks the few best of each row, Python only orders those."""
+    similar = []
+    block = (matrix[rows.start : rows.stop] @ transposed).tocsr()
+    block.setdiag(0, k=rows.start)
+    block.eliminate_zeros()
+    for offset in range(block.shape[0]):
+        begin, end = block.indptr[offset], block.indptr[offset + 1]
+        columns, scores = block.indices[begin:end], np.round(block.data[begin:end], 9)
+        if len(scores) > RELATED_PER_PAPER:
+            # Keep every column that ties with the fifth best, then order by slug.
+            threshold = np.partition(scores, -RELATED_PER_PAPER)[-RELATED_PER_PAPER]
+            keep = scores >= threshold
+            columns, scores = columns[keep], scores[keep]
+        ranked = sorted(
+            zip(scores.tolist(), columns.tolist(), strict=True),
+            key=lambda c: (-c[0], slugs[c[1]]),
+        )
+        similar.append(tuple(slugs[c] for _, c in ranked[:RELATED_PER_PAPER]))
     return similar
