@@ -32,6 +32,10 @@ TERMS_PER_VECTOR = 25
 #: Terms in more than this share of papers say little about any one of them,
 #: and would make every paper a candidate neighbour of every other.
 MAX_SHARE = 0.05
+#: ... and never more than this many papers: each paper with such a term is a
+#: candidate neighbour of every other, work that grows with the square of the
+#: archive (at 100,000 papers, 5% made the similarity product most of a build).
+MAX_PAPERS = 1000
 BLOCK_ROWS = 1024
 #: A phrase names a subject better than either of its words alone.
 PHRASE_BOOST = 1.5
@@ -132,7 +136,7 @@ class _Model:
 
     def __init__(self, hashes: np.ndarray, total: int) -> None:
         self.hashes, self.counts = np.unique(hashes, return_counts=True)
-        self.common = max(MAX_SHARE * total, 50)
+        self.common = min(max(MAX_SHARE * total, 50), MAX_PAPERS)
         # Weights from tables, as a term's weight depends only on two small
         # integers: how often it is in the paper, and in how many papers.
         self.idf = np.array([math.log((1 + total) / (1 + f)) + 1 for f in range(total + 1)])

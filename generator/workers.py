@@ -17,7 +17,11 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
+
+from generator.errors import DigestError
 
 Chunk = TypeVar("Chunk")
 Result = TypeVar("Result")
@@ -61,11 +65,18 @@ def run_chunks(
     # page of memory they share with the parent.
     gc.freeze()
     try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(
-            min(workers, len(chunks)), initializer=_start_worker, initargs=(os.getpid(),)
+        # Not multiprocessing.Pool: it waits forever for a worker that died
+        # (killed for memory, say); this raises BrokenProcessPool instead.
+        with ProcessPoolExecutor(
+            min(workers, len(chunks)),
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
         ) as pool:
-            yield from pool.imap(_run, chunks)
+            yield from pool.map(_run, chunks)
+    except BrokenProcessPool as error:
+        message = "a worker process died (killed for lack of memory?); --jobs 1 uses one process"
+        raise DigestError(message) from error
     finally:
         _task = None
         gc.unfreeze()

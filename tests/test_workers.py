@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from generator import build, related, render, topics
+from generator.errors import DigestError
 from generator.workers import run_chunks, runs
 from tests.conftest import PROJECT, Project, digest
 from tests.test_incremental import snapshot
@@ -126,3 +127,14 @@ def test_workers_die_with_a_killed_build():
     while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(pid) for pid in workers)
+
+
+def test_a_worker_that_dies_fails_the_build_rather_than_hanging_it():
+    """A worker killed from outside (the kernel's OOM killer, say) must end
+    the build with an error; multiprocessing.Pool would wait forever."""
+
+    def die(chunk: range) -> None:
+        os._exit(9)
+
+    with pytest.raises(DigestError, match="a worker process died"):
+        list(run_chunks(die, runs(4, 1), 2))
