@@ -82,8 +82,11 @@ def read_papers(seeds: Path, approx: bool) -> tuple[list[HugoPaper], str]:
 
 def _classified(seeds: Path, config: Any) -> list[HugoPaper]:
     from generator.build import check
+    from generator.related import relate
+    from generator.workers import cores
 
-    checked = check(seeds, config)
+    checked = check(seeds, config, cores())
+    keywords = relate(checked.archive, cores()).keywords
     names = {topic.slug: topic.name for topic in checked.topics.topics}
     return [
         HugoPaper(
@@ -92,7 +95,7 @@ def _classified(seeds: Path, config: Any) -> list[HugoPaper]:
             abstract=paper.abstract,
             days=tuple(day.isoformat() for day in paper.days),
             topics=tuple(names[m.topic] for m in checked.topics.matches[paper.slug]),
-            keywords=tuple(checked.related.keywords[paper.slug]),
+            keywords=tuple(keywords[paper.slug]),
         )
         for paper in checked.archive.papers
     ]

@@ -23,7 +23,6 @@ from generator.content import Content, read_content
 from generator.errors import Diagnostic, DigestError, InputError, Source
 from generator.feeds import Entry, Feed, read_feed
 from generator.model import Archive, merge
-from generator.related import relate
 from generator.render import Progress, Renderer
 from generator.topics import Topics, classify
 from generator.writer import Site, content_hash, read_manifest
@@ -177,6 +176,10 @@ def build(
         )
     out.parent.mkdir(parents=True, exist_ok=True)
     _recover(out)
+    # Imported here: numpy and scipy are most of digest's start-up, which a
+    # build of unchanged input (and check, topics, fetch, serve) never needs.
+    from generator.related import relate
+
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
     try:
         site = Site(staging, previous=out if out.exists() else None)

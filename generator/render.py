@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -22,11 +22,13 @@ from generator.config import Config
 from generator.content import Content
 from generator.errors import DigestError
 from generator.model import Archive, Day, Paper
-from generator.related import Related
 from generator.search import search_files, to_json
 from generator.topics import Topic, Topics
 from generator.workers import in_worker, run_chunks, runs
 from generator.writer import Record, Site
+
+if TYPE_CHECKING:  # numpy and scipy load only when pages are rendered
+    from generator.related import Related
 
 #: Told (done, total) as paper pages are written.
 Progress = Callable[[int, int], None]
