@@ -41,7 +41,9 @@ def cores() -> int:
 
 
 def can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Forking a process that has loaded numpy is safe on Linux; on macOS
+    system libraries may crash in the child, so builds there use one process."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 def runs(count: int, size: int, start: int = 0) -> list[range]:
