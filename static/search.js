@@ -16,6 +16,8 @@
   const WORD = /[\p{L}\p{N}]+/gu;
   // A word this short is matched whole, not as the start of longer words.
   const MIN_PREFIX = 3;
+  // Typing faster than this between keys searches once, when it pauses.
+  const TYPING_PAUSE_MS = 250;
 
   // The same folding as the build's generator/search.py: accents off, lower case.
   const fold = (text) => text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
@@ -203,7 +205,11 @@
   status.textContent = "Loading the index…";
   fetchJson("search-index.json").then((loaded) => {
     index = loaded;
-    input.addEventListener("input", () => show().catch(failed));
+    let pause;
+    input.addEventListener("input", () => {
+      clearTimeout(pause);
+      pause = setTimeout(() => show().catch(failed), TYPING_PAUSE_MS);
+    });
     more.addEventListener("click", () => showMore().catch(failed));
     return show();
   }).catch(failed);
