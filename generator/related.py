@@ -12,10 +12,8 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 from scipy import sparse
@@ -77,40 +75,98 @@ _ASCII_TERMS = bytes(
 ) + bytes([32] * 128)
 
 
-def _terms(paper: Paper) -> tuple[list[str], list[str]]:
-    """The words and the two-word phrases of a paper, without stop words or
-    numbers; the title counts twice, as it says most about the paper."""
-    title_words, title_phrases = _text_terms(paper.title)
-    words, phrases = _text_terms(paper.abstract)
-    return title_words * 2 + words, title_phrases * 2 + phrases
-
-
-def _text_terms(text: str) -> tuple[list[str], list[str]]:
+def _tokens(text: str) -> list[str]:
+    """The words of ``text`` in lower case, ``_BREAK`` at each sentence break."""
     if text.isascii():
         spaced = text.lower().encode().translate(_ASCII_TERMS)
-        tokens = spaced.replace(b"\1", f" {_BREAK} ".encode()).decode().split()
-    else:
-        tokens = []
-        for sentence in _SENTENCE_BREAK.split(text):
-            tokens += words(sentence)
-            tokens.append(_BREAK)
-    # One-letter words are dropped before phrases are formed; a stop word, a
-    # number or the end of a sentence ends a phrase.
-    kept = [w if w not in _STOPS and not w.isdecimal() else "" for w in tokens if len(w) > 1]
-    return [w for w in kept if w], [f"{a} {b}" for a, b in pairwise(kept) if a and b]
+        return spaced.replace(b"\1", f" {_BREAK} ".encode()).decode().split()
+    tokens = []
+    for sentence in _SENTENCE_BREAK.split(text):
+        tokens += words(sentence)
+        tokens.append(_BREAK)
+    return tokens
 
 
 #: Papers per piece of work given to a worker process.
 CHUNK_PAPERS = 500
+#: Stop words and the sentence break by hash: from tokens on, terms are told
+#: apart by their hashes.
+_STOP_HASHES = np.array(sorted(map(hash, _STOPS)), np.int64)
+#: Mixes the hashes of two words into the hash of their phrase.
+_PHRASE_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-def _term_hashes(papers: Sequence[Paper]) -> np.ndarray:
-    """The hash of every distinct term of each paper, one after the other."""
-    hashes = [
-        np.fromiter(map(hash, {*words, *phrases}), np.int64)
-        for words, phrases in map(_terms, papers)
-    ]
-    return np.concatenate(hashes) if hashes else np.zeros(0, np.int64)
+@dataclass(frozen=True, slots=True)
+class _Terms:
+    """The distinct words and two-word phrases of a run of papers, without
+    stop words or numbers, with how often each paper has them (its title
+    counted twice: it says most about the paper). Per paper, its words then
+    its phrases, each in the order they first appear. Arrays for the whole
+    run, because a Python loop over every word was most of the cost of
+    relating a large archive."""
+
+    owner: np.ndarray
+    """Per term, the paper's position in the run."""
+    hashes: np.ndarray
+    phrase: np.ndarray
+    times: np.ndarray
+    first: np.ndarray
+    """Where the term first appears in ``tokens``; a phrase is that token and the next."""
+    tokens: list[str]
+
+    def text(self, index: int) -> str:
+        at = int(self.first[index])
+        if self.phrase[index]:
+            return f"{self.tokens[at]} {self.tokens[at + 1]}"
+        return self.tokens[at]
+
+
+def _terms(papers: Sequence[Paper]) -> _Terms:
+    tokens: list[str] = []
+    counts = []
+    for paper in papers:
+        title = _tokens(paper.title)
+        before = len(tokens)
+        # A break after each text, so that no phrase spans two.
+        tokens += title
+        tokens.append(_BREAK)
+        tokens += title
+        tokens.append(_BREAK)
+        tokens += _tokens(paper.abstract)
+        tokens.append(_BREAK)
+        counts.append(len(tokens) - before)
+    # One-letter words go before phrases are formed; a stop word, a number or
+    # a sentence break ends a phrase.
+    long_enough = np.fromiter(map(len, tokens), np.int64, len(tokens)) > 1
+    owner = np.repeat(np.arange(len(papers)), counts)[long_enough]
+    tokens = list(itertools.compress(tokens, long_enough.tolist()))
+    size = len(tokens)
+    hashes = np.fromiter(map(hash, tokens), np.int64, size)
+    stop = np.fromiter(map(_STOPS.__contains__, tokens), bool, size)
+    good = ~(stop | np.fromiter(map(str.isdecimal, tokens), bool, size))
+    word_at = np.flatnonzero(good)
+    phrase_at = np.flatnonzero(good[:-1] & good[1:])
+    mixed = hashes[phrase_at].view(np.uint64) * _PHRASE_MIX + hashes[phrase_at + 1].view(np.uint64)
+    # Terms numbered words first, then phrases, each in the order they appear.
+    at = np.concatenate([word_at, phrase_at])
+    term_hashes = np.concatenate([hashes[word_at], mixed.view(np.int64)])
+    phrase = np.repeat([False, True], [len(word_at), len(phrase_at)])
+    term_owner = owner[at]
+    # Grouped by term, each group in the order of the numbers, so by paper:
+    # where the paper changes a new group starts, with the paper's first use.
+    order = np.argsort(term_hashes, kind="stable")
+    grouped_owner, grouped_hash = term_owner[order], term_hashes[order]
+    new_group = (grouped_owner[1:] != grouped_owner[:-1]) | (grouped_hash[1:] != grouped_hash[:-1])
+    starts = np.flatnonzero(np.concatenate([[len(order) > 0], new_group]))
+    firsts = order[starts]
+    times = np.zeros(len(at), np.int64)
+    times[firsts] = np.diff(np.append(starts, len(order)))
+    # Per paper, by number: its words, then its phrases, by first appearance.
+    count = max(len(at), 1)
+    picked = np.sort(term_owner[firsts] * count + firsts) % count
+    return _Terms(
+        term_owner[picked], term_hashes[picked], phrase[picked], times[picked], at[picked], tokens
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,24 +202,11 @@ class _Model:
         """The vectors of a run of papers, the arithmetic done on all of
         their terms at once: numpy's cost per call outweighs the work on the
         few hundred terms of one paper."""
-        # A paper's terms are counted again here, rather than kept from the
+        # A paper's terms are found again here, rather than kept from the
         # first pass: that is what keeps memory flat.
-        # Per paper, its words then its phrases, each counted and in the order
-        # they first appear.
-        counted = [Counter(terms) for paper in papers for terms in _terms(paper)]
-        terms = [term for counts in counted for term in counts]
-        size = len(terms)
-        times = np.fromiter(
-            itertools.chain.from_iterable(c.values() for c in counted), np.int64, size
-        )
-        hashes = np.fromiter(map(hash, terms), np.int64, size)
+        terms = _terms(papers)
+        times, hashes, phrase, owner = terms.times, terms.hashes, terms.phrase, terms.owner
         frequency = self.counts[np.searchsorted(self.hashes, hashes)]
-        lengths = [len(counts) for counts in counted]
-        phrase = np.repeat(np.tile([False, True], len(papers)), lengths)
-        owner = np.repeat(
-            np.arange(len(papers)),
-            np.add.reduceat(lengths, range(0, 2 * len(papers), 2)) if papers else [],
-        )
         tf = self.tf
         if times.max(initial=0) >= len(tf):
             tf = np.array([0.0] + [1 + math.log(c) for c in range(1, int(times.max()) + 1)])
@@ -184,7 +227,7 @@ class _Model:
         sizes = np.array([len(chosen) for chosen in kept], np.int64)
         every = np.concatenate(kept) if kept else np.zeros(0, np.int64)
         return _Vectors(
-            [_distinct(terms[i] for i in ranked.tolist()) for ranked in telling],
+            [_distinct(map(terms.text, ranked.tolist())) for ranked in telling],
             sizes,
             hashes[every],
             weights[every] / np.repeat(norms, sizes),
@@ -212,7 +255,7 @@ def relate(archive: Archive, workers: int = 1) -> Related:
     if not papers:
         return Related({}, {})
     chunks = runs(len(papers), CHUNK_PAPERS)
-    hashes = run_chunks(lambda chunk: _term_hashes([papers[i] for i in chunk]), chunks, workers)
+    hashes = run_chunks(lambda chunk: _terms([papers[i] for i in chunk]).hashes, chunks, workers)
     model = _Model(np.concatenate(list(hashes)), len(papers))
     vectors = list(
         run_chunks(lambda chunk: model.vectors([papers[i] for i in chunk]), chunks, workers)

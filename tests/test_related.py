@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import itertools
+from collections import Counter
 from datetime import date
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.errors import Source
 from generator.feeds import Entry
 from generator.model import merge
-from generator.related import relate
+from generator.related import _STOPS, _terms, _tokens, relate
 
 
 def archive_of(*papers: tuple[str, str]):
@@ -60,3 +65,61 @@ def test_keywords_are_distinctive_recurring_terms_and_phrases():
 def test_related_is_deterministic_and_empty_archives_work():
     assert relate(archive_of(*PAPERS)) == relate(archive_of(*reversed(PAPERS)))
     assert relate(archive_of()).similar == {}
+
+
+def _reference_terms(title: str, abstract: str) -> tuple[Counter, Counter]:
+    """Words and phrases as the docstring of ``_Terms`` says, one word at a time."""
+    word_counts: Counter = Counter()
+    phrase_counts: Counter = Counter()
+    for text, times in ((title, 2), (abstract, 1)):
+        kept = [
+            w if w not in _STOPS and not w.isdecimal() else "" for w in _tokens(text) if len(w) > 1
+        ]
+        for _ in range(times):
+            word_counts.update(w for w in kept if w)
+            phrase_counts.update(f"{a} {b}" for a, b in itertools.pairwise(kept) if a and b)
+    return word_counts, phrase_counts
+
+
+_TEXT = st.lists(
+    st.sampled_from(
+        [
+            "a",
+            "the",
+            "of",
+            "2025",
+            "x",
+            "graph",
+            "Graph",
+            "nets",
+            "é",
+            "café",
+            ".",
+            ";",
+            " ",
+            "-",
+            "net's",
+        ]
+    ),
+    max_size=30,
+).map(" ".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_TEXT, _TEXT), min_size=1, max_size=4))
+def test_terms_of_a_run_of_papers_are_those_of_each_paper_in_order(texts):
+    archive = archive_of(*((f"{i} {t}", a) for i, (t, a) in enumerate(texts)))
+    terms = _terms(archive.papers)
+    for number, paper in enumerate(archive.papers):
+        mine = [i for i in range(len(terms.owner)) if terms.owner[i] == number]
+        words = [terms.text(i) for i in mine if not terms.phrase[i]]
+        phrases = [terms.text(i) for i in mine if terms.phrase[i]]
+        # Words before phrases, each in the order they first appear.
+        assert [bool(terms.phrase[i]) for i in mine] == sorted(bool(terms.phrase[i]) for i in mine)
+        expected_words, expected_phrases = _reference_terms(paper.title, paper.abstract)
+        assert words == list(expected_words)
+        assert phrases == list(expected_phrases)
+        assert {terms.text(i): int(terms.times[i]) for i in mine} == {
+            **expected_words,
+            **expected_phrases,
+        }
