@@ -6,6 +6,7 @@ and line it is on, so a maintainer fixes them all in one go.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,11 +78,21 @@ def normalise_base_url(url: str) -> str | None:
     return url if _BASE_URL.fullmatch(url) else None
 
 
+#: libyaml's parser where PyYAML was built with it: the pure-Python one was a
+#: fifth of the start-up of a build that finds its site up to date.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class _Lines:
-    """Line numbers of the keys in a YAML document, to point at the bad one."""
+    """Line numbers of the keys in a YAML document, to point at the bad one;
+    the document is parsed for them only when a problem needs one."""
 
     def __init__(self, text: str) -> None:
-        self.root = yaml.compose(text, Loader=yaml.SafeLoader)
+        self.text = text
+
+    @functools.cached_property
+    def root(self) -> yaml.Node | None:
+        return yaml.compose(self.text, Loader=_LOADER)
 
     def of(self, *keys: str | int) -> int:
         node = self.root
@@ -120,7 +131,10 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         message = f"cannot read config: {reason}"
         raise ConfigError([Diagnostic(Source(name), "error", message)]) from None
     try:
-        data = yaml.safe_load(text)
+        try:
+            data = yaml.load(text, Loader=_LOADER)
+        except yaml.YAMLError:  # said again by the pure-Python parser, whose words are clearer
+            data = yaml.load(text, Loader=yaml.SafeLoader)
         lines = _Lines(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
