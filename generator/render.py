@@ -201,6 +201,9 @@ def environment(templates: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # A build renders each template thousands of times and never sees
+        # one change: no file system check before each page.
+        auto_reload=False,
     )
     env.filters["long_date"] = long_date
     env.filters["short_date"] = short_date

@@ -138,11 +138,10 @@ class Matcher:
         keywords overlap, the longest one at the leftmost place counts."""
         found: Counter[str] = Counter()
         exact_starts, folded_starts = self.exact_starts, self.folded_starts
-        present = folded_starts.keys() & folded
-        starts = [i for i, word in enumerate(folded) if word in present] if present else []
-        acronyms = bool(exact_starts.keys() & tokens)
+        starts = _positions(folded, folded_starts.keys() & folded)
+        acronyms = exact_starts.keys() & tokens
         if acronyms:
-            starts = sorted({*starts, *(i for i, w in enumerate(tokens) if w in exact_starts)})
+            starts = sorted({*starts, *_positions(tokens, acronyms)})
         taken = 0
         for index in starts:
             if index < taken:
@@ -159,6 +158,14 @@ class Matcher:
                     taken = end
                     break
         return found
+
+
+def _positions(words: list[str], wanted: set[str]) -> list[int]:
+    """Where any of ``wanted`` is in ``words``, in order, found by C loops
+    (``map``, ``compress``) rather than a Python step per word."""
+    if not wanted:
+        return []
+    return list(itertools.compress(range(len(words)), map(wanted.__contains__, words)))
 
 
 def _starts(table: Mapping[tuple[str, ...], str], exact: bool) -> dict[str, list[tuple[int, bool]]]:
