@@ -19,7 +19,6 @@ nothing.
 from __future__ import annotations
 
 import functools
-import itertools
 import json
 import re
 import unicodedata
@@ -72,33 +71,11 @@ def shard_name(key: str) -> str:
     return "u" + "_".join(f"{ord(c):x}" for c in key)
 
 
-def _postings(terms: list[str], counts: list[int]) -> dict[str, tuple[str, int]]:
-    """Per term, the papers that have it (as base-36 gaps between their
-    sorted numbers: short, and quick to decode) and how many, given each paper's terms
-    one paper after the other (``counts`` of them each). Grouped by sorting
-    term numbers, as array operations: a Python step per term of each paper
-    was most of the cost of the index."""
-    import numpy as np  # here: a build of unchanged input never loads numpy
-
-    index = {term: number for number, term in enumerate(dict.fromkeys(terms))}
-    ids = np.fromiter(map(index.__getitem__, terms), np.int64, len(terms))
-    order = np.argsort(ids, kind="stable")  # each term's papers stay in number order
-    papers = np.repeat(np.arange(len(counts)), counts)[order]
-    grouped = ids[order]
-    starts = np.flatnonzero(np.concatenate([[len(order) > 0], grouped[1:] != grouped[:-1]]))
-    previous = np.concatenate([[0], papers[:-1]])
-    previous[starts] = 0
-    gaps = papers - previous
+def _postings(ids: list[int]) -> str:
+    """Sorted paper numbers as base-36 gaps: short, and quick to decode."""
+    gaps = [number - previous for number, previous in zip(ids, [0, *ids], strict=False)]
     spelled = _spelled_gaps()
-    texts = list(map(spelled.__getitem__, np.minimum(gaps, len(spelled) - 1).tolist()))
-    for at in np.flatnonzero(gaps >= len(spelled)).tolist():
-        texts[at] = _base36(int(gaps[at]))
-    names = list(index)
-    bounds = itertools.pairwise([*starts.tolist(), len(order)])
-    return {
-        names[term]: (",".join(texts[start:end]), end - start)
-        for term, (start, end) in zip(grouped[starts].tolist(), bounds, strict=True)
-    }
+    return ",".join([spelled[gap] if gap < len(spelled) else _base36(gap) for gap in gaps])
 
 
 def _base36(number: int) -> str:
@@ -113,8 +90,8 @@ def _base36(number: int) -> str:
 
 @functools.cache
 def _spelled_gaps() -> list[str]:
-    """Every gap of up to three base-36 digits, spelled once (at first use:
-    a build of unchanged input never needs them)."""
+    """Every gap of up to three base-36 digits, spelled once, at first use:
+    a build of unchanged input never needs them."""
     return [_base36(number) for number in range(36**3)]
 
 
@@ -149,25 +126,22 @@ def _shards(entries: dict[str, list[str | None]]) -> dict[str, dict[str, list[st
 def search_files(archive: Archive, topics: Topics) -> dict[str, Any]:
     """Every file of the search index, by path in the site."""
     papers = numbered(archive)
-    title_terms: list[str] = []
-    abstract_terms: list[str] = []
-    title_counts, abstract_counts = [], []
-    for paper in papers:
+    title_ids: dict[str, list[int]] = defaultdict(list)
+    abstract_ids: dict[str, list[int]] = defaultdict(list)
+    for number, paper in enumerate(papers):
         in_title = set(words(paper.title))
-        in_abstract = set(words(paper.abstract)) - in_title - STOP_WORDS
-        title_terms += in_title
-        abstract_terms += in_abstract
-        title_counts.append(len(in_title))
-        abstract_counts.append(len(in_abstract))
-    in_titles = _postings(title_terms, title_counts)
-    in_abstracts = _postings(abstract_terms, abstract_counts)
+        for term in in_title:
+            title_ids[term].append(number)
+        for term in set(words(paper.abstract)) - in_title - STOP_WORDS:
+            abstract_ids[term].append(number)
     common = max(COMMON_SHARE * len(papers), COMMON_MIN)
     entries: dict[str, list[str | None]] = {}
-    for term in in_titles.keys() | in_abstracts.keys():
-        title, _ = in_titles.get(term, ("", 0))
-        abstract, count = in_abstracts.get(term, ("", 0))
-        # A common term's abstract postings would be long, and narrow nothing.
-        entries[term] = [title, None if count > common else abstract]
+    for term in title_ids.keys() | abstract_ids.keys():
+        in_abstracts = abstract_ids.get(term, [])
+        entries[term] = [
+            _postings(title_ids.get(term, [])),
+            None if len(in_abstracts) > common else _postings(in_abstracts),
+        ]
     shards = _shards(entries)
     files: dict[str, Any] = {
         f"search/terms/{shard_name(key)}.json": terms for key, terms in shards.items()
