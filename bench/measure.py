@@ -105,8 +105,12 @@ def _pss_kb(pid: int) -> int:
 
 def python_env(work: Path) -> dict[str, str]:
     """The environment of generator runs: byte code goes to the work folder,
-    never into the repository's ``generator/__pycache__``."""
-    return {**os.environ, "PYTHONPYCACHEPREFIX": str(work / "pycache")}
+    never into the repository's ``generator/__pycache__``, and is written
+    there even where ``PYTHONDONTWRITEBYTECODE`` is set (as in some sandboxes):
+    otherwise every measured build would compile digest's code afresh, which
+    an installed digest never does."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "PYTHONPYCACHEPREFIX": str(work / "pycache")}
 
 
 def digest_build(seeds: Path, out: Path, log: Path, work: Path) -> Run:
