@@ -1,13 +1,15 @@
 """The data behind in-browser search, split so that a query downloads only
 what it needs, however large the archive.
 
-- ``search-index.json``, the entry point: the list of term shards, topic
-  names, stop words and how papers are numbered into blocks.
+- ``search-index.json``, the entry point: the keys of the term shards
+  (front-coded, see ``front_coded``), the topics (slug and name, in taxonomy
+  order), stop words and how papers are numbered into blocks.
 - ``search/terms/<key>.json``: the postings of every term that starts with
   ``key`` (two letters, more where a shard would be large): for each term, the
   papers with it in the title and those with it only in the abstract.
 - ``search/papers/<n>.json``: what a result shows (title, URL name, days,
-  topics) for a block of papers, fetched only for the results shown.
+  topics by their place in the entry point's list) for a block of papers,
+  fetched only for the results shown.
 
 Papers are numbered by first day, so a higher number is a newer paper and
 ranking needs no paper data at all. A term found in the abstracts of more
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import unicodedata
 from collections import defaultdict
@@ -28,7 +31,7 @@ from typing import Any
 from generator.model import Archive, Paper
 from generator.topics import Topics
 
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 #: Papers per display block: small, because the results of a query are spread
 #: over the archive and each block is fetched whole for the one result in it.
 BLOCK_SIZE = 4
@@ -78,12 +81,14 @@ def _postings(ids: list[int]) -> str:
     return ",".join([spelled[gap] if gap < len(spelled) else _base36(gap) for gap in gaps])
 
 
+_BASE36_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
 def _base36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     text = ""
     while True:
         number, rest = divmod(number, 36)
-        text = digits[rest] + text
+        text = _BASE36_DIGITS[rest] + text
         if not number:
             return text
 
@@ -146,13 +151,16 @@ def search_files(archive: Archive, topics: Topics) -> dict[str, Any]:
     files: dict[str, Any] = {
         f"search/terms/{shard_name(key)}.json": terms for key, terms in shards.items()
     }
+    # Topics by their place in the entry point's list: a block names each
+    # of its papers' topics in a digit or two, not a slug.
+    topic_numbers = {topic.slug: number for number, topic in enumerate(topics.topics)}
     for start in range(0, len(papers), BLOCK_SIZE):
         block = [
             [
                 paper.title,
                 paper.slug,
                 [day.isoformat() for day in paper.days],
-                [match.topic for match in topics.matches[paper.slug]],
+                [topic_numbers[match.topic] for match in topics.matches[paper.slug]],
             ]  # fmt: skip
             for paper in papers[start : start + BLOCK_SIZE]
         ]
@@ -161,11 +169,33 @@ def search_files(archive: Archive, topics: Topics) -> dict[str, Any]:
         "version": INDEX_VERSION,
         "papers": len(papers),
         "block_size": BLOCK_SIZE,
-        "shards": sorted(shards),
-        "topics": {topic.slug: topic.name for topic in topics.topics},
+        "shards": front_coded(sorted(shards)),
+        "topics": [[topic.slug, topic.name] for topic in topics.topics],
         "stop_words": sorted(STOP_WORDS),
     }
     return files
+
+
+def front_coded(keys: list[str]) -> str:
+    """Sorted shard keys in one string, each as how many characters it
+    shares with the one before (a base-36 digit) and the rest: a third of
+    the size of a JSON list, and the entry point every first query loads
+    (26 KB of keys at 100,000 papers)."""
+    items, previous = [], ""
+    for key in keys:
+        shared = len(os.path.commonprefix([previous, key]))
+        items.append(_BASE36_DIGITS[min(shared, 35)] + key[min(shared, 35) :])
+        previous = key
+    return " ".join(items)
+
+
+def shard_keys(coded: str) -> list[str]:
+    """The keys that ``front_coded`` wrote, as the page's script reads them."""
+    keys: list[str] = []
+    for item in coded.split(" ") if coded else []:
+        shared = int(item[0], 36)
+        keys.append((keys[-1][:shared] if keys else "") + item[1:])
+    return keys
 
 
 def to_json(data: object) -> str:

@@ -25,6 +25,20 @@
   const shardName = (key) =>
     /^[a-z0-9]+$/.test(key) ? key : "u" + [...key].map((c) => c.codePointAt(0).toString(16)).join("_");
 
+  // The shard keys that generator/search.py front-coded: each item is how
+  // many characters (code points) it shares with the key before, in base 36,
+  // then the rest.
+  function shardKeys(coded) {
+    const keys = [];
+    let previous = [];
+    for (const item of coded ? coded.split(" ") : []) {
+      const key = [...previous.slice(0, parseInt(item[0], 36)), ...item.slice(1)];
+      keys.push(key.join(""));
+      previous = key;
+    }
+    return keys;
+  }
+
   const cache = new Map();
   const fetchJson = (path) => {
     if (!cache.has(path)) {
@@ -144,7 +158,7 @@
     heading.append(link);
     const meta = document.createElement("p");
     meta.className = "meta";
-    const names = topics.map((topic) => index.topics[topic] || topic).join(", ");
+    const names = topics.map((topic) => (index.topics[topic] || [topic, topic])[1]).join(", ");
     meta.textContent = [days.join(", "), names, inTitle ? "" : "matched in the abstract"]
       .filter(Boolean)
       .join(" · ");
@@ -204,7 +218,7 @@
   input.value = new URLSearchParams(window.location.search).get("q") || "";
   status.textContent = "Loading the index…";
   fetchJson("search-index.json").then((loaded) => {
-    index = loaded;
+    index = { ...loaded, shards: shardKeys(loaded.shards) };
     let pause;
     input.addEventListener("input", () => {
       clearTimeout(pause);

@@ -133,6 +133,10 @@ FOLDED_TITLES = {
     "ΟΔΥΣΣΕΥΣ: A Greek Benchmark": "οδυσσευς",
     "हिन्दी Language Models": "हिन्दी",
     "Crème Brûlée Optimisers": "creme brulee",
+    # Letters beyond the BMP, two to a JavaScript character, in shard keys
+    # that share their first letter (front-coded in the index).
+    "\U00020000\U00020001 Graph Study": "\U00020000\U00020001",
+    "\U00020000\U00020002 Tree Study": "\U00020000\U00020002",
 }
 CHROMIUM = Path("/usr/bin/chromium")
 #: What Chromium needs on a machine without a network or a sandbox (see the env notes).
@@ -190,7 +194,7 @@ def search_papers(site: Path) -> list[dict[str, Any]]:
                     "title": title,
                     "url": f"papers/{slug}/",
                     "days": days,
-                    "topics": topics,
+                    "topics": [index["topics"][topic][0] for topic in topics],
                     "words": [],
                 }
             )
