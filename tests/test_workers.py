@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import signal
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from generator import build, related, render, topics
+from generator.config import load_config
 from generator.errors import DigestError
 from generator.workers import run_chunks, runs
 from tests.conftest import PROJECT, Project, digest
@@ -138,3 +140,27 @@ def test_a_worker_that_dies_fails_the_build_rather_than_hanging_it():
 
     with pytest.raises(DigestError, match="a worker process died"):
         list(run_chunks(die, runs(4, 1), 2))
+
+
+def test_the_collector_is_paused_while_the_archive_is_built_and_running_after(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+):
+    many_papers(project, 30)
+    seen = []
+    classify = build.classify
+    monkeypatch.setattr(
+        build, "classify", lambda *args: seen.append(gc.isenabled()) or classify(*args)
+    )
+    config = load_config(project.config)
+    checked = build.check(project.seeds, config)
+    assert seen == [False] and gc.isenabled()
+    render_ran_with = []
+    page = render.Renderer.page
+
+    def recording_page(self, *args, **kwargs):
+        render_ran_with.append(gc.isenabled())
+        return page(self, *args, **kwargs)
+
+    monkeypatch.setattr(render.Renderer, "page", recording_page)
+    build.build(checked, config, project.out)
+    assert render_ran_with and all(render_ran_with) and gc.isenabled()
