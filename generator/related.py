@@ -9,6 +9,7 @@ product touches only pairs of papers that share a distinctive term.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import re
@@ -114,6 +115,12 @@ class _Terms:
     """Where the term first appears in ``tokens``; a phrase is that token and the next."""
     tokens: list[str]
 
+    def counted(self) -> _Terms:
+        """These terms without their text: what the second pass needs of the
+        first, cheap to send back from a worker and to keep until then (the
+        text is found again from the papers, a fraction of the work)."""
+        return dataclasses.replace(self, tokens=[])
+
     def text(self, index: int) -> str:
         at = int(self.first[index])
         if self.phrase[index]:
@@ -121,7 +128,9 @@ class _Terms:
         return self.tokens[at]
 
 
-def _terms(papers: Sequence[Paper]) -> _Terms:
+def _run_tokens(papers: Sequence[Paper]) -> tuple[list[str], np.ndarray]:
+    """The tokens of a run of papers, one after the other, and for each the
+    paper's place in the run."""
     tokens: list[str] = []
     counts = []
     for paper in papers:
@@ -139,7 +148,11 @@ def _terms(papers: Sequence[Paper]) -> _Terms:
     # a sentence break ends a phrase.
     long_enough = np.fromiter(map(len, tokens), np.int64, len(tokens)) > 1
     owner = np.repeat(np.arange(len(papers)), counts)[long_enough]
-    tokens = list(itertools.compress(tokens, long_enough.tolist()))
+    return list(itertools.compress(tokens, long_enough.tolist())), owner
+
+
+def _terms(papers: Sequence[Paper]) -> _Terms:
+    tokens, owner = _run_tokens(papers)
     size = len(tokens)
     hashes = np.fromiter(map(hash, tokens), np.int64, size)
     stop = np.fromiter(map(_STOPS.__contains__, tokens), bool, size)
@@ -165,7 +178,12 @@ def _terms(papers: Sequence[Paper]) -> _Terms:
     count = max(len(at), 1)
     picked = np.sort(term_owner[firsts] * count + firsts) % count
     return _Terms(
-        term_owner[picked], term_hashes[picked], phrase[picked], times[picked], at[picked], tokens
+        term_owner[picked].astype(np.int32),
+        term_hashes[picked],
+        phrase[picked],
+        times[picked].astype(np.int32),
+        at[picked].astype(np.int32),
+        tokens,
     )
 
 
@@ -198,13 +216,11 @@ class _Model:
         self.idf = np.array([math.log((1 + total) / (1 + f)) + 1 for f in range(total + 1)])
         self.tf = np.array([0.0] + [1 + math.log(count) for count in range(1, 64)])
 
-    def vectors(self, papers: Sequence[Paper]) -> _Vectors:
-        """The vectors of a run of papers, the arithmetic done on all of
-        their terms at once: numpy's cost per call outweighs the work on the
-        few hundred terms of one paper."""
-        # A paper's terms are found again here, rather than kept from the
-        # first pass: that is what keeps memory flat.
-        terms = _terms(papers)
+    def vectors(self, papers: Sequence[Paper], counted: _Terms) -> _Vectors:
+        """The vectors of a run of papers, given their ``counted`` terms, the
+        arithmetic done on all of their terms at once: numpy's cost per call
+        outweighs the work on the few hundred terms of one paper."""
+        terms = dataclasses.replace(counted, tokens=_run_tokens(papers)[0])
         times, hashes, phrase, owner = terms.times, terms.hashes, terms.phrase, terms.owner
         frequency = self.counts[np.searchsorted(self.hashes, hashes)]
         tf = self.tf
@@ -254,12 +270,15 @@ def relate(archive: Archive, workers: int = 1) -> Related:
     papers = archive.papers
     if not papers:
         return Related({}, {})
-    chunks = runs(len(papers), CHUNK_PAPERS)
-    hashes = run_chunks(lambda chunk: _terms([papers[i] for i in chunk]).hashes, chunks, workers)
-    model = _Model(np.concatenate(list(hashes)), len(papers))
+    # Workers are sent the numbers of runs, never papers: they have them all.
+    chunks = [papers[run.start : run.stop] for run in runs(len(papers), CHUNK_PAPERS)]
+    numbers = range(len(chunks))
+    counted = list(run_chunks(lambda number: _terms(chunks[number]).counted(), numbers, workers))
+    model = _Model(np.concatenate([terms.hashes for terms in counted]), len(papers))
     vectors = list(
-        run_chunks(lambda chunk: model.vectors([papers[i] for i in chunk]), chunks, workers)
+        run_chunks(lambda number: model.vectors(chunks[number], counted[number]), numbers, workers)
     )
+    counted.clear()
     keywords = dict(
         zip(
             (paper.slug for paper in papers),
