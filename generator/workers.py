@@ -66,6 +66,7 @@ def run_chunks(
     # this, the collector's first pass there would touch (and so copy) every
     # page of memory they share with the parent.
     gc.freeze()
+    _release_free_memory()
     try:
         # Not multiprocessing.Pool: it waits forever for a worker that died
         # (killed for memory, say); this raises BrokenProcessPool instead.
@@ -82,6 +83,17 @@ def run_chunks(
     finally:
         _task = None
         gc.unfreeze()
+
+
+def _release_free_memory() -> None:
+    """Give the memory this process has freed back to the system before it
+    forks: kept, it would count once here and again in each worker that
+    reuses it (every reused page a copy). At 100,000 papers the arrays of
+    the related-papers step left 300 MB that way, and the peak of rendering
+    rose by as much."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).malloc_trim(0)
 
 
 def in_worker() -> bool:
