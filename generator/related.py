@@ -90,9 +90,6 @@ def _tokens(text: str) -> list[str]:
 
 #: Papers per piece of work given to a worker process.
 CHUNK_PAPERS = 500
-#: Stop words and the sentence break by hash: from tokens on, terms are told
-#: apart by their hashes.
-_STOP_HASHES = np.array(sorted(map(hash, _STOPS)), np.int64)
 #: Mixes the hashes of two words into the hash of their phrase.
 _PHRASE_MIX = np.uint64(0x9E3779B97F4A7C15)
 

@@ -178,9 +178,9 @@ def search_files(archive: Archive, topics: Topics) -> dict[str, Any]:
 
 def front_coded(keys: list[str]) -> str:
     """Sorted shard keys in one string, each as how many characters it
-    shares with the one before (a base-36 digit) and the rest: a third of
-    the size of a JSON list, and the entry point every first query loads
-    (26 KB of keys at 100,000 papers)."""
+    shares with the one before (a base-36 digit) and the rest: two fifths of
+    a JSON list (11 KB instead of 28 KB at 100,000 papers), in the entry
+    point that every first query loads."""
     items, previous = [], ""
     for key in keys:
         shared = len(os.path.commonprefix([previous, key]))
