@@ -68,6 +68,9 @@ def run_command(
     a sum), so a thread also samples the whole tree's memory while it runs:
     a build that forks workers must not look smaller than it is."""
     measured = log.with_suffix(".measured")
+    # Each run starts on a quiet disk: what the previous run (or the removal
+    # of its output) left to write back is written now, not during this run.
+    os.sync()
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-c", _LAUNCHER, str(measured), *argv],
