@@ -25,8 +25,9 @@ from generator.content import Content, read_content
 from generator.errors import Diagnostic, DigestError, InputError, Source
 from generator.feeds import Entry, Feed, read_feed
 from generator.model import Archive, merge
-from generator.render import Progress, Renderer
+from generator.render import Renderer
 from generator.topics import Topics, classify
+from generator.workers import Progress
 from generator.writer import Site, content_hash, read_manifest
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -96,15 +97,17 @@ def _seed_files(seeds: Path) -> tuple[list[Path], list[Path], list[Diagnostic]]:
     return feeds, pages, problems
 
 
-def read_feeds(paths: list[Path], year: int) -> Feed:
+def read_feeds(paths: list[Path], year: int, progress: Progress | None = None) -> Feed:
     """Every feed, text or JSON, in file-name order so that output never
     depends on the order the file system lists them in."""
     entries: list[Entry] = []
     problems: list[Diagnostic] = []
-    for path in sorted(paths, key=lambda p: p.name):
+    for number, path in enumerate(sorted(paths, key=lambda p: p.name), start=1):
         feed = read_api_feed(path) if path.suffix == ".json" else read_feed(path, year)
         entries.extend(feed.entries)
         problems.extend(feed.diagnostics)
+        if progress is not None:
+            progress("reading feeds", number, len(paths))
     return Feed(tuple(entries), tuple(problems))
 
 
@@ -123,15 +126,17 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def check(seeds: Path, config: Config, workers: int = 1) -> Checked:
+def check(
+    seeds: Path, config: Config, workers: int = 1, progress: Progress | None = None
+) -> Checked:
     """Read and check all input; diagnostics come back, none is raised.
     ``workers`` processes may share the classifying of a large archive."""
     with _collector_paused():
         feed_paths, page_paths, problems = _seed_files(seeds)
-        feeds = read_feeds(feed_paths, config.year)
+        feeds = read_feeds(feed_paths, config.year, progress)
         archive, merge_problems = merge(feeds.entries)
         content, content_problems = read_content(page_paths, {day.date for day in archive.days})
-        topics = classify(archive, config.topics, _workers(archive, workers))
+        topics = classify(archive, config.topics, _workers(archive, workers), progress)
     diagnostics = (*problems, *feeds.diagnostics, *merge_problems, *content_problems)
     return Checked(archive, topics, content, diagnostics)
 
@@ -206,7 +211,8 @@ def build(
                 config,
                 checked.archive,
                 checked.topics,
-                relate(checked.archive, workers),  # here, not in check: only pages need it
+                # Here, not in check: only pages need it.
+                relate(checked.archive, workers, progress),
                 checked.content,
                 templates,
                 updated,

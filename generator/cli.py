@@ -17,9 +17,9 @@ from generator import fetch, serve
 from generator.build import Checked, build, check, input_key, theme, up_to_date
 from generator.config import CATCH_ALL_SLUG, Config, load_config
 from generator.errors import DigestError, UsageError
-from generator.render import Progress, template_error_line
+from generator.render import template_error_line
 from generator.topics import CATCH_ALL_NAME, topic_table
-from generator.workers import cores
+from generator.workers import Progress, cores
 
 
 class _Parser(argparse.ArgumentParser):
@@ -104,7 +104,8 @@ def run(argv: Sequence[str] | None) -> int:
         key = input_key([args.config, args.seeds, templates, static], config.base_url)
         if (done := up_to_date(args.out, key)) is not None:
             return _up_to_date(args, done)
-    checked = check(args.seeds, config, args.jobs)
+    progress = None if args.quiet else terminal_progress()
+    checked = check(args.seeds, config, args.jobs, progress)
     _report(checked, args.quiet)
     if _failed(checked, args.strict):
         warnings = len(checked.diagnostics) - checked.errors
@@ -122,7 +123,6 @@ def run(argv: Sequence[str] | None) -> int:
             _list_unplaced(checked)
             print(f"checked {_summary(checked)}: no errors")
         return 0
-    progress = None if args.quiet else terminal_progress()
     try:
         report = build(
             checked,
@@ -172,14 +172,14 @@ def terminal_progress(after: float = 2.0, every: float = 0.25) -> Progress | Non
     started = time.monotonic()
     shown = started
 
-    def report(done: int, total: int) -> None:
+    def report(what: str, done: int, total: int) -> None:
         nonlocal shown
         now = time.monotonic()
         if now - started < after or (now - shown < every and done < total):
             return
         shown = now
         end = "\n" if done == total else ""
-        print(f"\rrendering pages: {done}/{total}", end=end, file=sys.stderr, flush=True)
+        print(f"\r{what}: {done}/{total}", end=end, file=sys.stderr, flush=True)
 
     return report
 

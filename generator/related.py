@@ -21,7 +21,7 @@ from scipy import sparse
 
 from generator.model import Archive, Paper
 from generator.search import STOP_WORDS, words
-from generator.workers import run_chunks, runs
+from generator.workers import Progress, run_chunks, runs, told
 
 KEYWORDS_PER_PAPER = 5
 RELATED_PER_PAPER = 5
@@ -261,7 +261,7 @@ def _ranked(
     return [order[start:end] for start, end in itertools.pairwise(bounds.tolist())]
 
 
-def relate(archive: Archive, workers: int = 1) -> Related:
+def relate(archive: Archive, workers: int = 1, progress: Progress | None = None) -> Related:
     """Keywords and similar papers of every paper; ``workers`` processes
     share the per-paper work (the result is the same however many)."""
     papers = archive.papers
@@ -269,12 +269,14 @@ def relate(archive: Archive, workers: int = 1) -> Related:
         return Related({}, {})
     # Workers are sent the numbers of runs, never papers: they have them all.
     chunks = [papers[run.start : run.stop] for run in runs(len(papers), CHUNK_PAPERS)]
-    numbers = range(len(chunks))
-    counted = list(run_chunks(lambda number: _terms(chunks[number]).counted(), numbers, workers))
+    numbers, papers_in = range(len(chunks)), [len(chunk) for chunk in chunks]
+    first_pass = run_chunks(lambda number: _terms(chunks[number]).counted(), numbers, workers)
+    counted = list(told(progress, "counting words", first_pass, papers_in))
     model = _Model(np.concatenate([terms.hashes for terms in counted]), len(papers))
-    vectors = list(
-        run_chunks(lambda number: model.vectors(chunks[number], counted[number]), numbers, workers)
+    second_pass = run_chunks(
+        lambda number: model.vectors(chunks[number], counted[number]), numbers, workers
     )
+    vectors = list(told(progress, "weighing words", second_pass, papers_in))
     counted.clear()
     keywords = dict(
         zip(
@@ -300,7 +302,12 @@ def relate(archive: Archive, workers: int = 1) -> Related:
     slugs = [paper.slug for paper in papers]
     transposed = matrix.T.tocsr()
     blocks = runs(len(papers), BLOCK_ROWS)
-    found = run_chunks(lambda rows: _most_similar(matrix, transposed, rows, slugs), blocks, workers)
+    found = told(
+        progress,
+        "finding related papers",
+        run_chunks(lambda rows: _most_similar(matrix, transposed, rows, slugs), blocks, workers),
+        map(len, blocks),
+    )
     similar = dict(zip(slugs, itertools.chain.from_iterable(found), strict=True))
     return Related(keywords, similar)
 

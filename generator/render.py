@@ -24,14 +24,11 @@ from generator.errors import DigestError
 from generator.model import Archive, Day, Paper
 from generator.search import search_files, to_json
 from generator.topics import Topic, Topics
-from generator.workers import in_worker, run_chunks, runs
+from generator.workers import Progress, in_worker, run_chunks, runs
 from generator.writer import Record, Site
 
 if TYPE_CHECKING:  # numpy and scipy load only when pages are rendered
     from generator.related import Related
-
-#: Told (done, total) as paper pages are written.
-Progress = Callable[[int, int], None]
 
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTH_NAMES = (
@@ -312,7 +309,7 @@ class Renderer:
         for chunk, records in zip(chunks, run_chunks(task, chunks, workers), strict=True):
             site.adopt(records)
             if progress is not None:
-                progress(chunk.stop, len(jobs))
+                progress("rendering pages", chunk.stop, len(jobs))
         self.render_machine_files(site)
         site.copy_tree(static, "static")
 

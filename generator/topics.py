@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from generator.config import CATCH_ALL_SLUG, TopicRule
 from generator.model import Archive, Paper
-from generator.workers import run_chunks, runs
+from generator.workers import Progress, run_chunks, runs, told
 
 TITLE_WEIGHT = 3
 #: A paper joins a topic with one title match or two abstract matches.
@@ -219,13 +219,23 @@ class _Placer:
         return tuple(found) or (TopicMatch(CATCH_ALL_SLUG, "", 0),)
 
 
-def classify(archive: Archive, rules: tuple[TopicRule, ...], workers: int = 1) -> Topics:
+def classify(
+    archive: Archive,
+    rules: tuple[TopicRule, ...],
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> Topics:
     """Every paper's topics; a paper no keyword places goes to the catch-all.
     ``workers`` processes share the papers (the result is the same however many)."""
     place = _Placer(rules)
     papers = archive.papers
     chunks = runs(len(papers), CHUNK_PAPERS)
-    placed = run_chunks(lambda chunk: [place(papers[i]) for i in chunk], chunks, workers)
+    placed = told(
+        progress,
+        "placing papers in topics",
+        run_chunks(lambda chunk: [place(papers[i]) for i in chunk], chunks, workers),
+        map(len, chunks),
+    )
     matches = {
         paper.slug: found
         for paper, found in zip(papers, itertools.chain.from_iterable(placed), strict=True)

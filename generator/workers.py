@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
@@ -25,6 +25,10 @@ from generator.errors import DigestError
 
 Chunk = TypeVar("Chunk")
 Result = TypeVar("Result")
+
+#: Told (what is being done, how many items of it are done, of how many) as a
+#: build goes, so that a long one shows where it is.
+Progress = Callable[[str, int, int], None]
 
 #: The task of the pool being run: set before the workers fork, so they have
 #: it without pickling (a task is usually a closure over the whole archive).
@@ -94,6 +98,20 @@ def _release_free_memory() -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None).malloc_trim(0)
+
+
+def told(
+    progress: Progress | None, what: str, results: Iterable[Result], sizes: Iterable[int]
+) -> Iterator[Result]:
+    """``results`` as they arrive, ``progress`` told how many items are done
+    after each (``sizes``: the items of each result's chunk)."""
+    sizes = list(sizes)
+    total, done = sum(sizes), 0
+    for size, result in zip(sizes, results, strict=True):
+        done += size
+        if progress is not None:
+            progress(what, done, total)
+        yield result
 
 
 def in_worker() -> bool:

@@ -270,9 +270,41 @@ def test_progress_shows_on_a_terminal_only(monkeypatch, capsys):
     monkeypatch.delenv("CI")
     report = cli.terminal_progress(after=0, every=0)
     assert report is not None
-    report(1, 2)
-    report(2, 2)
-    assert capsys.readouterr().err == "\rrendering pages: 1/2\rrendering pages: 2/2\n"
+    report("reading feeds", 1, 1)
+    report("rendering pages", 1, 2)
+    report("rendering pages", 2, 2)
+    assert capsys.readouterr().err == (
+        "\rreading feeds: 1/1\n\rrendering pages: 1/2\rrendering pages: 2/2\n"
+    )
+
+
+def test_a_build_tells_its_progress_through_every_stage(project: Project, monkeypatch):
+    """A large build spends most of its time before any page is written:
+    each stage says how far it is, not only rendering."""
+    from generator import cli
+
+    told: list[tuple[str, int, int]] = []
+    monkeypatch.setattr(cli, "terminal_progress", lambda: lambda *report: told.append(report))
+    for day in range(3):
+        project.feed(f"{day}.txt", f"2025-03-1{day}\n\nPaper {day}\n\n{ABSTRACT} Day {day}.\n")
+    assert project.build().code == 0
+    stages = list(dict.fromkeys(what for what, _, _ in told))
+    assert stages == [
+        "reading feeds",
+        "placing papers in topics",
+        "counting words",
+        "weighing words",
+        "finding related papers",
+        "rendering pages",
+    ]
+    for stage in stages:
+        done = [(d, t) for what, d, t in told if what == stage]
+        assert done[-1][0] == done[-1][1] and done == sorted(done), stage
+    papers = {t for what, _, t in told if what not in ("reading feeds", "rendering pages")}
+    assert papers == {3} and ("reading feeds", 3, 3) in told
+    told.clear()
+    project.feed("3.txt", f"2025-03-13\n\nPaper 3\n\n{ABSTRACT} Day 3.\n")
+    assert project.build("--quiet").code == 0 and told == []
 
 
 def test_broken_template_is_one_line_not_a_traceback(project: Project):
