@@ -24,7 +24,7 @@ from generator.errors import DigestError
 from generator.model import Archive, Day, Paper
 from generator.search import search_files, to_json
 from generator.topics import Topic, Topics
-from generator.workers import Progress, in_worker, run_chunks, runs
+from generator.workers import Progress, in_worker, run_chunks, runs, told
 from generator.writer import Record, Site
 
 if TYPE_CHECKING:  # numpy and scipy load only when pages are rendered
@@ -306,10 +306,9 @@ class Renderer:
                 raise TemplateFailure(template_error_line(error, self.templates)) from None
             return site.log[start:] if in_worker() else []
 
-        for chunk, records in zip(chunks, run_chunks(task, chunks, workers), strict=True):
+        rendered = run_chunks(task, chunks, workers)
+        for records in told(progress, "rendering pages", rendered, map(len, chunks)):
             site.adopt(records)
-            if progress is not None:
-                progress("rendering pages", chunk.stop, len(jobs))
         self.render_machine_files(site)
         site.copy_tree(static, "static")
 
