@@ -146,10 +146,12 @@ def _workers(archive: Archive, workers: int) -> int:
     return workers if len(archive.papers) >= PARALLEL_FROM else 1
 
 
-def input_key(paths: Iterable[Path], base_url: str) -> str:
+def input_key(paths: Iterable[Path], base_url: str, updated: datetime | None = None) -> str:
     """A hash of everything a build reads: the files (names and bytes), the
-    base URL and digest's own code. Equal keys mean an identical site."""
-    digest = hashlib.blake2b(base_url.encode(), digest_size=16)
+    base URL, the build time the pages show (``SOURCE_DATE_EPOCH``) and
+    digest's own code. Equal keys mean an identical site."""
+    stamp = updated.isoformat() if updated is not None else ""
+    digest = hashlib.blake2b(f"{base_url}\0{stamp}".encode(), digest_size=16)
     code = Path(__file__).parent
     for number, root in enumerate((code, *paths)):
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())

@@ -101,7 +101,8 @@ def run(argv: Sequence[str] | None) -> int:
     config: Config = load_config(args.config, getattr(args, "base_url", None))
     templates, static = theme(args.config)
     if args.command == "build":
-        key = input_key([args.config, args.seeds, templates, static], config.base_url)
+        updated = source_date()
+        key = input_key([args.config, args.seeds, templates, static], config.base_url, updated)
         if (done := up_to_date(args.out, key)) is not None:
             return _up_to_date(args, done)
     progress = None if args.quiet else terminal_progress()
@@ -132,7 +133,7 @@ def run(argv: Sequence[str] | None) -> int:
             static=static,
             key=key,
             progress=progress,
-            updated=source_date(),
+            updated=updated,
             workers=args.jobs,
         )
     except jinja2.TemplateError as error:

@@ -334,6 +334,12 @@ def test_build_time_comes_from_source_date_epoch_only(project: Project, monkeypa
     assert "site updated" not in (project.out / "days" / "2025-03-11" / "index.html").read_text(
         encoding="utf-8"
     )
+    # A later build time with the same input is a new site, not an up-to-date one.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1741786400")
+    run = project.build("--base-url", "https://example.org/x/")
+    assert run.code == 0 and "up to date" not in run.out
+    home = (project.out / "index.html").read_text(encoding="utf-8")
+    assert "Wednesday, 12 March 2025, 13:33 UTC" in home
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "soon")
     run = project.build("--base-url", "https://example.org/y/")
     assert (run.code, run.err) == (
