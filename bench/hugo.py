@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from measure import BASE_URL, CONFIG, REPO, Run, digest_build, run_command, warm_up
+from measure import BASE_URL, CONFIG, REPO, Run, digest_build, remove, run_command, warm_up
 
 INSTALL_HINT = "Hugo is not installed: apt-get install -y hugo (Debian), or see https://gohugo.io"
 
@@ -138,8 +138,7 @@ def write_site(site: Path, papers: list[HugoPaper], about: Path | None) -> None:
     """A Hugo site for ``papers``: config, layouts, one content file per paper
     (JSON front matter, which needs no escaping beyond JSON's, and no body:
     abstracts are plain text shown as written, as in our build)."""
-    if site.exists():
-        shutil.rmtree(site)
+    remove(site)
     latest = max(day for paper in papers for day in paper.days)
     (site / "content" / "papers").mkdir(parents=True)
     config = CONFIG_TOML.read_text().format(base_url=BASE_URL, latest=latest)
@@ -167,10 +166,10 @@ def write_site(site: Path, papers: list[HugoPaper], about: Path | None) -> None:
         (site / "content" / f"{name}.md").write_text(json.dumps(front) + "\n" + body)
 
 
-def hugo_build(site: Path, log: Path) -> Run:
-    """``hugo --quiet`` into an empty ``public/``: a full build, as ours is."""
-    shutil.rmtree(site / "public", ignore_errors=True)
-    return run_command([hugo_binary(), "--quiet"], log, cwd=site).check()
+def hugo_build(site: Path, public: Path, log: Path) -> Run:
+    """``hugo --quiet`` into ``public``, which does not exist: a full build, as ours is."""
+    argv = [hugo_binary(), "--quiet", "--destination", str(public)]
+    return run_command(argv, log, cwd=site).check()
 
 
 def folder_size(folder: Path) -> tuple[int, int]:
@@ -183,17 +182,19 @@ def compare(seeds: Path, folder: Path, rounds: int, approx: bool, work: Path) ->
     our full build, Hugo's full build and our rebuild with nothing changed."""
     version = hugo_version()
     papers, method = read_papers(seeds, approx)
-    site, ours, logs = folder / "site", folder / "digest-site", folder / "logs"
+    site, logs = folder / "site", folder / "logs"
     write_site(site, papers, seeds / "about.md")
     logs.mkdir(parents=True, exist_ok=True)
     runs: dict[str, list[Run]] = {"digest": [], "hugo": [], "again": []}
-    for round_ in range(rounds):
-        shutil.rmtree(ours, ignore_errors=True)
+    # Each build into a folder of its own, none removed here: a removal slows
+    # the builds that follow it (measure.REMOVAL_SETTLES).
+    outputs = [(folder / f"digest-{n}", folder / f"public-{n}") for n in range(rounds)]
+    for round_, (ours, public) in enumerate(outputs):
         runs["digest"].append(digest_build(seeds, ours, logs / f"digest-{round_}.log", work))
-        runs["hugo"].append(hugo_build(site, logs / f"hugo-{round_}.log"))
+        runs["hugo"].append(hugo_build(site, public, logs / f"hugo-{round_}.log"))
         runs["again"].append(digest_build(seeds, ours, logs / f"again-{round_}.log", work))
     median = {name: statistics.median(r.seconds for r in done) for name, done in runs.items()}
-    files, size = folder_size(site / "public")
+    files, size = folder_size(outputs[-1][1])
     return {
         "hugo": version,
         "topics": method,

@@ -7,9 +7,11 @@ and imports, and the memory peak is that of the build alone.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +43,46 @@ class Run:
 
 SAMPLE_SECONDS = 0.05
 
+#: How long after files are removed creating files is slow here. On ext4
+#: without a journal (as on this benchmark's virtual machine) the kernel does
+#: not reuse an inode freed less than 60 seconds ago, or 300 seconds if its
+#: block of the inode table is dirty, which creating files beside it makes
+#: it (``RECENTCY_MIN``, ``RECENTCY_DIRTY`` in fs/ext4/ialloc.c), and each
+#: one it passes over costs a lookup (``recently_deleted``). Seen with
+#: ``perf record``: creating 10,000 folders and files took 3-7 s of kernel
+#: time within a minute of removing a 10,000-paper site, 1.7 s a minute
+#: later, and 0.6 s on a disk with no recent removal. A user's build (a fresh
+#: CI runner, a journalled file system) never pays for this, so no timed run
+#: starts inside that window; the benchmark removes nothing between the
+#: timed runs of one corpus size.
+REMOVAL_SETTLES = 301.0
+_removed_at = float("-inf")
+
+
+def removed_now() -> None:
+    """Say that files were just removed (a site replaced or deleted)."""
+    global _removed_at
+    _removed_at = time.monotonic()
+
+
+def remove(folder: Path) -> None:
+    """Remove ``folder``, and have the next timed run wait until that no
+    longer slows it (``REMOVAL_SETTLES``)."""
+    if folder.exists():
+        shutil.rmtree(folder)
+        removed_now()
+
+
+def _settle() -> None:
+    """Wait out ``REMOVAL_SETTLES`` and write back what the disk holds, so a
+    run does not pay for what the one before it (or the removal of its
+    output) left."""
+    wait = _removed_at + REMOVAL_SETTLES - time.monotonic()
+    if wait > 0:
+        print(f"bench: waiting {wait:.0f} s for removed files to settle", file=sys.stderr)
+        time.sleep(wait)
+    os.sync()
+
 
 #: Runs a command as its grandchild and writes the command's wall time and
 #: peak RSS to a file. Not measured from here: a child started by this large
@@ -68,9 +110,7 @@ def run_command(
     a sum), so a thread also samples the whole tree's memory while it runs:
     a build that forks workers must not look smaller than it is."""
     measured = log.with_suffix(".measured")
-    # Each run starts on a quiet disk: what the previous run (or the removal
-    # of its output) left to write back is written now, not during this run.
-    os.sync()
+    _settle()
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-c", _LAUNCHER, str(measured), *argv],
@@ -144,7 +184,11 @@ def digest_build(seeds: Path, out: Path, log: Path, work: Path) -> Run:
     """``python3 -m generator build`` of ``seeds`` into ``out``, measured."""
     argv = [sys.executable, "-m", "generator", "build", "--seeds", str(seeds), "--out", str(out)]
     argv += ["--config", str(CONFIG), "--base-url", BASE_URL, "--quiet"]
-    return run_command(argv, log, env=python_env(work)).check()
+    before = out.stat().st_ino if out.exists() else None
+    run = run_command(argv, log, env=python_env(work)).check()
+    if before is not None and out.stat().st_ino != before:
+        removed_now()  # the build swapped in a new site and removed the old one
+    return run
 
 
 def warm_up(work: Path) -> Run:

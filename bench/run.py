@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import corpus
-from measure import BASE_URL, CONFIG, REPO, Run, digest_build, warm_up
+from measure import BASE_URL, CONFIG, REPO, Run, digest_build, remove, warm_up
 
 DEFAULT_SIZES = (1000, 10000, 100000)
 #: What a change of generator code looks like, recorded with every result,
@@ -213,7 +213,7 @@ def measure(papers: int, work: Path, seed: int, args: argparse.Namespace) -> Res
     if code_fingerprint() != code:
         code += " (changed during the run)"
     if not args.keep:
-        shutil.rmtree(folder)
+        remove(folder)
     return Result(
         papers=papers,
         corpus=counts,
