@@ -9,12 +9,12 @@ product touches only pairs of papers that share a distinctive term.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -109,25 +109,43 @@ class _Terms:
     phrase: np.ndarray
     times: np.ndarray
     first: np.ndarray
-    """Where the term first appears in ``tokens``; a phrase is that token and the next."""
-    tokens: list[str]
-
-    def counted(self) -> _Terms:
-        """These terms without their text: what the second pass needs of the
-        first, cheap to send back from a worker and to keep until then (the
-        text is found again from the papers, a fraction of the work)."""
-        return dataclasses.replace(self, tokens=[])
+    """Where the term first appears in the run's tokens; a phrase is that token and the next."""
+    tokens: _Tokens
+    """The run's tokens, for the text of the terms that become keywords: sent
+    back from a worker as numbers and the distinct words, so that the second
+    pass need not split every text again."""
 
     def text(self, index: int) -> str:
         at = int(self.first[index])
         if self.phrase[index]:
-            return f"{self.tokens[at]} {self.tokens[at + 1]}"
-        return self.tokens[at]
+            return f"{self.tokens.spelling(at)} {self.tokens.spelling(at + 1)}"
+        return self.tokens.spelling(at)
 
 
-def _run_tokens(papers: Sequence[Paper]) -> tuple[list[str], np.ndarray]:
-    """The tokens of a run of papers, one after the other, and for each the
-    paper's place in the run."""
+@dataclass(frozen=True, slots=True)
+class _Tokens:
+    """The tokens of a run of papers, one after the other, as numbers: what
+    is asked of each token (its length, its hash, whether it is a stop word)
+    is asked once of each distinct one, a tenth as many."""
+
+    spelled: list[str]
+    """The distinct tokens, in the order they first appear."""
+    ids: np.ndarray
+    """Per token, its place in ``spelled``."""
+
+    def spelling(self, at: int) -> str:
+        return self.spelled[int(self.ids[at])]
+
+    def of_each(self, question: Callable[[str], Any], kind: type) -> np.ndarray:
+        """``question`` of every token, asked of each distinct one."""
+        answers: np.ndarray = np.fromiter(map(question, self.spelled), kind, len(self.spelled))
+        every: np.ndarray = answers[self.ids]
+        return every
+
+
+def _run_tokens(papers: Sequence[Paper]) -> tuple[_Tokens, np.ndarray]:
+    """The tokens of a run of papers but one-letter words, which go before
+    phrases are formed, and for each the paper's place in the run."""
     tokens: list[str] = []
     counts = []
     for paper in papers:
@@ -141,19 +159,25 @@ def _run_tokens(papers: Sequence[Paper]) -> tuple[list[str], np.ndarray]:
         tokens += _tokens(paper.abstract)
         tokens.append(_BREAK)
         counts.append(len(tokens) - before)
-    # One-letter words go before phrases are formed; a stop word, a number or
-    # a sentence break ends a phrase.
-    long_enough = np.fromiter(map(len, tokens), np.int64, len(tokens)) > 1
-    owner = np.repeat(np.arange(len(papers)), counts)[long_enough]
-    return list(itertools.compress(tokens, long_enough.tolist())), owner
+    # Each token numbered by where it first appears, in one C loop, then the
+    # numbers made dense.
+    first_at: dict[str, int] = {}
+    seen = np.fromiter(map(first_at.setdefault, tokens, itertools.count()), np.int64, len(tokens))
+    dense = np.zeros(len(tokens), np.int64)
+    dense[np.fromiter(first_at.values(), np.int64, len(first_at))] = np.arange(len(first_at))
+    spelled = list(first_at)
+    long_enough = np.fromiter(map(len, spelled), np.int64, len(spelled)) > 1
+    ids = dense[seen]
+    kept = long_enough[ids]
+    owner = np.repeat(np.arange(len(papers)), counts)[kept]
+    return _Tokens(spelled, ids[kept].astype(np.int32)), owner
 
 
 def _terms(papers: Sequence[Paper]) -> _Terms:
     tokens, owner = _run_tokens(papers)
-    size = len(tokens)
-    hashes = np.fromiter(map(hash, tokens), np.int64, size)
-    stop = np.fromiter(map(_STOPS.__contains__, tokens), bool, size)
-    good = ~(stop | np.fromiter(map(str.isdecimal, tokens), bool, size))
+    hashes = tokens.of_each(hash, np.int64)
+    # A stop word, a number or a sentence break ends a phrase.
+    good = ~tokens.of_each(lambda token: token in _STOPS or token.isdecimal(), bool)
     word_at = np.flatnonzero(good)
     phrase_at = np.flatnonzero(good[:-1] & good[1:])
     mixed = hashes[phrase_at].view(np.uint64) * _PHRASE_MIX + hashes[phrase_at + 1].view(np.uint64)
@@ -213,11 +237,10 @@ class _Model:
         self.idf = np.array([math.log((1 + total) / (1 + f)) + 1 for f in range(total + 1)])
         self.tf = np.array([0.0] + [1 + math.log(count) for count in range(1, 64)])
 
-    def vectors(self, papers: Sequence[Paper], counted: _Terms) -> _Vectors:
-        """The vectors of a run of papers, given their ``counted`` terms, the
-        arithmetic done on all of their terms at once: numpy's cost per call
-        outweighs the work on the few hundred terms of one paper."""
-        terms = dataclasses.replace(counted, tokens=_run_tokens(papers)[0])
+    def vectors(self, papers: Sequence[Paper], terms: _Terms) -> _Vectors:
+        """The vectors of a run of papers, given their terms, the arithmetic
+        done on all of their terms at once: numpy's cost per call outweighs
+        the work on the few hundred terms of one paper."""
         times, hashes, phrase, owner = terms.times, terms.hashes, terms.phrase, terms.owner
         frequency = self.counts[np.searchsorted(self.hashes, hashes)]
         tf = self.tf
@@ -270,7 +293,7 @@ def relate(archive: Archive, workers: int = 1, progress: Progress | None = None)
     # Workers are sent the numbers of runs, never papers: they have them all.
     chunks = [papers[run.start : run.stop] for run in runs(len(papers), CHUNK_PAPERS)]
     numbers, papers_in = range(len(chunks)), [len(chunk) for chunk in chunks]
-    first_pass = run_chunks(lambda number: _terms(chunks[number]).counted(), numbers, workers)
+    first_pass = run_chunks(lambda number: _terms(chunks[number]), numbers, workers)
     counted = list(told(progress, "counting words", first_pass, papers_in))
     model = _Model(np.concatenate([terms.hashes for terms in counted]), len(papers))
     second_pass = run_chunks(

@@ -192,20 +192,31 @@ class _Placer:
     def __init__(self, rules: tuple[TopicRule, ...]) -> None:
         self.keywords, self.exclusions = _matcher(rules, "keywords"), _matcher(rules, "exclude")
         self.order = {rule.slug: index for index, rule in enumerate(rules)}
+        self.guarded = frozenset(rule.slug for rule in rules if rule.exclude)
+        """Topics with exclusions: only a paper that matches one of them is
+        searched for exclusions (few topics have any, and the search cost as
+        much as the keywords' own)."""
 
     def __call__(self, paper: Paper) -> tuple[TopicMatch, ...]:
         keywords, exclusions = self.keywords, self.exclusions
         title, abstract = words(paper.title), words(paper.abstract)
+        counted = [
+            (keywords.count_words(*title), TITLE_WEIGHT),
+            (keywords.count_words(*abstract), 1),
+        ]
+        matched = {
+            slug for counts, _ in counted for phrase in counts for slug in keywords.topics[phrase]
+        }
         excluded = {
             slug
-            for text in (title, abstract)
+            for text in ((title, abstract) if matched & self.guarded else ())
             for phrase in exclusions.count_words(*text)
             for slug in exclusions.topics[phrase]
         }
         scores: Counter[str] = Counter()
         by_topic: dict[str, Counter[str]] = defaultdict(Counter)
-        for text, weight in ((title, TITLE_WEIGHT), (abstract, 1)):
-            for phrase, times in keywords.count_words(*text).items():
+        for counts, weight in counted:
+            for phrase, times in counts.items():
                 for slug in keywords.topics[phrase]:
                     if slug not in excluded:
                         scores[slug] += weight * times
