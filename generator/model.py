@@ -6,12 +6,12 @@ the same feeds always give the same archive.
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import PurePath
 
 from generator.errors import Diagnostic, Source, shorten
 from generator.feeds import Entry, fold_spaces
@@ -65,7 +65,7 @@ def paper_slug(title: str, key: str) -> str:
 
 def _reading_order(entry: Entry) -> tuple[date, str, int]:
     """Entries in a fixed order whatever order the files were read in."""
-    return entry.day, PurePath(entry.source.path).name, entry.source.line
+    return entry.day, os.path.basename(entry.source.path), entry.source.line
 
 
 def merge(entries: Iterable[Entry]) -> tuple[Archive, list[Diagnostic]]:
@@ -76,9 +76,10 @@ def merge(entries: Iterable[Entry]) -> tuple[Archive, list[Diagnostic]]:
     and the others are reported."""
     problems: list[Diagnostic] = []
     in_order = sorted(entries, key=_reading_order)
+    keys = [paper_key(entry.title) for entry in in_order]
     by_key: dict[str, list[Entry]] = defaultdict(list)
-    for entry in in_order:
-        by_key[paper_key(entry.title)].append(entry)
+    for key, entry in zip(keys, in_order, strict=True):
+        by_key[key].append(entry)
 
     papers: dict[str, Paper] = {}
     slugs: dict[str, str] = {}
@@ -110,8 +111,7 @@ def merge(entries: Iterable[Entry]) -> tuple[Archive, list[Diagnostic]]:
         )
 
     days: dict[date, dict[str, Paper]] = defaultdict(dict)
-    for entry in in_order:
-        key = paper_key(entry.title)
+    for key, entry in zip(keys, in_order, strict=True):
         days[entry.day].setdefault(key, papers[key])
     ordered_days = [Day(day, tuple(days[day].values())) for day in sorted(days)]
     archive = Archive(tuple(sorted(papers.values(), key=lambda p: p.slug)), tuple(ordered_days))
