@@ -230,9 +230,9 @@ def table(rows: list[tuple[int, dict[str, Any]]]) -> str:
             f"{papers:,}",
             f"{r['digest_s']:.1f} s",
             f"{r['hugo_s']:.1f} s",
-            f"{r['digest_s'] / r['hugo_s']:.1f}×",
+            f"{r['digest_s'] / r['hugo_s']:.2f}×",
             f"{r['again_s']:.1f} s",
-            f"{r['again_s'] / r['hugo_s']:.1f}×",
+            f"{r['again_s'] / r['hugo_s']:.3f}×",
             f"{r['digest_mb']:,.0f} MB / {r['hugo_mb']:,.0f} MB",
             f"{r['hugo_files']:,} files, {r['hugo_bytes'] / 1e6:,.1f} MB",
             "; ".join(" ".join(map(str, times[k])) for k in ("digest", "hugo", "again")),
@@ -240,7 +240,7 @@ def table(rows: list[tuple[int, dict[str, Any]]]) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     first = rows[0][1]
     note = (
-        f"{first['hugo']}, `hugo --quiet` (no minify) into an empty public/; "
+        f"{first['hugo']}, `hugo --quiet` (no minify) into a new folder each round; "
         f"{first['rounds']} alternating round(s); topics for Hugo from {first['topics']}."
     )
     return "\n".join(lines) + "\n\n" + note
