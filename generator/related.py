@@ -126,7 +126,7 @@ class _Terms:
 class _Tokens:
     """The tokens of a run of papers, one after the other, as numbers: what
     is asked of each token (its length, its hash, whether it is a stop word)
-    is asked once of each distinct one, a tenth as many."""
+    is asked once of each distinct one, about a twentieth as many."""
 
     spelled: list[str]
     """The distinct tokens, in the order they first appear."""
