@@ -205,7 +205,9 @@ def measure(papers: int, work: Path, seed: int, args: argparse.Namespace) -> Res
         import hugo  # only with --hugo: it imports the generator in this process
 
         say(f"{papers:,} papers: digest and Hugo in alternation, {args.rounds} round(s)")
-        hugo_result = hugo.compare(seeds, folder / "hugo", args.rounds, args.approx_topics, work)
+        hugo_result = hugo.compare(
+            seeds, folder / "hugo", args.rounds, args.approx_topics, work, full.peak_mb
+        )
     corpus.write_corpus(papers, seeds, seed, extra=True)
     say(f"{papers:,} papers: rebuild after one more day")
     added = digest_build(seeds, site, logs / "added.log", work)
