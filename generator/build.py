@@ -194,13 +194,13 @@ def build(
     started = time.perf_counter()
     workers = _workers(checked.archive, workers)
     out = out.absolute()
-    if out.exists() and not (out / SITE_MARKER).exists() and any(out.iterdir()):
+    if _not_a_site(out):
         raise DigestError(
             f"refusing to replace a folder that is not a built site (it has no {SITE_MARKER})",
             source=Source(str(out)),
         )
     out.parent.mkdir(parents=True, exist_ok=True)
-    _recover(out)
+    recover(out)
     # Imported here: numpy and scipy are most of digest's start-up, which a
     # build of unchanged input (and check, topics, fetch, serve) never needs.
     from generator.related import relate
@@ -231,10 +231,19 @@ def build(
     return Report(site.pages, site.files, site.bytes, site.written, removed, seconds)
 
 
-def _recover(out: Path) -> None:
+def _not_a_site(out: Path) -> bool:
+    """Whether ``out`` holds something other than a site digest built, which
+    a build must neither replace nor clear up after."""
+    return out.exists() and not (out / SITE_MARKER).exists() and any(out.iterdir())
+
+
+def recover(out: Path) -> None:
     """Clear what a killed build left beside ``out``: a half-built staging
-    folder, or, if it died between the two renames of the swap, the previous
-    site, which is put back."""
+    folder, or the previous site, which is put back if the build died
+    between the two renames of the swap, and removed if it died removing it.
+    Before anything else a build does, even finding the site up to date."""
+    if _not_a_site(out):
+        return
     name = glob.escape(out.name)
     for staging in out.parent.glob(f".{name}-new-*"):
         shutil.rmtree(staging, ignore_errors=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import jinja2
 
 from generator import fetch, serve
-from generator.build import Checked, build, check, input_key, theme, up_to_date
+from generator.build import Checked, build, check, input_key, recover, theme, up_to_date
 from generator.config import CATCH_ALL_SLUG, Config, load_config
 from generator.errors import DigestError, UsageError
 from generator.render import template_error_line
@@ -103,6 +103,7 @@ def run(argv: Sequence[str] | None) -> int:
     if args.command == "build":
         updated = source_date()
         key = input_key([args.config, args.seeds, templates, static], config.base_url, updated)
+        recover(args.out.absolute())
         if (done := up_to_date(args.out, key)) is not None:
             return _up_to_date(args, done)
     progress = None if args.quiet else terminal_progress()

@@ -224,6 +224,21 @@ def test_next_build_recovers_a_site_left_mid_swap(project: Project):
     assert sorted(p.name for p in project.root.iterdir()) == ["digest.yaml", "seeds", "site"]
 
 
+def test_an_up_to_date_build_still_clears_what_a_killed_build_left(project: Project):
+    """A build killed while it removed the site it had replaced leaves that
+    site beside the new one, which is complete and up to date."""
+    project.feed("a.txt", f"Mar 11\n\nA\n\n{ABSTRACT}\n")
+    assert project.build().code == 0
+    shutil.copytree(project.out, project.root / ".site-old-x1")
+    (project.root / ".site-new-x2").mkdir()
+    run = project.build()
+    assert (run.code, run.out) == (
+        0,
+        f"{project.out}/ is up to date: no input changed since it was built\n",
+    )
+    assert sorted(p.name for p in project.root.iterdir()) == ["digest.yaml", "seeds", "site"]
+
+
 def test_check_lists_papers_that_matched_no_topic(project: Project):
     feed = project.feed(
         "a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n\nSourdough Bread\n\n{ABSTRACT}\n"
