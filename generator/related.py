@@ -237,10 +237,10 @@ class _Model:
         self.idf = np.array([math.log((1 + total) / (1 + f)) + 1 for f in range(total + 1)])
         self.tf = np.array([0.0] + [1 + math.log(count) for count in range(1, 64)])
 
-    def vectors(self, papers: Sequence[Paper], terms: _Terms) -> _Vectors:
-        """The vectors of a run of papers, given their terms, the arithmetic
-        done on all of their terms at once: numpy's cost per call outweighs
-        the work on the few hundred terms of one paper."""
+    def vectors(self, terms: _Terms, papers: int) -> _Vectors:
+        """The vectors of a run of ``papers`` papers, given their terms, the
+        arithmetic done on all of their terms at once: numpy's cost per call
+        outweighs the work on the few hundred terms of one paper."""
         times, hashes, phrase, owner = terms.times, terms.hashes, terms.phrase, terms.owner
         frequency = self.counts[np.searchsorted(self.hashes, hashes)]
         tf = self.tf
@@ -251,9 +251,9 @@ class _Model:
         valid = (frequency >= 2) | ~phrase
         # Per paper, strongest first; of equal weights, the term the paper
         # names first (words before phrases).
-        strongest = _ranked(owner, weights, valid & (frequency <= self.common), len(papers))
+        strongest = _ranked(owner, weights, valid & (frequency <= self.common), papers)
         boosted = weights * np.where(phrase, PHRASE_BOOST, 1.0)
-        telling = _ranked(owner, boosted, valid & (frequency >= 2), len(papers))
+        telling = _ranked(owner, boosted, valid & (frequency >= 2), papers)
         kept = [ranked[:TERMS_PER_VECTOR] for ranked in strongest]
         norms = []
         for chosen in kept:
@@ -297,7 +297,7 @@ def relate(archive: Archive, workers: int = 1, progress: Progress | None = None)
     counted = list(told(progress, "counting words", first_pass, papers_in))
     model = _Model(np.concatenate([terms.hashes for terms in counted]), len(papers))
     second_pass = run_chunks(
-        lambda number: model.vectors(chunks[number], counted[number]), numbers, workers
+        lambda number: model.vectors(counted[number], papers_in[number]), numbers, workers
     )
     vectors = list(told(progress, "weighing words", second_pass, papers_in))
     counted.clear()
