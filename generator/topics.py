@@ -128,6 +128,11 @@ class Matcher:
         # before the folded ones of the same length.
         self.exact_starts = _starts(exact, True)
         self.folded_starts = _starts(folded, False)
+        # Where a phrase may start: the case-folded spelling of a word that
+        # starts one, so that one pass over the folded words finds them all.
+        self.first_words = frozenset(self.folded_starts).union(
+            word.casefold() for word in self.exact_starts
+        )
 
     def count(self, text: str) -> Counter[str]:
         """How often each keyword occurs in ``text``."""
@@ -138,17 +143,13 @@ class Matcher:
         keywords overlap, the longest one at the leftmost place counts."""
         found: Counter[str] = Counter()
         exact_starts, folded_starts = self.exact_starts, self.folded_starts
-        starts = _positions(folded, folded_starts.keys() & folded)
-        acronyms = exact_starts.keys() & tokens
-        if acronyms:
-            starts = sorted({*starts, *_positions(tokens, acronyms)})
         taken = 0
-        for index in starts:
+        for index in _positions(folded, self.first_words):
             if index < taken:
                 continue
             candidates = folded_starts.get(folded[index], [])
-            if acronyms and tokens[index] in exact_starts:
-                candidates = sorted(exact_starts[tokens[index]] + candidates, reverse=True)
+            if exact := exact_starts.get(tokens[index]):
+                candidates = sorted(exact + candidates, reverse=True)
             for size, is_exact in candidates:
                 end = index + size
                 table, spelled = (self.exact, tokens) if is_exact else (self.folded, folded)
@@ -160,7 +161,7 @@ class Matcher:
         return found
 
 
-def _positions(words: list[str], wanted: set[str]) -> list[int]:
+def _positions(words: list[str], wanted: frozenset[str]) -> list[int]:
     """Where any of ``wanted`` is in ``words``, in order, found by C loops
     (``map``, ``compress``) rather than a Python step per word."""
     if not wanted:

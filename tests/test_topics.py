@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.config import TopicRule
 from generator.errors import Source
 from generator.feeds import Entry
 from generator.model import merge
-from generator.topics import Matcher, classify
+from generator.topics import Matcher, classify, words
 
 
 def rule(name: str, *keywords: str, exclude: tuple[str, ...] = ()) -> TopicRule:
@@ -44,6 +48,45 @@ def test_acronyms_match_only_as_themselves():
         "MLP": 2,
         "LLM": 2,
     }
+
+
+#: Keywords that start alike, end alike and differ in case, and words that
+#: make them (a few ways of writing each).
+_KEYWORDS = ("language", "language model", "large language model", "model", "LLM", "Vision ViT")
+_WORDS = ("language", "Language", "large", "model", "Models", "LLM", "LLMs", "llm", "Vision", "ViT")
+
+
+def one_word_at_a_time(matcher: Matcher, text: str) -> Counter[str]:
+    """What ``Matcher.count`` means, the slow way: from each word not inside
+    a match, the longest phrase of the tables that starts there (an exact one
+    before a case-folded one of the same length)."""
+    tokens, folded = words(text)
+    longest = max(len(spelling) for spelling in (*matcher.exact, *matcher.folded))
+    found: Counter[str] = Counter()
+    index = 0
+    while index < len(tokens):
+        for size in range(longest, 0, -1):
+            keyword = matcher.exact.get(tuple(tokens[index : index + size])) or matcher.folded.get(
+                tuple(folded[index : index + size])
+            )
+            if keyword and index + size <= len(tokens):
+                found[keyword] += 1
+                index += size
+                break
+        else:
+            index += 1
+    return found
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sets(st.sampled_from(_KEYWORDS), min_size=1),
+    st.lists(st.tuples(st.sampled_from(_WORDS), st.sampled_from((" ", "-", ", "))), max_size=30),
+)
+def test_counts_are_the_leftmost_longest_matches(keywords, text):
+    matcher = Matcher({keyword: ["t"] for keyword in keywords})
+    written = "".join(word + gap for word, gap in text)
+    assert matcher.count(written) == one_word_at_a_time(matcher, written)
 
 
 def test_longest_phrase_wins_where_two_overlap():
