@@ -13,14 +13,16 @@ import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from scipy import sparse
 
 from generator.model import Archive, Paper
+from generator.postings import RunWords, run_words
 from generator.search import STOP_WORDS, words
+from generator.vocabulary import number_words
 from generator.workers import Progress, run_chunks, runs, told
 
 KEYWORDS_PER_PAPER = 5
@@ -61,6 +63,8 @@ class Related:
     """Per paper slug, its most distinctive terms, strongest first."""
     similar: Mapping[str, tuple[str, ...]]
     """Per paper slug, the slugs of the most similar papers, most similar first."""
+    search_words: Sequence[RunWords] = field(default=(), compare=False)
+    """Every paper's search words, by runs of papers, for the search index."""
 
 
 _SENTENCE_BREAK = re.compile(r"[.;:!?()\[\]]")
@@ -114,6 +118,9 @@ class _Terms:
     """The run's tokens, for the text of the terms that become keywords: sent
     back from a worker as numbers and the distinct words, so that the second
     pass need not split every text again."""
+    search_words: RunWords
+    """The same tokens as the search index sees them: the index is made
+    from these, and never splits a text."""
 
     def text(self, index: int) -> str:
         at = int(self.first[index])
@@ -143,38 +150,37 @@ class _Tokens:
         return every
 
 
-def _run_tokens(papers: Sequence[Paper]) -> tuple[_Tokens, np.ndarray]:
+def _run_tokens(papers: Sequence[Paper], start: int) -> tuple[_Tokens, np.ndarray, RunWords]:
     """The tokens of a run of papers but one-letter words, which go before
-    phrases are formed, and for each the paper's place in the run."""
+    phrases are formed, and for each the paper's place in the run; and the
+    run's search words, which are these tokens (see ``search.words``)."""
     tokens: list[str] = []
-    counts = []
+    sizes: list[int] = []
     for paper in papers:
-        title = _tokens(paper.title)
-        before = len(tokens)
+        title, abstract = _tokens(paper.title), _tokens(paper.abstract)
         # A break after each text, so that no phrase spans two.
         tokens += title
         tokens.append(_BREAK)
         tokens += title
         tokens.append(_BREAK)
-        tokens += _tokens(paper.abstract)
+        tokens += abstract
         tokens.append(_BREAK)
-        counts.append(len(tokens) - before)
-    # Each token numbered by where it first appears, in one C loop, then the
-    # numbers made dense.
-    first_at: dict[str, int] = {}
-    seen = np.fromiter(map(first_at.setdefault, tokens, itertools.count()), np.int64, len(tokens))
-    dense = np.zeros(len(tokens), np.int64)
-    dense[np.fromiter(first_at.values(), np.int64, len(first_at))] = np.arange(len(first_at))
-    spelled = list(first_at)
+        sizes += (len(title), len(title) + 2, len(abstract) + 1)
+    spelled, ids = number_words(tokens)
+    owner = np.repeat(np.arange(len(papers)), np.add.reduceat(sizes, range(0, len(sizes), 3)))
+    part = np.repeat(np.tile([0, 1, 2], len(papers)), sizes)
+    searched = ids != (spelled.index(_BREAK) if tokens else -1)
+    found = run_words(
+        start, spelled, ids, owner, searched & (part == 0), searched & (part == 2), len(papers)
+    )
     long_enough = np.fromiter(map(len, spelled), np.int64, len(spelled)) > 1
-    ids = dense[seen]
     kept = long_enough[ids]
-    owner = np.repeat(np.arange(len(papers)), counts)[kept]
-    return _Tokens(spelled, ids[kept].astype(np.int32)), owner
+    return _Tokens(spelled, ids[kept].astype(np.int32)), owner[kept], found
 
 
-def _terms(papers: Sequence[Paper]) -> _Terms:
-    tokens, owner = _run_tokens(papers)
+def _terms(papers: Sequence[Paper], start: int) -> _Terms:
+    """The terms of the run of ``papers`` that starts at ``start`` in the archive."""
+    tokens, owner, search_words = _run_tokens(papers, start)
     hashes = tokens.of_each(hash, np.int64)
     # A stop word, a number or a sentence break ends a phrase.
     good = ~tokens.of_each(lambda token: token in _STOPS or token.isdecimal(), bool)
@@ -205,6 +211,7 @@ def _terms(papers: Sequence[Paper]) -> _Terms:
         times[picked].astype(np.int32),
         at[picked].astype(np.int32),
         tokens,
+        search_words,
     )
 
 
@@ -291,10 +298,14 @@ def relate(archive: Archive, workers: int = 1, progress: Progress | None = None)
     if not papers:
         return Related({}, {})
     # Workers are sent the numbers of runs, never papers: they have them all.
-    chunks = [papers[run.start : run.stop] for run in runs(len(papers), CHUNK_PAPERS)]
+    spans = runs(len(papers), CHUNK_PAPERS)
+    chunks = [papers[run.start : run.stop] for run in spans]
     numbers, papers_in = range(len(chunks)), [len(chunk) for chunk in chunks]
-    first_pass = run_chunks(lambda number: _terms(chunks[number]), numbers, workers)
+    first_pass = run_chunks(
+        lambda number: _terms(chunks[number], spans[number].start), numbers, workers
+    )
     counted = list(told(progress, "counting words", first_pass, papers_in))
+    search_words = [terms.search_words for terms in counted]
     model = _Model(np.concatenate([terms.hashes for terms in counted]), len(papers))
     second_pass = run_chunks(
         lambda number: model.vectors(counted[number], papers_in[number]), numbers, workers
@@ -332,7 +343,7 @@ def relate(archive: Archive, workers: int = 1, progress: Progress | None = None)
         map(len, blocks),
     )
     similar = dict(zip(slugs, itertools.chain.from_iterable(found), strict=True))
-    return Related(keywords, similar)
+    return Related(keywords, similar, search_words)
 
 
 def _distinct(strongest: Iterable[str]) -> tuple[str, ...]:

@@ -229,6 +229,7 @@ class Renderer:
         self.topics = topics
         self.content = content
         self.templates = templates
+        self.search_words = related.search_words
         self.env = environment(templates)
         names = {t.slug: t.name for t in topics.topics}
         titles = {paper.slug: paper.title for paper in archive.papers}
@@ -458,7 +459,9 @@ class Renderer:
         site.write(f"{folder}feed.xml", xml)
 
     def write_search_files(self, site: Site) -> None:
-        for path, data in sorted(search_files(self.archive, self.topics).items()):
+        for path, data in sorted(
+            search_files(self.archive, self.topics, self.search_words).items()
+        ):
             site.write(path, to_json(data) + "\n")
 
     def render_machine_files(self, site: Site) -> None:

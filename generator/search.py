@@ -20,16 +20,19 @@ nothing.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
 import unicodedata
 from collections import defaultdict
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from generator.model import Archive, Paper
 from generator.topics import Topics
+
+if TYPE_CHECKING:
+    from generator.postings import RunWords
 
 INDEX_VERSION = 3
 #: Papers per display block: small, because the results of a query are spread
@@ -74,32 +77,6 @@ def shard_name(key: str) -> str:
     return "u" + "_".join(f"{ord(c):x}" for c in key)
 
 
-def _postings(ids: list[int]) -> str:
-    """Sorted paper numbers as base-36 gaps: short, and quick to decode."""
-    gaps = [number - previous for number, previous in zip(ids, [0, *ids], strict=False)]
-    spelled = _spelled_gaps()
-    return ",".join([spelled[gap] if gap < len(spelled) else _base36(gap) for gap in gaps])
-
-
-_BASE36_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
-
-
-def _base36(number: int) -> str:
-    text = ""
-    while True:
-        number, rest = divmod(number, 36)
-        text = _BASE36_DIGITS[rest] + text
-        if not number:
-            return text
-
-
-@functools.cache
-def _spelled_gaps() -> list[str]:
-    """Every gap of up to three base-36 digits, spelled once, at first use:
-    a build of unchanged input never needs them."""
-    return [_base36(number) for number in range(36**3)]
-
-
 def numbered(archive: Archive) -> list[Paper]:
     """Papers in the order of their numbers: by first day, then URL name."""
     return sorted(archive.papers, key=lambda p: (p.days[0] if p.days else None, p.slug))
@@ -128,26 +105,19 @@ def _shards(entries: dict[str, list[str | None]]) -> dict[str, dict[str, list[st
     return done
 
 
-def search_files(archive: Archive, topics: Topics) -> dict[str, Any]:
-    """Every file of the search index, by path in the site."""
+def search_files(archive: Archive, topics: Topics, found: Sequence[RunWords]) -> dict[str, Any]:
+    """Every file of the search index, by path in the site, given the search
+    words ``found`` in every paper (see ``postings``)."""
+    # Here: numpy loads with it, and a build of unchanged input never needs it.
+    import numpy as np
+
+    from generator.postings import term_postings
+
     papers = numbered(archive)
-    title_ids: dict[str, list[int]] = defaultdict(list)
-    abstract_ids: dict[str, list[int]] = defaultdict(list)
-    for number, paper in enumerate(papers):
-        in_title = set(words(paper.title))
-        for term in in_title:
-            title_ids[term].append(number)
-        for term in set(words(paper.abstract)) - in_title - STOP_WORDS:
-            abstract_ids[term].append(number)
+    number = {paper.slug: at for at, paper in enumerate(papers)}
+    numbers = np.array([number[paper.slug] for paper in archive.papers], np.int64)
     common = max(COMMON_SHARE * len(papers), COMMON_MIN)
-    entries: dict[str, list[str | None]] = {}
-    for term in title_ids.keys() | abstract_ids.keys():
-        in_abstracts = abstract_ids.get(term, [])
-        entries[term] = [
-            _postings(title_ids.get(term, [])),
-            None if len(in_abstracts) > common else _postings(in_abstracts),
-        ]
-    shards = _shards(entries)
+    shards = _shards(term_postings(found, numbers, common))
     files: dict[str, Any] = {
         f"search/terms/{shard_name(key)}.json": terms for key, terms in shards.items()
     }
@@ -176,6 +146,9 @@ def search_files(archive: Archive, topics: Topics) -> dict[str, Any]:
     return files
 
 
+BASE36_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
 def front_coded(keys: list[str]) -> str:
     """Sorted shard keys in one string, each as how many characters it
     shares with the one before (a base-36 digit) and the rest: two fifths of
@@ -184,7 +157,7 @@ def front_coded(keys: list[str]) -> str:
     items, previous = [], ""
     for key in keys:
         shared = len(os.path.commonprefix([previous, key]))
-        items.append(_BASE36_DIGITS[min(shared, 35)] + key[min(shared, 35) :])
+        items.append(BASE36_DIGITS[min(shared, 35)] + key[min(shared, 35) :])
         previous = key
     return " ".join(items)
 

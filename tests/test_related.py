@@ -109,7 +109,7 @@ _TEXT = st.lists(
 @given(st.lists(st.tuples(_TEXT, _TEXT), min_size=1, max_size=4))
 def test_terms_of_a_run_of_papers_are_those_of_each_paper_in_order(texts):
     archive = archive_of(*((f"{i} {t}", a) for i, (t, a) in enumerate(texts)))
-    terms = _terms(archive.papers)
+    terms = _terms(archive.papers, 0)
     for number, paper in enumerate(archive.papers):
         mine = [i for i in range(len(terms.owner)) if terms.owner[i] == number]
         words = [terms.text(i) for i in mine if not terms.phrase[i]]

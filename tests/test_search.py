@@ -1,9 +1,20 @@
 from __future__ import annotations
 
+from datetime import date
+from unittest.mock import patch
+
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.search import _postings, front_coded, shard_keys
+from generator import search
+from generator.errors import Source
+from generator.feeds import Entry
+from generator.model import merge
+from generator.postings import spelled_gaps
+from generator.related import _BREAK, _tokens, relate
+from generator.search import STOP_WORDS, front_coded, numbered, search_files, shard_keys, words
+from generator.topics import classify
 
 
 def decode(gaps: str) -> list[int]:
@@ -15,14 +26,67 @@ def decode(gaps: str) -> list[int]:
     return numbers
 
 
+def postings(numbers: list[int]) -> str:
+    return ",".join(spelled_gaps(np.diff(np.array(numbers, np.int64), prepend=0)))
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.sets(st.integers(0, 200_000)))
 def test_postings_decode_to_the_sorted_paper_numbers(numbers):
-    assert decode(_postings(sorted(numbers))) == sorted(numbers)
+    assert decode(postings(sorted(numbers))) == sorted(numbers)
 
 
 def test_gaps_beyond_three_base36_digits_are_spelled_out():
-    assert _postings([0, 99_999, 99_999 + 46_656]) == "0,255r,1000"
+    assert postings([0, 99_999, 99_999 + 46_656]) == "0,255r,1000"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",))))
+def test_the_words_counted_for_related_papers_are_the_search_words(text):
+    assert [token for token in _tokens(text) if token != _BREAK] == words(text)
+
+
+_VOCABULARY = ("graph", "Graphs", "pruning", "of", "the", "naïve", "x", "2024", "(LLM)", "llm.")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(_VOCABULARY), min_size=1, max_size=4),
+            st.lists(st.sampled_from(_VOCABULARY), max_size=12),
+            st.integers(1, 5),
+        ),
+        max_size=12,
+    )
+)
+def test_postings_name_every_paper_with_the_word(papers):
+    """... but a word in the abstracts of more than two papers (here) keeps its title postings only."""
+    entries = [
+        Entry(" ".join(title), " ".join(abstract), date(2025, 3, day), Source("f.txt", line))
+        for line, (title, abstract, day) in enumerate(papers, start=1)
+    ]
+    archive, _ = merge(entries)
+    topics = classify(archive, ())
+    with patch.object(search, "COMMON_MIN", 2), patch.object(search, "COMMON_SHARE", 0.0):
+        files = search_files(archive, topics, relate(archive).search_words)
+    found = {
+        term: (decode(in_title), None if in_abstract is None else decode(in_abstract))
+        for path, shard in files.items()
+        if path.startswith("search/terms/")
+        for term, (in_title, in_abstract) in shard.items()
+    }
+    expected: dict[str, tuple[list[int], list[int]]] = {}
+    for number, paper in enumerate(numbered(archive)):
+        title = set(words(paper.title))
+        for term in title:
+            expected.setdefault(term, ([], []))[0].append(number)
+        for term in set(words(paper.abstract)) - title - STOP_WORDS:
+            expected.setdefault(term, ([], []))[1].append(number)
+    assert found == {
+        term: (in_title, None if len(in_abstract) > 2 else in_abstract)
+        for term, (in_title, in_abstract) in expected.items()
+    }
 
 
 @settings(max_examples=200, deadline=None)
