@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 
 from generator.model import Archive, Paper
-from generator.postings import RunWords, run_words
+from generator.postings import RunWords, SearchWords, run_words, searchable
 from generator.search import STOP_WORDS, words
 from generator.vocabulary import number_words
 from generator.workers import Progress, run_chunks, runs, told
@@ -63,8 +63,8 @@ class Related:
     """Per paper slug, its most distinctive terms, strongest first."""
     similar: Mapping[str, tuple[str, ...]]
     """Per paper slug, the slugs of the most similar papers, most similar first."""
-    search_words: Sequence[RunWords] = field(default=(), compare=False)
-    """Every paper's search words, by runs of papers, for the search index."""
+    search_words: SearchWords = field(default_factory=SearchWords, compare=False)
+    """Every paper's search words, for the search index."""
 
 
 _SENTENCE_BREAK = re.compile(r"[.;:!?()\[\]]")
@@ -305,7 +305,7 @@ def relate(archive: Archive, workers: int = 1, progress: Progress | None = None)
         lambda number: _terms(chunks[number], spans[number].start), numbers, workers
     )
     counted = list(told(progress, "counting words", first_pass, papers_in))
-    search_words = [terms.search_words for terms in counted]
+    search_words = searchable([(terms.search_words, terms.tokens.spelled) for terms in counted])
     model = _Model(np.concatenate([terms.hashes for terms in counted]), len(papers))
     second_pass = run_chunks(
         lambda number: model.vectors(counted[number], papers_in[number]), numbers, workers

@@ -25,14 +25,13 @@ import os
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from generator.model import Archive, Paper
 from generator.topics import Topics
 
 if TYPE_CHECKING:
-    from generator.postings import RunWords
+    from generator.postings import SearchWords
 
 INDEX_VERSION = 3
 #: Papers per display block: small, because the results of a query are spread
@@ -105,7 +104,7 @@ def _shards(entries: dict[str, list[str | None]]) -> dict[str, dict[str, list[st
     return done
 
 
-def search_files(archive: Archive, topics: Topics, found: Sequence[RunWords]) -> dict[str, Any]:
+def search_files(archive: Archive, topics: Topics, found: SearchWords) -> dict[str, Any]:
     """Every file of the search index, by path in the site, given the search
     words ``found`` in every paper (see ``postings``)."""
     # Here: numpy loads with it, and a build of unchanged input never needs it.

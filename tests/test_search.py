@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import search
+from generator import postings, search
 from generator.errors import Source
 from generator.feeds import Entry
 from generator.model import merge
@@ -26,18 +26,18 @@ def decode(gaps: str) -> list[int]:
     return numbers
 
 
-def postings(numbers: list[int]) -> str:
+def gap_list(numbers: list[int]) -> str:
     return ",".join(spelled_gaps(np.diff(np.array(numbers, np.int64), prepend=0)))
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.sets(st.integers(0, 200_000)))
 def test_postings_decode_to_the_sorted_paper_numbers(numbers):
-    assert decode(postings(sorted(numbers))) == sorted(numbers)
+    assert decode(gap_list(sorted(numbers))) == sorted(numbers)
 
 
 def test_gaps_beyond_three_base36_digits_are_spelled_out():
-    assert postings([0, 99_999, 99_999 + 46_656]) == "0,255r,1000"
+    assert gap_list([0, 99_999, 99_999 + 46_656]) == "0,255r,1000"
 
 
 @settings(max_examples=300, deadline=None)
@@ -61,14 +61,19 @@ _VOCABULARY = ("graph", "Graphs", "pruning", "of", "the", "naïve", "x", "2024",
     )
 )
 def test_postings_name_every_paper_with_the_word(papers):
-    """... but a word in the abstracts of more than two papers (here) keeps its title postings only."""
+    """... but a word in the abstracts of more than two papers (here) keeps
+    its title postings only; the postings are spelled a few at a time."""
     entries = [
         Entry(" ".join(title), " ".join(abstract), date(2025, 3, day), Source("f.txt", line))
         for line, (title, abstract, day) in enumerate(papers, start=1)
     ]
     archive, _ = merge(entries)
     topics = classify(archive, ())
-    with patch.object(search, "COMMON_MIN", 2), patch.object(search, "COMMON_SHARE", 0.0):
+    with (
+        patch.object(search, "COMMON_MIN", 2),
+        patch.object(search, "COMMON_SHARE", 0.0),
+        patch.object(postings, "SLICE_PAIRS", 3),
+    ):
         files = search_files(archive, topics, relate(archive).search_words)
     found = {
         term: (decode(in_title), None if in_abstract is None else decode(in_abstract))
