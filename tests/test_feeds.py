@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.feeds import decode_feed, parse_date_line, parse_feed_text, read_feed
+from generator.feeds import (
+    CONTROL_CHARACTERS,
+    _has_control_characters,
+    decode_feed,
+    parse_date_line,
+    parse_feed_text,
+    read_feed,
+)
 from tests.conftest import ABSTRACT
 
 CHROME = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nbyAK and the research community\n\n"
@@ -178,6 +185,12 @@ def test_control_characters_are_replaced_and_reported():
     assert messages(feed) == [
         "f.txt:3: warning: 2 line(s) with control characters; each replaced by U+FFFD"
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("a \t\n\r\x00\x07\x1f\x7f\x80\x9f\xa0é\ufffe\uffff\ud800")))
+def test_control_characters_are_found_in_ascii_and_other_text_alike(text):
+    assert _has_control_characters(text) == (CONTROL_CHARACTERS.search(text) is not None)
 
 
 @pytest.mark.parametrize(
