@@ -1,10 +1,10 @@
 """Which papers have each search word: the postings of the term shards.
 
 The words of a run of papers are found where they are split for related
-papers (in a worker, see ``related``), as pairs of a word and a paper; the
-search index then only numbers the words of all runs and sorts the pairs,
-with numpy. Splitting every text again, and a Python step per word and
-paper, was most of the cost of the search index.
+papers (in a worker, see ``related``), as pairs of a word and a paper, and
+the words of all runs are numbered once; the search index then only sorts
+the pairs, with numpy. Splitting every text again, and a Python step per
+word and paper, was most of the cost of the search index.
 
 A word's postings are its papers' numbers, sorted, as base-36 gaps.
 """
@@ -87,7 +87,7 @@ def searchable(runs: Sequence[tuple[RunWords, list[str]]]) -> SearchWords:
 
 
 def _renumbered(pairs: np.ndarray, papers: int, numbers: np.ndarray, kind: type) -> np.ndarray:
-    """Pairs with each word's number replaced by its place in ``numbers``."""
+    """Pairs with each word's number in its run replaced by ``numbers[word]``."""
     words, places = np.divmod(pairs, papers)
     renumbered: np.ndarray = (numbers[words] * papers + places).astype(kind)
     return renumbered

@@ -292,8 +292,8 @@ def _ranked(
 
 
 def relate(archive: Archive, workers: int = 1, progress: Progress | None = None) -> Related:
-    """Keywords and similar papers of every paper; ``workers`` processes
-    share the per-paper work (the result is the same however many)."""
+    """Keywords, similar papers and search words of every paper; ``workers``
+    processes share the per-paper work (the result is the same however many)."""
     papers = archive.papers
     if not papers:
         return Related({}, {})
