@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import corpus
-from measure import BASE_URL, CONFIG, REPO, Run, digest_build, remove, warm_up
+from measure import BASE_URL, CONFIG, REPO, Run, digest_build, remove, removed_now, warm_up
 
 DEFAULT_SIZES = (1000, 10000, 100000)
 #: What a change of generator code looks like, recorded with every result,
@@ -363,6 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep and not args.work:
             shutil.rmtree(work, ignore_errors=True)
+            removed_now()
     if results:
         print(report(results, started, work))
     return 0 if len(results) == len(args.sizes) else 1
