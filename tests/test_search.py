@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import postings, search
+from generator import postings, related, search
 from generator.errors import Source
 from generator.feeds import Entry
 from generator.model import merge
@@ -61,8 +61,9 @@ _VOCABULARY = ("graph", "Graphs", "pruning", "of", "the", "naïve", "x", "2024",
     )
 )
 def test_postings_name_every_paper_with_the_word(papers):
-    """... but a word in the abstracts of more than two papers (here) keeps
-    its title postings only; the postings are spelled a few at a time."""
+    """A word in the abstracts of more than two papers (here) keeps its title
+    postings only. Papers are split into runs of three, and the postings
+    spelled three pairs at a time, so that every seam is crossed."""
     entries = [
         Entry(" ".join(title), " ".join(abstract), date(2025, 3, day), Source("f.txt", line))
         for line, (title, abstract, day) in enumerate(papers, start=1)
@@ -73,6 +74,7 @@ def test_postings_name_every_paper_with_the_word(papers):
         patch.object(search, "COMMON_MIN", 2),
         patch.object(search, "COMMON_SHARE", 0.0),
         patch.object(postings, "SLICE_PAIRS", 3),
+        patch.object(related, "CHUNK_PAPERS", 3),
     ):
         files = search_files(archive, topics, relate(archive).search_words)
     found = {
