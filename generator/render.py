@@ -232,7 +232,8 @@ class Renderer:
         self.search_words = related.search_words
         self.env = environment(templates)
         names = {t.slug: t.name for t in topics.topics}
-        titles = {paper.slug: paper.title for paper in archive.papers}
+        # One link per paper, shared by the pages that list it as related.
+        links = {paper.slug: PaperLink(paper.slug, paper.title) for paper in archive.papers}
         self.views = {
             paper.slug: PaperView(
                 slug=paper.slug,
@@ -246,7 +247,7 @@ class Renderer:
                 arxiv_id=paper.arxiv_id,
                 authors=paper.authors,
                 keywords=related.keywords[paper.slug],
-                related=tuple(PaperLink(s, titles[s]) for s in related.similar[paper.slug]),
+                related=tuple(links[slug] for slug in related.similar[paper.slug]),
             )
             for paper in archive.papers
         }
