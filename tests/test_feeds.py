@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from generator.feeds import (
     CONTROL_CHARACTERS,
     _has_control_characters,
     decode_feed,
+    fold_spaces,
     parse_date_line,
     parse_feed_text,
     read_feed,
@@ -185,6 +187,12 @@ def test_control_characters_are_replaced_and_reported():
     assert messages(feed) == [
         "f.txt:3: warning: 2 line(s) with control characters; each replaced by U+FFFD"
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("a \t\n\r\x0b\x0c\x1c\x85\xa0\u2003\u3000\u200b")))
+def test_spaces_fold_as_a_regular_expression_would(text):
+    assert fold_spaces(text) == re.sub(r"\s+", " ", text).strip()
 
 
 @settings(max_examples=300, deadline=None)
