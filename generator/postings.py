@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from generator.search import BASE36_DIGITS, STOP_WORDS
-from generator.vocabulary import number_words
+from generator.vocabulary import group_starts, number_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,11 +125,10 @@ def term_postings(
 
 def _distinct(numbers: np.ndarray) -> np.ndarray:
     """The distinct numbers, sorted: ``np.unique`` hashes them since numpy
-    2.3, twenty times slower than this for millions of distinct values."""
+    2.3, sixteen times slower than a sort for 4 million distinct int64
+    (4.0 s against 0.24 s)."""
     ordered = np.sort(numbers)
-    keep = np.ones(len(ordered), bool)
-    keep[1:] = ordered[1:] != ordered[:-1]
-    distinct: np.ndarray = ordered[keep]
+    distinct: np.ndarray = ordered[group_starts(ordered)]
     return distinct
 
 
@@ -149,7 +148,7 @@ def _grouped(pairs: np.ndarray, count: int) -> Iterator[tuple[int, str, int]]:
         if end < len(pairs):  # on to the end of the last word
             end = int(np.searchsorted(pairs, (pairs[end - 1] // count + 1) * count))
         terms, numbers = np.divmod(pairs[start:end], count)
-        starts = np.flatnonzero(np.diff(terms, prepend=-1))
+        starts = group_starts(terms)
         gaps = np.diff(numbers, prepend=0)
         gaps[starts] = numbers[starts]
         spelled = spelled_gaps(gaps)

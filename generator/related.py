@@ -22,7 +22,7 @@ from scipy import sparse
 from generator.model import Archive, Paper
 from generator.postings import RunWords, SearchWords, run_words, searchable
 from generator.search import STOP_WORDS, words
-from generator.vocabulary import number_words
+from generator.vocabulary import group_starts, number_words
 from generator.workers import Progress, run_chunks, runs, told
 
 KEYWORDS_PER_PAPER = 5
@@ -203,7 +203,7 @@ def _terms(papers: Sequence[Paper], start: int) -> _Terms:
     new_group = (grouped_owner[1:] != grouped_owner[:-1]) | (grouped_hash[1:] != grouped_hash[:-1])
     starts = np.flatnonzero(np.concatenate([[len(order) > 0], new_group]))
     # One group per term and paper, by term: each term's number of papers.
-    term_starts = _group_starts(grouped_hash[starts])
+    term_starts = group_starts(grouped_hash[starts])
     firsts = order[starts]
     times = np.zeros(len(at), np.int64)
     times[firsts] = np.diff(np.append(starts, len(order)))
@@ -221,14 +221,6 @@ def _terms(papers: Sequence[Paper], start: int) -> _Terms:
         grouped_hash[starts][term_starts],
         np.diff(np.append(term_starts, len(starts))),
     )
-
-
-def _group_starts(ordered: np.ndarray) -> np.ndarray:
-    """Where each run of equal values starts in ``ordered``."""
-    starts: np.ndarray = np.flatnonzero(
-        np.concatenate([[len(ordered) > 0], ordered[1:] != ordered[:-1]])
-    )
-    return starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +251,7 @@ class _Model:
         # in a step that no worker shares.
         hashes = np.concatenate([terms.distinct for terms in counted])
         order = np.argsort(hashes, kind="stable")
-        starts = _group_starts(hashes[order])
+        starts = group_starts(hashes[order])
         self.hashes = hashes[order][starts]
         papers_with = np.concatenate([terms.papers_with for terms in counted])[order]
         self.counts = np.add.reduceat(papers_with, starts) if len(starts) else papers_with

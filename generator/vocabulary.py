@@ -22,3 +22,11 @@ def number_words(words: list[str]) -> tuple[list[str], np.ndarray]:
     dense[np.fromiter(first_at.values(), np.int64, len(first_at))] = np.arange(len(first_at))
     ids: np.ndarray = dense[seen]
     return list(first_at), ids
+
+
+def group_starts(ordered: np.ndarray) -> np.ndarray:
+    """Where each run of equal values starts in the sorted ``ordered``."""
+    starts: np.ndarray = np.flatnonzero(
+        np.concatenate([[len(ordered) > 0], ordered[1:] != ordered[:-1]])
+    )
+    return starts

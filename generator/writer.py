@@ -47,9 +47,9 @@ def _create(path: str, data: bytes) -> None:
     file object cost a fifth of the time of writing a page (5 of 23 µs)."""
     descriptor = os.open(path, _NEW_FILE, 0o666)
     try:
-        written = 0
-        while written < len(data):
-            written += os.write(descriptor, data[written:] if written else data)
+        left = memoryview(data)
+        while left:
+            left = left[os.write(descriptor, left) :]
     finally:
         os.close(descriptor)
 
