@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from generator.search import BASE36_DIGITS, STOP_WORDS
-from generator.vocabulary import group_starts, number_words
+from generator.vocabulary import group_starts, narrow, number_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +64,9 @@ def run_words(
     if len(titles):
         at = np.minimum(np.searchsorted(titles, abstracts), len(titles) - 1)
         abstracts = abstracts[titles[at] != abstracts]
-    return RunWords(start, papers, titles, abstracts)
+    # Narrow: they go back from a worker.
+    bound = len(spelled) * papers
+    return RunWords(start, papers, narrow(titles, bound), narrow(abstracts, bound))
 
 
 def searchable(runs: Sequence[tuple[RunWords, list[str]]]) -> SearchWords:

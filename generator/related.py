@@ -22,7 +22,7 @@ from scipy import sparse
 from generator.model import Archive, Paper
 from generator.postings import RunWords, SearchWords, run_words, searchable
 from generator.search import STOP_WORDS, words
-from generator.vocabulary import group_starts, number_words
+from generator.vocabulary import group_starts, narrow, number_words
 from generator.workers import Progress, run_chunks, runs, told
 
 KEYWORDS_PER_PAPER = 5
@@ -109,15 +109,19 @@ class _Terms:
 
     owner: np.ndarray
     """Per term, the paper's position in the run."""
-    hashes: np.ndarray
+    local: np.ndarray
+    """Per term, its place in ``distinct``: the model is asked about each
+    distinct term of the run once, and fewer numbers go back from a worker
+    than with a hash per term."""
     phrase: np.ndarray
     times: np.ndarray
-    first: np.ndarray
-    """Where the term first appears in the run's tokens; a phrase is that token and the next."""
-    tokens: _Tokens
-    """The run's tokens, for the text of the terms that become keywords: sent
-    back from a worker as numbers and the distinct words, so that the second
-    pass need not split every text again."""
+    spelled: list[str]
+    """The run's distinct words, for the text of the terms that become
+    keywords, so that the second pass need not split every text again."""
+    word: np.ndarray
+    """Per term, its word's place in ``spelled``; for a phrase, its first word's."""
+    second: np.ndarray
+    """Per phrase, its second word's place in ``spelled`` (for a word, any)."""
     search_words: RunWords
     """The same tokens as the search index sees them: the index is made
     from these, and never splits a text."""
@@ -127,10 +131,8 @@ class _Terms:
     papers_with: np.ndarray
 
     def text(self, index: int) -> str:
-        at = int(self.first[index])
-        if self.phrase[index]:
-            return f"{self.tokens.spelling(at)} {self.tokens.spelling(at + 1)}"
-        return self.tokens.spelling(at)
+        word = self.spelled[self.word[index]]
+        return f"{word} {self.spelled[self.second[index]]}" if self.phrase[index] else word
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +145,6 @@ class _Tokens:
     """The distinct tokens, in the order they first appear."""
     ids: np.ndarray
     """Per token, its place in ``spelled``."""
-
-    def spelling(self, at: int) -> str:
-        return self.spelled[int(self.ids[at])]
 
     def of_each(self, question: Callable[[str], Any], kind: type) -> np.ndarray:
         """``question`` of every token, asked of each distinct one."""
@@ -205,21 +204,31 @@ def _terms(papers: Sequence[Paper], start: int) -> _Terms:
     # One group per term and paper, by term: each term's number of papers.
     term_starts = group_starts(grouped_hash[starts])
     firsts = order[starts]
+    # Per group, and so per term of each paper, its place among the distinct terms.
+    group_of = np.empty(len(at), np.int64)
+    group_of[firsts] = np.arange(len(starts))
+    is_term_start = np.zeros(len(starts), np.int32)
+    is_term_start[term_starts] = 1
+    local_of_group = np.cumsum(is_term_start) - 1
     times = np.zeros(len(at), np.int64)
     times[firsts] = np.diff(np.append(starts, len(order)))
     # Per paper, by number: its words, then its phrases, by first appearance.
     count = max(len(at), 1)
     picked = np.sort(term_owner[firsts] * count + firsts) % count
+    # The arrays in the narrowest integers that hold them: they are sent
+    # back from a worker, pickled and copied on the way, about 3 MB a run.
+    words, distinct = len(tokens.spelled), len(term_starts)
     return _Terms(
-        term_owner[picked].astype(np.int32),
-        term_hashes[picked],
+        narrow(term_owner[picked], len(papers)),
+        narrow(local_of_group[group_of[picked]], distinct),
         phrase[picked],
-        times[picked].astype(np.int32),
-        at[picked].astype(np.int32),
-        tokens,
+        narrow(times[picked], int(times.max(initial=0)) + 1),
+        tokens.spelled,
+        narrow(tokens.ids[at[picked]], words),
+        narrow(tokens.ids[np.minimum(at[picked] + 1, len(tokens.ids) - 1)], words),
         search_words,
         grouped_hash[starts][term_starts],
-        np.diff(np.append(term_starts, len(starts))),
+        narrow(np.diff(np.append(term_starts, len(starts))), len(papers) + 1),
     )
 
 
@@ -253,7 +262,8 @@ class _Model:
         order = np.argsort(hashes, kind="stable")
         starts = group_starts(hashes[order])
         self.hashes = hashes[order][starts]
-        papers_with = np.concatenate([terms.papers_with for terms in counted])[order]
+        # In 64 bits: a run's counts come narrow, and their sums are larger.
+        papers_with = np.concatenate([t.papers_with for t in counted]).astype(np.int64)[order]
         self.counts = np.add.reduceat(papers_with, starts) if len(starts) else papers_with
         self.common = min(max(MAX_SHARE * total, 50), MAX_PAPERS)
         # Weights from tables, as a term's weight depends only on two small
@@ -265,8 +275,9 @@ class _Model:
         """The vectors of a run of ``papers`` papers, given their terms, the
         arithmetic done on all of their terms at once: numpy's cost per call
         outweighs the work on the few hundred terms of one paper."""
-        times, hashes, phrase, owner = terms.times, terms.hashes, terms.phrase, terms.owner
-        frequency = self.counts[np.searchsorted(self.hashes, hashes)]
+        times, phrase, owner = terms.times, terms.phrase, terms.owner
+        # The run's distinct terms are sorted: a search far faster than one per term.
+        frequency = self.counts[np.searchsorted(self.hashes, terms.distinct)][terms.local]
         tf = self.tf
         if times.max(initial=0) >= len(tf):
             tf = np.array([0.0] + [1 + math.log(c) for c in range(1, int(times.max()) + 1)])
@@ -289,7 +300,7 @@ class _Model:
         return _Vectors(
             [_distinct(map(terms.text, ranked.tolist())) for ranked in telling],
             sizes,
-            hashes[every],
+            terms.distinct[terms.local[every]],
             weights[every] / np.repeat(norms, sizes),
         )
 
@@ -322,7 +333,7 @@ def relate(archive: Archive, workers: int = 1, progress: Progress | None = None)
         lambda number: _terms(chunks[number], spans[number].start), numbers, workers
     )
     counted = list(told(progress, "counting words", first_pass, papers_in))
-    search_words = searchable([(terms.search_words, terms.tokens.spelled) for terms in counted])
+    search_words = searchable([(terms.search_words, terms.spelled) for terms in counted])
     model = _Model(counted, len(papers))
     second_pass = run_chunks(
         lambda number: model.vectors(counted[number], papers_in[number]), numbers, workers
@@ -365,13 +376,18 @@ def relate(archive: Archive, workers: int = 1, progress: Progress | None = None)
 
 def _distinct(strongest: Iterable[str]) -> tuple[str, ...]:
     """The strongest terms, without a word that a chosen phrase already
-    contains (given only terms that recur elsewhere in the archive: a word
-    found in one paper alone is more often a typo than a topic)."""
+    contains, nor a phrase that contains a chosen word (given only terms
+    that recur elsewhere in the archive: a word found in one paper alone is
+    more often a typo than a topic). Terms are words and two-word phrases."""
     chosen: list[str] = []
+    words: set[str] = set()
+    in_phrases: set[str] = set()
     for term in strongest:
-        if any(term in kept.split() or kept in term.split() for kept in chosen):
+        parts = term.split()
+        if term in in_phrases or any(part in words for part in parts):
             continue
         chosen.append(term)
+        (in_phrases if len(parts) > 1 else words).update(parts)
         if len(chosen) == KEYWORDS_PER_PAPER:
             break
     return tuple(chosen)

@@ -4,13 +4,15 @@ import itertools
 from collections import Counter
 from datetime import date
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.errors import Source
 from generator.feeds import Entry
 from generator.model import merge
-from generator.related import _STOPS, _terms, _tokens, relate
+from generator.related import _STOPS, _distinct, _terms, _tokens, relate
+from generator.vocabulary import narrow
 
 
 def archive_of(*papers: tuple[str, str]):
@@ -123,3 +125,36 @@ def test_terms_of_a_run_of_papers_are_those_of_each_paper_in_order(texts):
             **expected_words,
             **expected_phrases,
         }
+
+
+def _reference_distinct(strongest):
+    """Keyword choice as first written: a term is left out if it is a word
+    of a chosen term, or a chosen term is one of its words."""
+    chosen = []
+    for term in strongest:
+        if any(term in kept.split() or kept in term.split() for kept in chosen):
+            continue
+        chosen.append(term)
+        if len(chosen) == 5:
+            break
+    return tuple(chosen)
+
+
+_WORD = st.sampled_from(["graph", "neural", "pruning", "sparse", "model", "graphs"])
+
+
+@given(
+    st.lists(st.one_of(_WORD, st.tuples(_WORD, _WORD).map(" ".join)), unique=True, max_size=12)
+)
+def test_keywords_leave_out_words_of_chosen_phrases_and_phrases_of_chosen_words(terms):
+    assert _distinct(terms) == _reference_distinct(terms)
+
+
+@given(st.lists(st.integers(0, 2**40), max_size=20), st.integers(0, 2**40))
+def test_narrowed_numbers_keep_their_values_in_the_smallest_type_that_holds_the_bound(values, extra):
+    bound = max([*values, extra]) + 1
+    narrowed = narrow(np.array(values, np.int64), bound)
+    assert narrowed.tolist() == values
+    assert np.iinfo(narrowed.dtype).max + 1 >= bound
+    smaller = {1: None, 2: np.uint8, 4: np.uint16, 8: np.int32}[narrowed.dtype.itemsize]
+    assert smaller is None or np.iinfo(smaller).max + 1 < bound
