@@ -7,9 +7,12 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
+import jinja2
+import markupsafe
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator.render import _escape, environment
 from tests.conftest import ABSTRACT, SMALL_CONFIG, Project, search_papers
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -215,3 +218,36 @@ def test_path_like_titles_each_get_their_own_page_inside_the_site(project: Proje
                or p == project.config.resolve() for p in written)  # fmt: skip
     for title in titles:
         assert any(title in "".join(read_page(page / "index.html").text) for page in pages), title
+
+
+_VALUES = st.one_of(
+    st.text(),
+    st.text().map(markupsafe.Markup),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.none(),
+    st.dates(),
+)
+
+
+@given(_VALUES)
+def test_output_values_are_escaped_exactly_as_markupsafe_escapes_them(value):
+    assert _escape(value) == markupsafe.escape(value)
+
+
+@given(st.lists(_VALUES, min_size=3, max_size=3))
+def test_pages_render_as_a_stock_jinja_environment_renders_them(tmp_path_factory, values):
+    templates = tmp_path_factory.mktemp("templates")
+    (templates / "base.html").write_text(
+        '<a href="{{ a }}">{{ b }}</a>{% block main %}{% endblock %}', encoding="utf-8"
+    )
+    (templates / "page.html").write_text(
+        '{% extends "base.html" %}{% block main %}{% set x %}<i>{{ c }}</i>{% endset %}'
+        "{{ x }}{{ a ~ b }}{{ c | safe }}{% autoescape false %}{{ b }}{% endautoescape %}"
+        "{% endblock %}",
+        encoding="utf-8",
+    )
+    stock = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=True)
+    a, b, c = values
+    ours = environment(templates).get_template("page.html").render(a=a, b=b, c=c)
+    assert ours == stock.get_template("page.html").render(a=a, b=b, c=c)

@@ -143,15 +143,15 @@ def _reference_distinct(strongest):
 _WORD = st.sampled_from(["graph", "neural", "pruning", "sparse", "model", "graphs"])
 
 
-@given(
-    st.lists(st.one_of(_WORD, st.tuples(_WORD, _WORD).map(" ".join)), unique=True, max_size=12)
-)
+@given(st.lists(st.one_of(_WORD, st.tuples(_WORD, _WORD).map(" ".join)), unique=True, max_size=12))
 def test_keywords_leave_out_words_of_chosen_phrases_and_phrases_of_chosen_words(terms):
     assert _distinct(terms) == _reference_distinct(terms)
 
 
 @given(st.lists(st.integers(0, 2**40), max_size=20), st.integers(0, 2**40))
-def test_narrowed_numbers_keep_their_values_in_the_smallest_type_that_holds_the_bound(values, extra):
+def test_narrowed_numbers_keep_their_values_in_the_smallest_type_that_holds_the_bound(
+    values, extra
+):
     bound = max([*values, extra]) + 1
     narrowed = narrow(np.array(values, np.int64), bound)
     assert narrowed.tolist() == values
