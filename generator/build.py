@@ -7,14 +7,12 @@ complete, so a failed or killed build leaves the previous site as it was.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import glob
 import hashlib
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +25,7 @@ from generator.feeds import Entry, Feed, read_feed
 from generator.model import Archive, merge
 from generator.render import Renderer
 from generator.topics import Topics, classify
-from generator.workers import Progress
+from generator.workers import Progress, collector_paused
 from generator.writer import Site, content_hash, read_manifest
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -111,27 +109,12 @@ def read_feeds(paths: list[Path], year: int, progress: Progress | None = None) -
     return Feed(tuple(entries), tuple(problems))
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the archive is built: those stages
-    make millions of objects that live to the end and no reference cycles,
-    and each full collection walked all of them (at 100,000 papers, seconds
-    of a build). Pages are rendered with the collector running."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def check(
     seeds: Path, config: Config, workers: int = 1, progress: Progress | None = None
 ) -> Checked:
     """Read and check all input; diagnostics come back, none is raised.
     ``workers`` processes may share the classifying of a large archive."""
-    with _collector_paused():
+    with collector_paused():
         feed_paths, page_paths, problems = _seed_files(seeds)
         feeds = read_feeds(feed_paths, config.year, progress)
         archive, merge_problems = merge(feeds.entries)
@@ -208,7 +191,7 @@ def build(
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
     try:
         site = Site(staging, previous=out if out.exists() else None)
-        with _collector_paused():
+        with collector_paused():
             renderer = Renderer(
                 config,
                 checked.archive,

@@ -26,7 +26,7 @@ from generator.errors import DigestError
 from generator.model import Archive, Day, Paper
 from generator.search import search_files, to_json
 from generator.topics import Topic, Topics
-from generator.workers import Progress, in_worker, run_chunks, runs, told
+from generator.workers import Progress, collector_paused, in_worker, run_chunks, runs, told
 from generator.writer import Record, Site
 
 if TYPE_CHECKING:  # numpy and scipy load only when pages are rendered
@@ -330,7 +330,8 @@ class Renderer:
     ) -> None:
         """Write every page, spread over ``workers`` processes; ``progress``
         hears how many of the pages are done."""
-        jobs = self.jobs()
+        with collector_paused():
+            jobs = self.jobs()
         chunks = _chunks(len(jobs))
 
         def task(chunk: range) -> list[Record]:

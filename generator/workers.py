@@ -56,6 +56,22 @@ def runs(count: int, size: int, start: int = 0) -> list[range]:
     return [range(i, min(i + size, count)) for i in range(start, count, size)]
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the archive is built and the work
+    for the workers is laid out: those steps make millions of objects that
+    live to the end and no reference cycles, and each full collection walked
+    all of them (at 100,000 papers, seconds of a build; 1.1 s of the 1.2 s it
+    took to list the pages). Pages are rendered with the collector running."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def run_chunks(
     task: Callable[[Chunk], Result], chunks: Sequence[Chunk], workers: int
 ) -> Iterator[Result]:
