@@ -216,7 +216,8 @@ def _terms(papers: Sequence[Paper], start: int) -> _Terms:
     count = max(len(at), 1)
     picked = np.sort(term_owner[firsts] * count + firsts) % count
     # The arrays in the narrowest integers that hold them: they are sent
-    # back from a worker, pickled and copied on the way, about 3 MB a run.
+    # back from a worker, pickled and copied on the way (3 MB a run, in
+    # 32 and 64 bits).
     words, distinct = len(tokens.spelled), len(term_starts)
     return _Terms(
         narrow(term_owner[picked], len(papers)),

@@ -201,7 +201,8 @@ def _escape(value: object) -> str:
     """What ``{{ value }}`` writes: markupsafe's escape, but a plain string
     for a plain string, whose characters the same C function escapes. The
     Markup object that markupsafe makes of each value, only to be joined
-    into the page at once, cost a sixth of rendering the pages."""
+    into the page at once, was a fifth of the time of rendering the pages
+    (at 10,000 papers, 2.3 s against 1.8 s)."""
     if type(value) is str:
         return _escape_text(value)
     return markupsafe.escape(value)
