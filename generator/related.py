@@ -204,24 +204,24 @@ def _terms(papers: Sequence[Paper], start: int) -> _Terms:
     # One group per term and paper, by term: each term's number of papers.
     term_starts = group_starts(grouped_hash[starts])
     firsts = order[starts]
-    # Per group, and so per term of each paper, its place among the distinct terms.
-    group_of = np.empty(len(at), np.int64)
-    group_of[firsts] = np.arange(len(starts))
+    # Per group, its term's place among the run's distinct terms.
     is_term_start = np.zeros(len(starts), np.int32)
     is_term_start[term_starts] = 1
     local_of_group = np.cumsum(is_term_start) - 1
     times = np.zeros(len(at), np.int64)
     times[firsts] = np.diff(np.append(starts, len(order)))
-    # Per paper, by number: its words, then its phrases, by first appearance.
+    # The groups per paper, by number: its words, then its phrases, by first
+    # appearance (the keys are distinct, so any sort gives this order).
     count = max(len(at), 1)
-    picked = np.sort(term_owner[firsts] * count + firsts) % count
+    by_paper = np.argsort(term_owner[firsts] * count + firsts)
+    picked = firsts[by_paper]
     # The arrays in the narrowest integers that hold them: they are sent
     # back from a worker, pickled and copied on the way (3 MB a run, in
     # 32 and 64 bits).
     words, distinct = len(tokens.spelled), len(term_starts)
     return _Terms(
         narrow(term_owner[picked], len(papers)),
-        narrow(local_of_group[group_of[picked]], distinct),
+        narrow(local_of_group[by_paper], distinct),
         phrase[picked],
         narrow(times[picked], int(times.max(initial=0)) + 1),
         tokens.spelled,
