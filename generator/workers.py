@@ -144,9 +144,26 @@ def _start_worker(parent: int) -> None:
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     _exit_if_orphaned()
+    _keep_freed_memory()
 
 
 _PR_SET_PDEATHSIG = 1
+
+
+def _keep_freed_memory() -> None:
+    """Let a worker reuse the memory it frees for its next chunk. glibc
+    gives freed memory back to the system at once, and maps every block
+    over 128 KiB on its own, so each chunk touched its pages in anew: 130,000
+    page faults in the first pass of related papers at 10,000 papers, and a
+    fifth of its time. A worker's memory still ends with its pool."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None)
+            libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)  # the most glibc documents
+            libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30)
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 
 
 def _exit_if_orphaned() -> None:
