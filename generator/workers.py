@@ -111,9 +111,15 @@ def _release_free_memory() -> None:
     reuses it (every reused page a copy). At 100,000 papers the arrays of
     the related-papers step left 300 MB that way, and the peak of rendering
     rose by as much."""
+    _linux_libc("malloc_trim", 0)
+
+
+def _linux_libc(function: str, *arguments: int) -> None:
+    """A function of the C library, called on Linux only; nothing happens
+    where the library lacks it."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None).malloc_trim(0)
+            getattr(ctypes.CDLL(None, use_errno=True), function)(*arguments)
 
 
 def told(
@@ -140,9 +146,7 @@ def _start_worker(parent: int) -> None:
     _parent = parent
     # A worker must not outlive a killed build: it would go on writing into
     # the staging folder that the next build clears away.
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    _linux_libc("prctl", _PR_SET_PDEATHSIG, signal.SIGKILL)
     _exit_if_orphaned()
     _keep_freed_memory()
 
@@ -156,11 +160,8 @@ def _keep_freed_memory() -> None:
     over 128 KiB on its own, so each chunk touched its pages in anew: 130,000
     page faults in the first pass of related papers at 10,000 papers, and a
     fifth of its time. A worker's memory still ends with its pool."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None)
-            libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)  # the most glibc documents
-            libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30)
+    _linux_libc("mallopt", _M_MMAP_THRESHOLD, 32 << 20)  # the most glibc documents
+    _linux_libc("mallopt", _M_TRIM_THRESHOLD, 1 << 30)
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
