@@ -16,14 +16,17 @@ import contextlib
 import html
 import http.server
 import json
+import multiprocessing
+import signal
 import socket
 import sys
 import threading
 import traceback
 import webbrowser
 from collections.abc import Generator, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
@@ -32,8 +35,9 @@ import jinja2
 
 from generator.build import TEMPLATES, build, check, theme
 from generator.config import load_config
-from generator.errors import ConfigError, DigestError, UsageError
+from generator.errors import ConfigError, DigestError, Source, UsageError
 from generator.render import template_error_line
+from generator.workers import can_fork, cores
 
 #: Where the server's own files live, under the site's path; never in the site.
 RESERVED = "__digest/"
@@ -238,43 +242,123 @@ def error_lines(error: Exception, templates: Path = TEMPLATES) -> list[str]:
     return [f"digest: error: unexpected {type(error).__name__}: {error} (--debug shows where)"]
 
 
-def rebuild(seeds: Path, config: Path, preview: Preview, origin: str, debug: bool) -> bool:
+def rebuild(
+    builder: Builder, seeds: Path, config: Path, preview: Preview, origin: str, debug: bool
+) -> bool:
     """Build, report in the terminal and tell open pages; True when the site was built."""
     try:
-        errors, prefix, summary = _build(seeds, config, preview.out, origin)
+        outcome = builder.build(seeds, config, preview.out, origin, debug)
+    except DigestError as error:
+        outcome = Outcome(error_lines(error), "", "", error_lines(error))
+    for line in outcome.said:
+        print(line, file=sys.stderr)
+    if outcome.errors:
+        print(f"digest: {len(outcome.errors)} error(s); the site was not changed", file=sys.stderr)
+    else:
+        print(outcome.summary, flush=True)
+    preview.publish(outcome.errors, outcome.prefix)
+    return not outcome.errors
+
+
+#: What a build is given: the seeds, the config, the output folder, the
+#: origin to serve from, and whether to print tracebacks.
+Request = tuple[Path, Path, Path, str, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a build came to, for the server to print and to tell open pages."""
+
+    errors: list[str]
+    """Its error lines; none when the site was built."""
+    prefix: str
+    """The path the site is served under."""
+    summary: str
+    said: list[str]
+    """Lines for the terminal: the diagnostics, the errors, a traceback with
+    ``--debug``. Printed by the server, which owns the terminal (and, in a
+    test, the streams that stand for it)."""
+
+
+class Builder:
+    """Runs the builds of ``serve`` in a process of their own, forked before
+    the server starts its threads. A build forked from a process whose
+    threads serve pages could give its workers a lock that one of those
+    threads held, so builds ran in the server on one core: 4.8-5.5 s for a
+    rebuild at 10,000 papers, against 3.3-3.5 s with the workers. Forked
+    first, the builder has no other thread, and its workers are as safe as
+    those of ``digest build``. Where processes cannot fork, or once the
+    builder has died, builds run in the server, on one core."""
+
+    def __init__(self) -> None:
+        self.process: multiprocessing.process.BaseProcess | None = None
+        if can_fork():
+            context = multiprocessing.get_context("fork")
+            self.pipe, theirs = context.Pipe()
+            # Not a daemon: a daemon may not start the workers of a build.
+            self.process = context.Process(target=_build_on_request, args=(theirs,))
+            self.process.start()
+            theirs.close()
+
+    def build(self, seeds: Path, config: Path, out: Path, origin: str, debug: bool) -> Outcome:
+        request: Request = (seeds, config, out, origin, debug)
+        if self.process is None:
+            return _build(*request, workers=1)
+        try:
+            self.pipe.send(request)
+            outcome: Outcome = self.pipe.recv()
+        except (EOFError, OSError):
+            self.close()
+            message = "the build process died (killed for lack of memory?); builds now use one core"
+            raise DigestError(message, source=Source("digest")) from None
+        return outcome
+
+    def close(self) -> None:
+        """Stop the builder, also in the middle of a build (the next one clears up)."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.join()
+            self.pipe.close()
+            self.process = None
+
+
+def _build_on_request(pipe: Connection) -> None:
+    """The builder: a build for each request, until the server closes the pipe."""
+    # Ctrl-C is the server's to handle: it stops the builder, and so its workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(EOFError, BrokenPipeError):
+        while True:
+            request: Request = pipe.recv()
+            pipe.send(_build(*request, workers=cores()))
+
+
+def _build(
+    seeds: Path, config_path: Path, out: Path, origin: str, debug: bool, workers: int
+) -> Outcome:
+    """Build as ``digest build`` does, with ``origin`` in place of the configured
+    base URL's scheme and host; every problem comes back as error lines."""
+    said: list[str] = []
+    try:
+        config = load_config(config_path)
+        prefix = quote(unquote(urlsplit(config.base_url).path))
+        config = replace(config, base_url=origin + prefix)
+        checked = check(seeds, config, workers)
+        said += map(str, checked.diagnostics)
+        if checked.errors:
+            return Outcome([str(d) for d in checked.diagnostics if d.is_error], prefix, "", said)
+        templates, static = theme(config_path)
+        report = build(checked, config, out, templates=templates, static=static, workers=workers)
     except Exception as error:  # a long-running server outlives any one bad save
         if debug:
-            traceback.print_exc()
-        errors, prefix, summary = error_lines(error), "", ""
-        print("\n".join(errors), file=sys.stderr)
-    if errors:
-        print(f"digest: {len(errors)} error(s); the site was not changed", file=sys.stderr)
-    else:
-        print(summary, flush=True)
-    preview.publish(errors, prefix)
-    return not errors
-
-
-def _build(seeds: Path, config_path: Path, out: Path, origin: str) -> tuple[list[str], str, str]:
-    """Build as ``digest build`` does, with ``origin`` in place of the configured
-    base URL's scheme and host: the error lines (none when it was built), the
-    path the site is served under, and the summary of what was built."""
-    config = load_config(config_path)
-    prefix = quote(unquote(urlsplit(config.base_url).path))
-    config = replace(config, base_url=origin + prefix)
-    checked = check(seeds, config)
-    for diagnostic in checked.diagnostics:
-        print(diagnostic, file=sys.stderr)
-    if checked.errors:
-        return [str(d) for d in checked.diagnostics if d.is_error], prefix, ""
-    templates, static = theme(config_path)
-    report = build(checked, config, out, templates=templates, static=static)
+            said.append(traceback.format_exc().rstrip("\n"))
+        errors = error_lines(error, theme(config_path)[0])
+        return Outcome(errors, "", "", [*said, *errors])
     archive = checked.archive
     summary = (
         f"built {len(archive.papers)} papers, {len(archive.days)} days, "
         f"{len(checked.topics.topics)} topics: {report.pages} pages in {report.seconds:.2f} s"
     )
-    return [], prefix, summary
+    return Outcome([], prefix, summary, said)
 
 
 def add_arguments(command: argparse.ArgumentParser) -> None:
@@ -305,12 +389,17 @@ def serve(
     if not 0 <= port <= 65535:
         raise UsageError(f"--port {port} is not a port number (0 to 65535)")
     preview = Preview(out)
+    builder = Builder()  # first: before any thread starts, and without the server's socket
     changes = _changes(seeds, config, preview.out)
-    with Server((host, port), preview) as server, contextlib.closing(changes):
+    with (
+        contextlib.closing(builder),
+        Server((host, port), preview) as server,
+        contextlib.closing(changes),
+    ):
         next(changes)  # watching before the first build, so a save during it is not missed
         shown = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
         origin = f"http://{f'[{shown}]' if ':' in shown else shown}:{server.server_address[1]}"
-        if not rebuild(seeds, config, preview, origin, debug):
+        if not rebuild(builder, seeds, config, preview, origin, debug):
             return 1
         threading.Thread(target=server.serve_forever, daemon=True).start()
         url = origin + preview.prefix
@@ -319,7 +408,7 @@ def serve(
             if open_browser:
                 webbrowser.open(url)
             for _ in changes:
-                rebuild(seeds, config, preview, origin, debug)
+                rebuild(builder, seeds, config, preview, origin, debug)
         except KeyboardInterrupt:
             print("digest: stopped", file=sys.stderr)
         finally:

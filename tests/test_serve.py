@@ -4,6 +4,7 @@ real edits to the files it watches. Every wait is bounded."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import signal
@@ -22,8 +23,9 @@ import pytest
 
 from generator.build import TEMPLATES, build, check
 from generator.config import load_config
+from generator.errors import DigestError
 from generator.render import TemplateFailure
-from generator.serve import error_lines, inject
+from generator.serve import Builder, Outcome, error_lines, inject
 from tests.conftest import ABSTRACT, SMALL_CONFIG, Project, digest
 
 WAIT = 20.0
@@ -216,6 +218,32 @@ def test_a_first_build_that_fails_exits_1(project: Project):
     assert run.err.splitlines()[0] == f"{project.config}:1: error: 'year' must be a whole number"
     run = digest("serve", "--port", "70000")
     assert (run.code, run.err) == (2, "error: --port 70000 is not a port number (0 to 65535)\n")
+
+
+def test_the_builder_reports_errors_and_is_replaced_if_it_dies(project: Project, monkeypatch):
+    project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
+    request = (project.seeds, project.config, project.out, "http://127.0.0.1:1", False)
+    monkeypatch.setattr("generator.build.PARALLEL_FROM", 1)  # its builds start workers
+    builder = Builder()
+    try:
+        assert builder.process is not None and builder.process.pid != os.getpid()
+        built = builder.build(*request)
+        assert (built.errors, built.prefix, built.said) == ([], "/repo/", [])
+        assert built.summary.startswith("built 1 papers, 1 days")
+        assert "Pruning Things" in (project.out / "index.html").read_text(encoding="utf-8")
+
+        project.feed("b.txt", b"\xff\xfe")
+        bad = f"{project.seeds / 'b.txt'}:1: error: file is UTF-16; save it as UTF-8 (skipped)"
+        assert builder.build(*request) == Outcome([bad], "/repo/", "", [bad])
+        (project.seeds / "b.txt").unlink()
+
+        os.kill(builder.process.pid, signal.SIGKILL)
+        with pytest.raises(DigestError, match="digest: error: the build process died"):
+            builder.build(*request)
+        assert builder.process is None
+        assert builder.build(*request).errors == [], "builds go on in this process"
+    finally:
+        builder.close()
 
 
 def test_inject_goes_before_the_last_body_end():
