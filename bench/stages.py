@@ -36,7 +36,7 @@ from measure import BASE_URL, CONFIG, REPO
 
 sys.path.insert(0, str(REPO))
 
-from generator.build import _seed_files, input_key, read_feeds, theme  # noqa: E402
+from generator.build import _seed_files, _workers, input_key, read_feeds, theme  # noqa: E402
 from generator.config import load_config  # noqa: E402
 from generator.content import read_content  # noqa: E402
 from generator.model import merge  # noqa: E402
@@ -92,6 +92,7 @@ def build_in_steps(seeds: Path, out: Path, jobs: int) -> Clock:
         feed_paths, page_paths, _ = _seed_files(seeds)
         feeds = clock.step("read feeds", lambda: read_feeds(feed_paths, config.year))
         archive, _ = clock.step("merge", lambda: merge(feeds.entries))
+        jobs = _workers(archive, jobs)  # one process for a small archive, as build does
         content, _ = read_content(page_paths, {day.date for day in archive.days})
         topics = clock.step("topics", lambda: classify(archive, config.topics, jobs), pool=True)
     clock.step("import numpy, scipy", _import_numerics)

@@ -249,7 +249,8 @@ def rebuild(
     try:
         outcome = builder.build(seeds, config, preview.out, origin, debug)
     except DigestError as error:
-        outcome = Outcome(error_lines(error), "", "", error_lines(error))
+        errors = error_lines(error)
+        outcome = Outcome(errors, "", "", errors)
     for line in outcome.said:
         print(line, file=sys.stderr)
     if outcome.errors:
