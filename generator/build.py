@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import os
 import shutil
 import tempfile
 import time
@@ -22,8 +23,10 @@ from generator.config import Config
 from generator.content import Content, read_content
 from generator.errors import Diagnostic, DigestError, InputError, Source
 from generator.feeds import Entry, Feed, read_feed
+from generator.lock import site_lock
 from generator.model import Archive, merge
 from generator.render import Renderer
+from generator.stops import deferred, stage
 from generator.topics import Topics, classify
 from generator.workers import Progress, collector_paused
 from generator.writer import Site, content_hash, read_manifest
@@ -171,12 +174,28 @@ def build(
 ) -> Report:
     """Render the checked input into ``out``, replacing what was there whole;
     ``key`` (see ``input_key``) is recorded so the next build can skip.
-    ``workers`` processes share the work (the bytes are the same however many)."""
+    ``workers`` processes share the work (the bytes are the same however many).
+    The site's lock is held throughout (see ``generator.lock``)."""
     if checked.errors:
         raise InputError(f"{checked.errors} error(s) in the input; the site was not changed")
+    with site_lock(out):
+        return _build(checked, config, out, templates, static, key, progress, updated, workers)
+
+
+def _build(
+    checked: Checked,
+    config: Config,
+    out: Path,
+    templates: Path,
+    static: Path,
+    key: str,
+    progress: Progress | None,
+    updated: datetime | None,
+    workers: int,
+) -> Report:
     started = time.perf_counter()
     workers = _workers(checked.archive, workers)
-    out = out.absolute()
+    shown, out = f"{out}/", out.absolute()
     if _not_a_site(out):
         raise DigestError(
             f"refusing to replace a folder that is not a built site (it has no {SITE_MARKER})",
@@ -188,7 +207,10 @@ def build(
     # build of unchanged input (and check, topics, fetch, serve) never needs.
     from generator.related import relate
 
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
+    except OSError as error:
+        raise _writing_failed(error, out, shown) from error
     try:
         site = Site(staging, previous=out if out.exists() else None)
         with collector_paused():
@@ -206,12 +228,29 @@ def build(
         diagnostics = [str(d) for d in checked.diagnostics]
         removed = site.finish({"key": key, "diagnostics": diagnostics})
         staging.chmod(0o755)
+        stage("rendered")
         _swap(staging, out)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise _writing_failed(error, out, shown) from error
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     seconds = time.perf_counter() - started
     return Report(site.pages, site.files, site.bytes, site.written, removed, seconds)
+
+
+def _writing_failed(error: OSError, out: Path, shown: str) -> Exception:
+    """A failure to write the site (a full disk, a read-only one), said of
+    the site's folder: the file it was writing was in a staging folder that
+    is gone by the time anyone reads the message. Other errors, such as an
+    unreadable static file, name their own file and stay as they are."""
+    name = os.fsdecode(error.filename) if isinstance(error.filename, str | bytes) else ""
+    ours = (str(out.parent / f".{out.name}-"), f"{out}{os.sep}")
+    if name and name != str(out) and not name.startswith(ours):
+        return error
+    why = error.strerror or str(error)
+    return DigestError(f"{why}; the site was not changed", source=Source(shown))
 
 
 def _not_a_site(out: Path) -> bool:
@@ -224,26 +263,36 @@ def recover(out: Path) -> None:
     """Clear what a killed build left beside ``out``: a half-built staging
     folder, or the previous site, which is put back if the build died
     between the two renames of the swap, and removed if it died removing it.
-    Before anything else a build does, even finding the site up to date."""
+    Before anything else a build does, even finding the site up to date.
+    Under the site's lock, so never a folder that a live build is writing."""
     if _not_a_site(out):
         return
     name = glob.escape(out.name)
-    for staging in out.parent.glob(f".{name}-new-*"):
-        shutil.rmtree(staging, ignore_errors=True)
-    for old in sorted(out.parent.glob(f".{name}-old-*")):
-        if not out.exists() and (old / SITE_MARKER).exists():
-            old.rename(out)
-        else:
-            shutil.rmtree(old, ignore_errors=True)
+    with site_lock(out):
+        for staging in out.parent.glob(f".{name}-new-*"):
+            shutil.rmtree(staging, ignore_errors=True)
+        for old in sorted(out.parent.glob(f".{name}-old-*")):
+            if not out.exists() and (old / SITE_MARKER).exists():
+                old.rename(out)
+            else:
+                shutil.rmtree(old, ignore_errors=True)
 
 
 def _swap(new: Path, out: Path) -> None:
-    """Put ``new`` where ``out`` is; the old site is gone only once the new one is in place."""
-    if not out.exists():
-        new.rename(out)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
-    old.rmdir()
-    out.rename(old)
-    new.rename(out)
-    shutil.rmtree(old)
+    """Put ``new`` where ``out`` is; the old site is gone only once the new
+    one is in place. Ctrl-C and SIGTERM wait for the end: a stop leaves the
+    old site or the new one, never both nor neither."""
+    with deferred():
+        if not out.exists():
+            new.rename(out)
+            return
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
+        old.rmdir()
+        out.rename(old)
+        stage("swapping")
+        try:
+            new.rename(out)
+        except OSError:
+            old.rename(out)
+            raise
+        shutil.rmtree(old, ignore_errors=True)

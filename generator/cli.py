@@ -17,7 +17,9 @@ from generator import fetch, serve
 from generator.build import Checked, build, check, input_key, recover, theme, up_to_date
 from generator.config import CATCH_ALL_SLUG, Config, load_config
 from generator.errors import DigestError, UsageError
+from generator.lock import site_lock
 from generator.render import template_error_line
+from generator.stops import Terminated, sigterm_raises
 from generator.topics import CATCH_ALL_NAME, topic_table
 from generator.workers import Progress, cores
 
@@ -48,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     common(build_command)
     build_command.add_argument("--out", type=Path, default=Path("site"), help="output folder")
     build_command.add_argument("--base-url", help="absolute URL the site is served from")
+    build_command.add_argument(
+        "--no-wait", action="store_true", help="fail at once if another build holds the site"
+    )
     check_command = commands.add_parser("check", help="report problems in the input only")
     common(check_command)
     common(commands.add_parser("topics", help="show how the taxonomy divides the papers"))
@@ -89,6 +94,16 @@ def _summary(checked: Checked) -> str:
 
 def run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
+    if args.command != "build":
+        return _run(args)
+    # All of a build, from looking at the site to replacing it, under the
+    # site's lock: a build that waited must see the site the other one made.
+    waiting = None if args.quiet else lambda line: print(line, file=sys.stderr, flush=True)
+    with site_lock(args.out, wait=not args.no_wait, waiting=waiting):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return serve.run(args)
     if args.command == "fetch":
@@ -203,7 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``digest``; every failure is one line per problem and an exit code."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        return run(argv)
+        with sigterm_raises():
+            return run(argv)
     except DigestError as error:
         if debug:
             traceback.print_exc()
@@ -215,6 +231,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("digest: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("digest: terminated (SIGTERM)", file=sys.stderr)
+        return 143
     except OSError as error:
         if debug:
             traceback.print_exc()

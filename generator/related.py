@@ -9,6 +9,7 @@ product touches only pairs of papers that share a distinctive term.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import re
@@ -333,13 +334,16 @@ def relate(archive: Archive, workers: int = 1, progress: Progress | None = None)
     first_pass = run_chunks(
         lambda number: _terms(chunks[number], spans[number].start), numbers, workers
     )
-    counted = list(told(progress, "counting words", first_pass, papers_in))
+    # Each pass closed on the way out of a stop or a failure, so its workers end with it.
+    with contextlib.closing(first_pass):
+        counted = list(told(progress, "counting words", first_pass, papers_in))
     search_words = searchable([(terms.search_words, terms.spelled) for terms in counted])
     model = _Model(counted, len(papers))
     second_pass = run_chunks(
         lambda number: model.vectors(counted[number], papers_in[number]), numbers, workers
     )
-    vectors = list(told(progress, "weighing words", second_pass, papers_in))
+    with contextlib.closing(second_pass):
+        vectors = list(told(progress, "weighing words", second_pass, papers_in))
     counted.clear()
     keywords = dict(
         zip(
@@ -365,13 +369,12 @@ def relate(archive: Archive, workers: int = 1, progress: Progress | None = None)
     slugs = [paper.slug for paper in papers]
     transposed = matrix.T.tocsr()
     blocks = runs(len(papers), BLOCK_ROWS)
-    found = told(
-        progress,
-        "finding related papers",
-        run_chunks(lambda rows: _most_similar(matrix, transposed, rows, slugs), blocks, workers),
-        map(len, blocks),
+    third_pass = run_chunks(
+        lambda rows: _most_similar(matrix, transposed, rows, slugs), blocks, workers
     )
-    similar = dict(zip(slugs, itertools.chain.from_iterable(found), strict=True))
+    with contextlib.closing(third_pass):
+        found = told(progress, "finding related papers", third_pass, map(len, blocks))
+        similar = dict(zip(slugs, itertools.chain.from_iterable(found), strict=True))
     return Related(keywords, similar, search_words)
 
 

@@ -8,6 +8,7 @@ which GitHub Pages serves at any depth and so links through the base URL.
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from generator.content import Content
 from generator.errors import DigestError
 from generator.model import Archive, Day, Paper
 from generator.search import search_files, to_json
+from generator.stops import stage
 from generator.topics import Topic, Topics
 from generator.workers import Progress, collector_paused, in_worker, run_chunks, runs, told
 from generator.writer import Record, Site
@@ -346,9 +348,11 @@ class Renderer:
                 raise TemplateFailure(template_error_line(error, self.templates)) from None
             return site.log[start:] if in_worker() else []
 
-        rendered = run_chunks(task, chunks, workers)
-        for records in told(progress, "rendering pages", rendered, map(len, chunks)):
-            site.adopt(records)
+        # Closed on the way out of a stop or a failure, so the workers end with it.
+        with contextlib.closing(run_chunks(task, chunks, workers)) as rendered:
+            for records in told(progress, "rendering pages", rendered, map(len, chunks)):
+                site.adopt(records)
+                stage("rendering")
         self.render_machine_files(site)
         site.copy_tree(static, "static")
 

@@ -23,7 +23,7 @@ import sys
 import threading
 import traceback
 import webbrowser
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
 from multiprocessing.connection import Connection
@@ -36,7 +36,9 @@ import jinja2
 from generator.build import TEMPLATES, build, check, theme
 from generator.config import load_config
 from generator.errors import ConfigError, DigestError, Source, UsageError
+from generator.lock import site_lock
 from generator.render import template_error_line
+from generator.stops import Terminated, sigterm_raises
 from generator.workers import can_fork, cores
 
 #: Where the server's own files live, under the site's path; never in the site.
@@ -304,51 +306,75 @@ class Builder:
     def build(self, seeds: Path, config: Path, out: Path, origin: str, debug: bool) -> Outcome:
         request: Request = (seeds, config, out, origin, debug)
         if self.process is None:
-            return _build(*request, workers=1)
+            return _build(*request, workers=1, say=_say)
         try:
             self.pipe.send(request)
-            outcome: Outcome = self.pipe.recv()
+            while isinstance(said := self.pipe.recv(), str):  # said while building: a wait
+                _say(said)
         except (EOFError, OSError):
             self.close()
             message = "the build process died (killed for lack of memory?); builds now use one core"
             raise DigestError(message, source=Source("digest")) from None
+        outcome: Outcome = said
         return outcome
 
-    def close(self) -> None:
-        """Stop the builder, also in the middle of a build (the next one clears up)."""
+    def close(self, grace: float = 10.0) -> None:
+        """Stop the builder, also in the middle of a build: SIGTERM, on which
+        it clears up after itself and its workers; killed if that takes longer
+        than ``grace`` seconds (then the next build clears up)."""
         if self.process is not None:
-            self.process.kill()
-            self.process.join()
+            self.process.terminate()
+            self.process.join(grace)
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join()
             self.pipe.close()
             self.process = None
 
 
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def _build_on_request(pipe: Connection) -> None:
-    """The builder: a build for each request, until the server closes the pipe."""
+    """The builder: a build for each request, until the server closes the
+    pipe or stops it with SIGTERM."""
     # Ctrl-C is the server's to handle: it stops the builder, and so its workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with contextlib.suppress(EOFError, BrokenPipeError):
+    with contextlib.suppress(EOFError, BrokenPipeError, Terminated), sigterm_raises():
         while True:
             request: Request = pipe.recv()
-            pipe.send(_build(*request, workers=cores()))
+            pipe.send(_build(*request, workers=cores(), say=pipe.send))
 
 
 def _build(
-    seeds: Path, config_path: Path, out: Path, origin: str, debug: bool, workers: int
+    seeds: Path,
+    config_path: Path,
+    out: Path,
+    origin: str,
+    debug: bool,
+    workers: int,
+    say: Callable[[str], None],
 ) -> Outcome:
     """Build as ``digest build`` does, with ``origin`` in place of the configured
-    base URL's scheme and host; every problem comes back as error lines."""
+    base URL's scheme and host; every problem comes back as error lines, and
+    ``say`` is told at once if the build waits for another one."""
     said: list[str] = []
     try:
         config = load_config(config_path)
         prefix = quote(unquote(urlsplit(config.base_url).path))
         config = replace(config, base_url=origin + prefix)
-        checked = check(seeds, config, workers)
-        said += map(str, checked.diagnostics)
-        if checked.errors:
-            return Outcome([str(d) for d in checked.diagnostics if d.is_error], prefix, "", said)
-        templates, static = theme(config_path)
-        report = build(checked, config, out, templates=templates, static=static, workers=workers)
+        # Under the site's lock from reading the input to the swap, as ``digest build``.
+        with site_lock(out, "digest serve", waiting=say):
+            checked = check(seeds, config, workers)
+            said += map(str, checked.diagnostics)
+            if checked.errors:
+                errors = [str(d) for d in checked.diagnostics if d.is_error]
+                return Outcome(errors, prefix, "", said)
+            templates, static = theme(config_path)
+            report = build(
+                checked, config, out, templates=templates, static=static, workers=workers
+            )
     except Exception as error:  # a long-running server outlives any one bad save
         if debug:
             said.append(traceback.format_exc().rstrip("\n"))
@@ -404,18 +430,29 @@ def serve(
             return 1
         threading.Thread(target=server.serve_forever, daemon=True).start()
         url = origin + preview.prefix
-        print(f"serving {url} (Ctrl-C to stop)", flush=True)
+        elsewhere = _elsewhere(host, server, preview.prefix)
+        print(f"serving {url} ({elsewhere}Ctrl-C to stop)", flush=True)
         try:
             if open_browser:
                 webbrowser.open(url)
             for _ in changes:
                 rebuild(builder, seeds, config, preview, origin, debug)
-        except KeyboardInterrupt:
+        # watchfiles turns any signal that stops its watch into KeyboardInterrupt.
+        except (KeyboardInterrupt, Terminated):
             print("digest: stopped", file=sys.stderr)
         finally:
             preview.stop()
             server.shutdown()
     return 0
+
+
+def _elsewhere(host: str, server: Server, prefix: str) -> str:
+    """Where people on other machines find the site, when it listens on all
+    interfaces: the URL above is this machine's own, which only it opens."""
+    if host not in ("", "0.0.0.0", "::"):
+        return ""
+    name = socket.gethostname()
+    return f"on all interfaces, also http://{name}:{server.server_address[1]}{prefix}; "
 
 
 def _changes(seeds: Path, config: Path, out: Path) -> Generator[None, None, None]:
@@ -428,7 +465,8 @@ def _changes(seeds: Path, config: Path, out: Path) -> Generator[None, None, None
     """
     import watchfiles  # here, not above: no other command pays for importing it
 
-    ignore = (str(out), str(out.parent / f".{out.name}-"))  # the site and its staging folders
+    # The site, its staging folders and its lock file.
+    ignore = (str(out), str(out.parent / f".{out.name}-"), str(out.parent / f".{out.name}.lock"))
     folders = [path for path in (seeds, *theme(config)) if path.is_dir()]
     last, started = _stamp(config), False
     for found in watchfiles.watch(

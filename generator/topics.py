@@ -8,6 +8,7 @@ matches an ordinary word. Title matches weigh more than abstract matches.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 import unicodedata
@@ -254,16 +255,14 @@ def classify(
     place = _Placer(rules)
     papers = archive.papers
     chunks = runs(len(papers), CHUNK_PAPERS)
-    placed = told(
-        progress,
-        "placing papers in topics",
-        run_chunks(lambda chunk: [place(papers[i]) for i in chunk], chunks, workers),
-        map(len, chunks),
-    )
-    matches = {
-        paper.slug: found
-        for paper, found in zip(papers, itertools.chain.from_iterable(placed), strict=True)
-    }
+    placing = run_chunks(lambda chunk: [place(papers[i]) for i in chunk], chunks, workers)
+    # Closed on the way out of a stop or a failure, so its workers end with it.
+    with contextlib.closing(placing):
+        placed = told(progress, "placing papers in topics", placing, map(len, chunks))
+        matches = {
+            paper.slug: found
+            for paper, found in zip(papers, itertools.chain.from_iterable(placed), strict=True)
+        }
 
     members: dict[str, list[Paper]] = defaultdict(list)
     for paper in archive.papers:

@@ -16,12 +16,13 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from generator.errors import DigestError
+from generator.stops import deferred, ignore_stop_signals
 
 Chunk = TypeVar("Chunk")
 Result = TypeVar("Result")
@@ -74,9 +75,11 @@ def collector_paused() -> Iterator[None]:
 
 def run_chunks(
     task: Callable[[Chunk], Result], chunks: Sequence[Chunk], workers: int
-) -> Iterator[Result]:
+) -> Generator[Result, None, None]:
     """``task`` of each chunk, in the order of the chunks, computed by up to
-    ``workers`` forked processes. An exception in a worker is raised here."""
+    ``workers`` forked processes. An exception in a worker is raised here.
+    Whoever takes the results closes the generator if it stops early (a
+    signal, an error): that ends the workers at once."""
     global _task
     if workers <= 1 or len(chunks) <= 1 or not can_fork():
         yield from map(task, chunks)
@@ -96,13 +99,29 @@ def run_chunks(
             initializer=_start_worker,
             initargs=(os.getpid(),),
         ) as pool:
-            yield from pool.map(_run, chunks)
+            with deferred():  # see ignore_stop_signals
+                results = pool.map(_run, chunks)
+            try:
+                yield from results
+            except BaseException:
+                _stop(pool)
+                raise
     except BrokenProcessPool as error:
         message = "a worker process died (killed for lack of memory?); --jobs 1 uses one process"
         raise DigestError(message) from error
     finally:
         _task = None
         gc.unfreeze()
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """End the workers now: the rest of the work is not wanted (a stop, a
+    failure, a consumer that gave up). Left alone, the pool would run every
+    chunk still queued before it let the build go, and the workers would go
+    on writing into a staging folder that is being removed."""
+    for process in list(pool._processes.values()):
+        process.kill()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _release_free_memory() -> None:
@@ -148,6 +167,7 @@ def _start_worker(parent: int) -> None:
     # the staging folder that the next build clears away.
     _linux_libc("prctl", _PR_SET_PDEATHSIG, signal.SIGKILL)
     _exit_if_orphaned()
+    ignore_stop_signals()
     _keep_freed_memory()
 
 
