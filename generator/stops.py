@@ -52,13 +52,27 @@ def sigterm_raises() -> Iterator[None]:
 
 @contextlib.contextmanager
 def deferred() -> Iterator[None]:
-    """Ctrl-C and SIGTERM wait for the end of this block (blocked, not lost):
-    for steps that must happen together or not at all."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    """Ctrl-C and SIGTERM wait for the end of this block, and are then
+    handled as they would have been: for steps that must happen together or
+    not at all. Held back by handler, not by signal mask: the threads that
+    numpy's libraries start do not block a signal, and one delivered to them
+    still runs the handler here. Only the main thread handles signals;
+    elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {
+        number: signal.signal(number, lambda number, frame: caught.append(number))
+        for number in STOP_SIGNALS
+    }
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+        if caught:
+            signal.raise_signal(caught[0])
 
 
 def ignore_stop_signals() -> None:
@@ -66,11 +80,10 @@ def ignore_stop_signals() -> None:
     the command, but only the build that started a worker decides when it
     ends (it kills its workers as it stops). A worker dying of the signal on
     its own would print a traceback, and could make the build report a
-    failed worker instead of the stop. Workers start with the signals
-    blocked (``deferred``); one that came meanwhile is dropped here."""
+    failed worker instead of the stop. Workers are forked inside
+    ``deferred``, so a signal that comes before this is only noted."""
     for number in STOP_SIGNALS:
         signal.signal(number, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
 def stage(name: str) -> None:

@@ -1,0 +1,362 @@
+"""Faults: builds that meet each other, stops by signal, a full or read-only
+disk. Real processes and real signals throughout; ``DIGEST_PAUSE_AT`` (see
+``generator.stops.stage``) stops a build at a named stage, so that a signal
+arrives at exactly that point. Every case ends with the previous site or a
+complete new one, nothing left beside it, and one line naming the cause."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from generator import build, writer
+from generator.stops import PAUSE_AT
+from tests.conftest import ABSTRACT, PROJECT, Project, digest
+from tests.test_incremental import snapshot
+from tests.test_workers import many_papers
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+WAIT = 60.0
+#: ``python -m generator``, with Ctrl-C working even when the tests were
+#: started from a shell in the background (which makes its children ignore it).
+AS_DASH_M = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); {}"
+    "runpy.run_module('generator', run_name='__main__', alter_sys=True)"
+)
+#: ... in a process where every archive has workers and pages come in many
+#: small chunks, so that a small site stops mid-render with workers busy.
+WITH_WORKERS = (
+    "import generator.build, generator.render; "
+    "generator.build.PARALLEL_FROM = 0; generator.render.CHUNK_PAGES = 3; "
+)
+
+
+@dataclass
+class Build:
+    """A ``digest build`` running in a process of its own."""
+
+    process: subprocess.Popen[str]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def paused(self) -> Build:
+        """This build, once it has stopped itself at its ``DIGEST_PAUSE_AT`` stage."""
+        wait_for(lambda: state(self.pid) == "T" or self.process.poll() is not None, "the pause")
+        assert self.process.poll() is None, self.finish()
+        return self
+
+    def signal(self, number: int) -> Build:
+        """Send ``number``, then let a paused build go on to meet it."""
+        os.kill(self.pid, number)
+        os.kill(self.pid, signal.SIGCONT)
+        return self
+
+    def finish(self) -> tuple[int, str]:
+        """Exit status and what it wrote to stderr."""
+        _, err = self.process.communicate(timeout=WAIT)
+        return self.process.returncode, err
+
+
+def start(project: Project, *extra: str, pause_at: str = "", workers: bool = False) -> Build:
+    env = {**os.environ, PAUSE_AT: pause_at}
+    python = [sys.executable, "-c", AS_DASH_M.format(WITH_WORKERS if workers else "")]
+    paths = ["--seeds", project.seeds, "--config", project.config, "--out", project.out]
+    process = subprocess.Popen(
+        [*python, "build", *map(str, paths), *extra],
+        cwd=PROJECT,  # this checkout's generator, whatever the tests were started from
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a process group, to signal as a terminal does
+    )
+    return Build(process)
+
+
+def state(pid: int) -> str:
+    """The process's state letter (``T`` when stopped), ``""`` once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return ""
+
+
+def children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with_children = task / "children"
+        found |= {int(child) for child in with_children.read_text().split()}
+    return found
+
+
+def wait_for(probe: object, what: str) -> None:
+    assert callable(probe)
+    deadline = time.monotonic() + WAIT
+    while not probe():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.02)
+
+
+def read_line(build: Build) -> str:
+    """The first line a build writes to stderr, as soon as it is written."""
+    assert build.process.stderr is not None
+    return build.process.stderr.readline()
+
+
+def beside(project: Project) -> list[str]:
+    return sorted(path.name for path in project.root.iterdir())
+
+
+def two_sites(project: Project) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The site of one paper, built into ``project.out``, and what it becomes
+    once a second paper is added (built elsewhere, for comparing); the feed
+    is left with both papers."""
+    feed = f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n"
+    project.feed("a.txt", feed)
+    assert project.build().code == 0
+    old = snapshot(project.out)
+    project.feed("a.txt", feed + f"\nTransformers Everywhere\n\n{ABSTRACT}\n")
+    expected = project.root.parent / f"{project.root.name}-expected"
+    run = digest("build", "--seeds", project.seeds, "--config", project.config, "--out", expected)
+    assert run.code == 0, run.err
+    new = snapshot(expected)
+    shutil.rmtree(expected)
+    assert new != old
+    return old, new
+
+
+def test_a_second_build_waits_and_says_for_whom(project: Project):
+    old, new = two_sites(project)
+    first = start(project, pause_at="locked").paused()
+    second = start(project)
+    assert read_line(second) == (
+        f"digest: {project.out}/ is being built by process {first.pid} (digest build); waiting\n"
+    )
+    os.kill(first.pid, signal.SIGCONT)
+    assert first.finish() == (0, "")
+    code, err = second.finish()
+    assert (code, err) == (0, ""), "said once; the rest is what a build of unchanged input says"
+    assert snapshot(project.out) == new
+    assert beside(project) == ["digest.yaml", "seeds", "site"], "and the lock file is gone"
+
+
+def test_with_no_wait_a_second_build_fails_at_once(project: Project):
+    two_sites(project)
+    first = start(project, pause_at="locked").paused()
+    try:
+        code, err = start(project, "--no-wait").finish()
+        assert (code, err) == (
+            1,
+            f"{project.out}/: error: being built by process {first.pid} (digest build); "
+            "not waiting (--no-wait)\n",
+        )
+    finally:
+        first.signal(signal.SIGKILL).finish()
+    assert project.build("--no-wait").code == 0, "a killed holder leaves no stale lock"
+
+
+def test_two_builds_started_together_give_one_complete_site(project: Project):
+    """Two different inputs into one site, started at the same moment, three
+    times over: each build succeeds, whole, one after the other."""
+    project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
+    other = project.root / "other-seeds"
+    other.mkdir()
+    (other / "b.txt").write_text(f"Mar 12\n\nTransformers Everywhere\n\n{ABSTRACT}\n")
+    sites = []
+    for seeds in (project.seeds, other):
+        out = project.root.parent / f"{project.root.name}-{seeds.name}"
+        run = digest("build", "--seeds", seeds, "--config", project.config, "--out", out)
+        assert run.code == 0, run.err
+        sites.append(snapshot(out))
+        shutil.rmtree(out)
+    for _ in range(3):
+        builds = [start(project), start(project, "--seeds", str(other))]  # the last --seeds wins
+        for build, other_build in zip(builds, reversed(builds), strict=True):
+            code, err = build.finish()
+            waited = (
+                f"digest: {project.out}/ is being built by process {other_build.pid} "
+                "(digest build); waiting\n"
+            )
+            assert code == 0 and err in ("", waited), err
+        assert snapshot(project.out) in sites
+        assert beside(project) == ["digest.yaml", "other-seeds", "seeds", "site"]
+
+
+@pytest.mark.parametrize("stage", ["locked", "rendered", "swapping"])
+def test_a_build_killed_while_another_waits(project: Project, stage: str):
+    """The waiting build goes on as soon as the killed one is gone, and
+    clears what it left: its staging folder, or the site it had moved aside."""
+    old, new = two_sites(project)
+    first = start(project, pause_at=stage).paused()
+    second = start(project)
+    assert read_line(second).endswith(f"by process {first.pid} (digest build); waiting\n")
+    assert first.signal(signal.SIGKILL).finish()[0] == -signal.SIGKILL
+    assert second.finish() == (0, "")
+    assert snapshot(project.out) == new
+    assert beside(project) == ["digest.yaml", "seeds", "site"]
+
+
+@pytest.mark.parametrize("stage", ["locked", "rendering", "rendered", "swapping"])
+@pytest.mark.parametrize(
+    ("number", "status", "said"),
+    [
+        (signal.SIGTERM, 143, "digest: terminated (SIGTERM)\n"),
+        (signal.SIGINT, 130, "digest: interrupted\n"),
+    ],
+)
+def test_a_signal_stops_a_build_cleanly(
+    project: Project, stage: str, number: int, status: int, said: str
+):
+    """Stopped before the swap, the previous site stays; a stop during the
+    swap waits for its end, and the new site is in place. Either way the
+    staging folder is gone, and no traceback is shown."""
+    old, new = two_sites(project)
+    build = start(project, pause_at=stage).paused()
+    assert build.signal(number).finish() == (status, said)
+    assert snapshot(project.out) == (new if stage == "swapping" else old)
+    assert beside(project) == ["digest.yaml", "seeds", "site"]
+
+
+@pytest.mark.parametrize(
+    ("number", "status", "said"),
+    [
+        (signal.SIGTERM, 143, "digest: terminated (SIGTERM)\n"),
+        (signal.SIGINT, 130, "digest: interrupted\n"),
+    ],
+)
+def test_a_signal_to_every_process_of_a_build_stops_its_workers_quietly(
+    project: Project, number: int, status: int, said: str
+):
+    """Ctrl-C in a terminal, or a process manager stopping a whole group,
+    reaches the workers too: they leave it to the build, which ends them."""
+    many_papers(project, 60)
+    assert project.build().code == 0
+    old = snapshot(project.out)
+    project.feed("zz.txt", f"2025-06-01\n\nA Late Paper\n\n{ABSTRACT}\n")
+    build = start(project, "--jobs", "2", pause_at="rendering", workers=True).paused()
+    workers = children(build.pid)
+    assert len(workers) == 2
+    os.killpg(build.pid, number)
+    os.kill(build.pid, signal.SIGCONT)
+    assert build.finish() == (status, said)
+    wait_for(lambda: not any(state(pid) not in ("", "Z") for pid in workers), "the workers' end")
+    assert snapshot(project.out) == old
+    assert beside(project) == ["digest.yaml", "seeds", "site"]
+
+
+def test_killed_while_it_holds_the_lock_a_build_leaves_it_free(project: Project):
+    """The kernel frees the lock of a killed build once it and its workers
+    (which die with it) are gone: the next build does not wait at all."""
+    old, new = two_sites(project)
+    killed = start(project, "--jobs", "2", pause_at="rendering", workers=True).paused()
+    workers = children(killed.pid)
+    assert killed.signal(signal.SIGKILL).finish()[0] == -signal.SIGKILL
+    wait_for(lambda: not any(state(pid) not in ("", "Z") for pid in workers), "the workers' end")
+    run = project.build("--no-wait")
+    assert (run.code, run.err) == (0, "")
+    assert snapshot(project.out) == new
+    assert beside(project) == ["digest.yaml", "seeds", "site"]
+
+
+# A full disk and a read-only one: real, on a small tmpfs, where this test may
+# mount one (as root, with the right to mount); simulated at the one place a
+# build writes files otherwise.
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A folder on a file system of its own, 512 KiB large."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mount = ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(disk)]
+    if shutil.which("mount") is None or subprocess.run(mount, capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN); see the simulations")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=True)
+
+
+def test_a_full_disk_leaves_the_previous_site(project: Project, small_disk: Path):
+    project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
+    out = small_disk / "site"
+    paths = ("--seeds", project.seeds, "--config", project.config, "--out", out)
+    assert digest("build", *paths).code == 0
+    old = snapshot(out)
+    many_papers(project, 300)  # far more than 512 KiB of pages
+    run = digest("build", *paths)
+    assert (run.code, run.err) == (
+        1,
+        f"{out}/: error: No space left on device; the site was not changed\n",
+    )
+    assert snapshot(out) == old
+    assert sorted(path.name for path in small_disk.iterdir()) == ["site"]
+
+
+def test_a_read_only_disk_leaves_the_site_and_says_so(project: Project, small_disk: Path):
+    project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
+    out = small_disk / "site"
+    paths = ("--seeds", project.seeds, "--config", project.config, "--out", out)
+    assert digest("build", *paths).code == 0
+    old = snapshot(out)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    run = digest("build", *paths)
+    assert (run.code, run.out) == (
+        0,
+        f"{out}/ is up to date: no input changed since it was built\n",
+    )
+    project.feed("b.txt", f"Mar 12\n\nTransformers Everywhere\n\n{ABSTRACT}\n")
+    run = digest("build", *paths)
+    assert (run.code, run.err) == (
+        1,
+        f"{out}/: error: Read-only file system; the site was not changed\n",
+    )
+    assert snapshot(out) == old
+    assert sorted(path.name for path in small_disk.iterdir()) == ["site"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize(
+    ("code", "named"),
+    [(errno.ENOSPC, False), (errno.EROFS, True), (errno.EDQUOT, False), (errno.EIO, True)],
+)
+def test_a_write_that_fails_midway_names_the_site_and_its_cause(
+    project: Project, monkeypatch: pytest.MonkeyPatch, jobs: str, code: int, named: bool
+):
+    """Simulated: the tenth new file of the build cannot be written, as
+    ``os.write`` fails (no file named) or ``os.open`` does (the file in the
+    staging folder named). Forked workers inherit the failure."""
+    many_papers(project, 60)
+    assert project.build().code == 0
+    old = snapshot(project.out)
+    project.feed("zz.txt", f"2025-06-01\n\nA Late Paper\n\n{ABSTRACT}\n")
+    create, made = writer._create, [0]
+
+    def failing(path: str, data: bytes) -> None:
+        made[0] += 1
+        if made[0] == 10:
+            raise OSError(code, os.strerror(code), *([path] if named else []))
+        create(path, data)
+
+    monkeypatch.setattr(writer, "_create", failing)
+    monkeypatch.setattr(build, "PARALLEL_FROM", 0)
+    run = project.build("--jobs", jobs)
+    assert (run.code, run.err) == (
+        1,
+        f"{project.out}/: error: {os.strerror(code)}; the site was not changed\n",
+    )
+    assert snapshot(project.out) == old
+    assert beside(project) == ["digest.yaml", "seeds", "site"]
