@@ -184,8 +184,8 @@ def test_two_builds_started_together_give_one_complete_site(project: Project):
         shutil.rmtree(out)
     for _ in range(3):
         builds = [start(project), start(project, "--seeds", str(other))]  # the last --seeds wins
-        for build, other_build in zip(builds, reversed(builds), strict=True):
-            code, err = build.finish()
+        for running, other_build in zip(builds, reversed(builds), strict=True):
+            code, err = running.finish()
             waited = (
                 f"digest: {project.out}/ is being built by process {other_build.pid} "
                 "(digest build); waiting\n"
@@ -224,8 +224,8 @@ def test_a_signal_stops_a_build_cleanly(
     swap waits for its end, and the new site is in place. Either way the
     staging folder is gone, and no traceback is shown."""
     old, new = two_sites(project)
-    build = start(project, pause_at=stage).paused()
-    assert build.signal(number).finish() == (status, said)
+    paused = start(project, pause_at=stage).paused()
+    assert paused.signal(number).finish() == (status, said)
     assert snapshot(project.out) == (new if stage == "swapping" else old)
     assert beside(project) == ["digest.yaml", "seeds", "site"]
 
@@ -246,12 +246,12 @@ def test_a_signal_to_every_process_of_a_build_stops_its_workers_quietly(
     assert project.build().code == 0
     old = snapshot(project.out)
     project.feed("zz.txt", f"2025-06-01\n\nA Late Paper\n\n{ABSTRACT}\n")
-    build = start(project, "--jobs", "2", pause_at="rendering", workers=True).paused()
-    workers = children(build.pid)
+    paused = start(project, "--jobs", "2", pause_at="rendering", workers=True).paused()
+    workers = children(paused.pid)
     assert len(workers) == 2
-    os.killpg(build.pid, number)
-    os.kill(build.pid, signal.SIGCONT)
-    assert build.finish() == (status, said)
+    os.killpg(paused.pid, number)
+    os.kill(paused.pid, signal.SIGCONT)
+    assert paused.finish() == (status, said)
     wait_for(lambda: not any(state(pid) not in ("", "Z") for pid in workers), "the workers' end")
     assert snapshot(project.out) == old
     assert beside(project) == ["digest.yaml", "seeds", "site"]
