@@ -6,12 +6,16 @@ complete new one, nothing left beside it, and one line naming the cause."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,13 +27,15 @@ from generator import build, writer
 from generator.stops import PAUSE_AT
 from tests.conftest import ABSTRACT, PROJECT, Project, digest
 from tests.test_incremental import snapshot
+from tests.test_serve import Served, collect, showing
 from tests.test_workers import many_papers
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
 WAIT = 60.0
 #: ``python -m generator``, with Ctrl-C working even when the tests were
-#: started from a shell in the background (which makes its children ignore it).
+#: started from a shell in the background (which makes its children ignore
+#: it), and room for changes to make first.
 AS_DASH_M = (
     "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); {}"
     "runpy.run_module('generator', run_name='__main__', alter_sys=True)"
@@ -47,6 +53,7 @@ class Build:
     """A ``digest build`` running in a process of its own."""
 
     process: subprocess.Popen[str]
+    out: str = ""
 
     @property
     def pid(self) -> int:
@@ -65,8 +72,8 @@ class Build:
         return self
 
     def finish(self) -> tuple[int, str]:
-        """Exit status and what it wrote to stderr."""
-        _, err = self.process.communicate(timeout=WAIT)
+        """Exit status and what it wrote to stderr (``out`` has its stdout)."""
+        self.out, err = self.process.communicate(timeout=WAIT)
         return self.process.returncode, err
 
 
@@ -78,7 +85,7 @@ def start(project: Project, *extra: str, pause_at: str = "", workers: bool = Fal
         [*python, "build", *map(str, paths), *extra],
         cwd=PROJECT,  # this checkout's generator, whatever the tests were started from
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # a process group, to signal as a terminal does
@@ -92,6 +99,15 @@ def state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return ""
+
+
+def pending(pid: int, number: int) -> bool:
+    """Whether signal ``number`` waits to be handled by the (stopped) process."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, mask = line.partition(":\t")
+        if name in ("SigPnd", "ShdPnd") and int(mask, 16) >> (number - 1) & 1:
+            return True
+    return False
 
 
 def children(pid: int) -> set[int]:
@@ -147,8 +163,9 @@ def test_a_second_build_waits_and_says_for_whom(project: Project):
     )
     os.kill(first.pid, signal.SIGCONT)
     assert first.finish() == (0, "")
-    code, err = second.finish()
-    assert (code, err) == (0, ""), "said once; the rest is what a build of unchanged input says"
+    assert second.finish() == (0, ""), "said once"
+    # It looked at the site only once it had the lock: the one the first made.
+    assert second.out == f"{project.out}/ is up to date: no input changed since it was built\n"
     assert snapshot(project.out) == new
     assert beside(project) == ["digest.yaml", "seeds", "site"], "and the lock file is gone"
 
@@ -360,3 +377,131 @@ def test_a_write_that_fails_midway_names_the_site_and_its_cause(
     )
     assert snapshot(project.out) == old
     assert beside(project) == ["digest.yaml", "seeds", "site"]
+
+
+# ``digest serve`` and ``digest build`` side by side: the same lock.
+
+
+@contextlib.contextmanager
+def serving(project: Project, *extra: str, pause_at: str = "") -> Iterator[Served]:
+    """``digest serve`` running on ``project``; its builds pause at ``pause_at``."""
+    project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
+    paths = ["--seeds", project.seeds, "--config", project.config, "--out", project.out]
+    process = subprocess.Popen(
+        [sys.executable, "-c", AS_DASH_M.format(""), "serve", "--port", "0", *map(str, paths)]
+        + list(extra),
+        cwd=PROJECT,
+        env={**os.environ, PAUSE_AT: pause_at},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    served = Served(process)
+    readers = [
+        threading.Thread(target=collect, args=(process.stdout, served.out)),
+        threading.Thread(target=collect, args=(process.stderr, served.err)),
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        yield served
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=WAIT)
+        for reader in readers:
+            reader.join(timeout=WAIT)
+
+
+def builder(served: Served) -> int:
+    """The process that runs the server's builds, once it has paused in one."""
+    found: list[int] = []
+
+    def paused() -> bool:
+        found[:] = [pid for pid in children(served.process.pid) if state(pid) == "T"]
+        return bool(found)
+
+    served.wait(paused, "a build of the server to pause")
+    return found[0]
+
+
+def said(served: Served, line: str) -> bool:
+    return line in served.err
+
+
+def test_serve_waits_for_a_build_then_rebuilds(project: Project):
+    with serving(project) as served:
+        url = served.wait(served.address, "the server's address")
+        paused = start(project, pause_at="locked").paused()
+        feed = project.seeds / "a.txt"
+        feed.write_text(feed.read_text() + f"\nTransformers Everywhere\n\n{ABSTRACT}\n")
+        waiting = f"digest: {project.out}/ is being built by process {paused.pid} (digest build); waiting\n"
+        served.wait(lambda: said(served, waiting), "the server to wait for the build")
+        os.kill(paused.pid, signal.SIGCONT)
+        assert paused.finish() == (0, "")
+        served.wait(lambda: showing(url, "Transformers Everywhere"), "the server's rebuild")
+        served.process.send_signal(signal.SIGTERM)
+        assert served.process.wait(timeout=WAIT) == 0
+        assert served.err[-1] == "digest: stopped\n"
+        assert not [line for line in served.err if "Traceback" in line or "error" in line]
+    assert beside(project) == ["digest.yaml", "seeds", "site"]
+
+
+def test_a_build_waits_for_serve(project: Project):
+    with serving(project, pause_at="rendered") as served:
+        building = builder(served)
+        waiting = start(project)
+        assert read_line(waiting) == (
+            f"digest: {project.out}/ is being built by process {building} (digest serve); waiting\n"
+        )
+        os.kill(building, signal.SIGCONT)
+        served.wait(served.address, "the server's address")
+        assert waiting.finish() == (0, "")
+        assert 'href="https://example.org/repo/' in (project.out / "404.html").read_text(), (
+            "the build's own site, built after the server's"
+        )
+        served.process.send_signal(signal.SIGTERM)
+        assert served.process.wait(timeout=WAIT) == 0
+    assert beside(project) == ["digest.yaml", "seeds", "site"]
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["first-build", "rebuild"])
+def test_sigterm_stops_serve_mid_build_cleanly(project: Project, first: bool):
+    """SIGTERM while the builder is mid-build: it clears its staging folder
+    and the previous site stays. Stopped while serving, serve exits 0 as on
+    Ctrl-C; stopped in its first build, it never served: 143, as a build."""
+    with serving(project, pause_at="rendered") as served:
+        building = builder(served)
+        if not first:
+            os.kill(building, signal.SIGCONT)
+            served.wait(served.address, "the server's address")
+            feed = project.seeds / "a.txt"
+            feed.write_text(feed.read_text() + f"\nTransformers Everywhere\n\n{ABSTRACT}\n")
+            building = builder(served)
+        before = snapshot(project.out) if project.out.exists() else {}
+        served.process.send_signal(signal.SIGTERM)
+        wait_for(lambda: pending(building, signal.SIGTERM), "the server to stop its builder")
+        os.kill(building, signal.SIGCONT)
+        assert served.process.wait(timeout=WAIT) == (143 if first else 0)
+        assert served.err[-1] == (
+            "digest: terminated (SIGTERM)\n" if first else "digest: stopped\n"
+        )
+        assert not [line for line in served.err if "Traceback" in line]
+        wait_for(lambda: state(building) in ("", "Z"), "the builder's end")
+        assert (snapshot(project.out) if project.out.exists() else {}) == before
+    assert beside(project) == ["digest.yaml", "seeds"] + ([] if first else ["site"])
+
+
+def test_serve_on_all_interfaces_says_where_to_find_it(project: Project):
+    with serving(project, "--host", "0.0.0.0") as served:
+        url = served.wait(served.address, "the server's address")
+        port = url.split(":")[2].split("/")[0]
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/repo/", url)
+        line = next(line for line in served.out if line.startswith("serving "))
+        assert line == (
+            f"serving {url} (on all interfaces, also http://{socket.gethostname()}:{port}/repo/; "
+            "Ctrl-C to stop)\n"
+        )
+        assert "Pruning Things" in showing(url, "Pruning Things") or ""
+        served.process.send_signal(signal.SIGINT)
+        assert served.process.wait(timeout=WAIT) == 0
