@@ -212,6 +212,25 @@ def test_two_builds_started_together_give_one_complete_site(project: Project):
         assert beside(project) == ["digest.yaml", "other-seeds", "seeds", "site"]
 
 
+def test_recover_leaves_the_staging_folder_of_a_live_build(project: Project):
+    """``recover`` clears what killed builds left, under the site's lock: it
+    waits for a live build rather than remove the folder it is writing."""
+    old, new = two_sites(project)
+    paused = start(project, pause_at="rendered").paused()
+    staging = [path.name for path in project.root.glob(".site-new-*")]
+    assert len(staging) == 1
+    recovering = threading.Thread(target=build.recover, args=(project.out,))
+    recovering.start()
+    recovering.join(0.5)
+    assert recovering.is_alive(), "it waits for the lock"
+    assert [path.name for path in project.root.glob(".site-new-*")] == staging
+    os.kill(paused.pid, signal.SIGCONT)
+    assert paused.finish() == (0, "")
+    recovering.join(WAIT)
+    assert snapshot(project.out) == new
+    assert beside(project) == ["digest.yaml", "seeds", "site"]
+
+
 @pytest.mark.parametrize("stage", ["locked", "rendered", "swapping"])
 def test_a_build_killed_while_another_waits(project: Project, stage: str):
     """The waiting build goes on as soon as the killed one is gone, and
