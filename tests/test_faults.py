@@ -185,6 +185,20 @@ def test_with_no_wait_a_second_build_fails_at_once(project: Project):
     assert project.build("--no-wait").code == 0, "a killed holder leaves no stale lock"
 
 
+def test_a_waiting_build_stops_cleanly_on_sigterm(project: Project):
+    old, new = two_sites(project)
+    first = start(project, pause_at="rendered").paused()
+    second = start(project)
+    waiting = read_line(second)
+    assert waiting.endswith(f"by process {first.pid} (digest build); waiting\n")
+    os.kill(second.pid, signal.SIGTERM)
+    assert second.finish() == (143, "digest: terminated (SIGTERM)\n")
+    os.kill(first.pid, signal.SIGCONT)
+    assert first.finish() == (0, "")
+    assert snapshot(project.out) == new
+    assert beside(project) == ["digest.yaml", "seeds", "site"]
+
+
 def test_two_builds_started_together_give_one_complete_site(project: Project):
     """Two different inputs into one site, started at the same moment, three
     times over: each build succeeds, whole, one after the other."""
