@@ -13,10 +13,12 @@ import contextlib
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
-from typing import NoReturn
+from typing import Any, NoReturn
 
+#: What ``signal.signal`` sets and returns.
+Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 #: The signals that ask a command to stop.
 STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 
@@ -47,7 +49,7 @@ def sigterm_raises() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        _restore(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager
@@ -70,9 +72,15 @@ def deferred() -> Iterator[None]:
         yield
     finally:
         for number, handler in previous.items():
-            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+            _restore(number, handler)
         if caught:
             signal.raise_signal(caught[0])
+
+
+def _restore(number: int, handler: Handler) -> None:
+    """Put a signal's handler back; ``None`` is one set outside Python, which
+    cannot be put back: the default takes its place."""
+    signal.signal(number, signal.SIG_DFL if handler is None else handler)
 
 
 def ignore_stop_signals() -> None:
