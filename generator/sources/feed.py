@@ -85,11 +85,11 @@ def parse_xml(body: bytes, url: str) -> Any:
     not a best guess (a guess could store half a feed as if it were all)."""
     parsed = feedparser.parse(body)
     problem = parsed.get("bozo_exception")
+    if not parsed.get("version"):
+        raise FetchError("body is not an RSS, Atom or JSON feed", url)
     if isinstance(problem, xml.sax.SAXParseException):
         where = f" at line {problem.getLineNumber()}" if problem.getLineNumber() else ""
         raise FetchError(f"malformed XML{where}: {problem.getMessage()}", url)
-    if not parsed.get("version"):
-        raise FetchError("body is not an RSS, Atom or JSON feed", url)
     return parsed
 
 
@@ -110,6 +110,13 @@ def _day(parsed: time.struct_time | None) -> str:
     return datetime.fromtimestamp(calendar.timegm(parsed), UTC).date().isoformat()
 
 
+def _split_names(names: str) -> list[str]:
+    """``Ada Lovelace, Grace Hopper`` (one ``dc:creator`` for all, as arXiv's RSS
+    sends them) as two names; ``Lovelace, Ada`` stays one."""
+    parts = [part.strip() for part in names.replace(" and ", ", ").split(",")]
+    return parts if len(parts) > 1 and all(" " in part for part in parts) else [names]
+
+
 def _xml_paper(entry: Any) -> StoredPaper | None:
     title = detail_text(entry, "title")
     if not title:
@@ -123,8 +130,8 @@ def _xml_paper(entry: Any) -> StoredPaper | None:
         str(entry.get(key) or "") for key in ("prism_doi", "dc_identifier", "id", "arxiv_doi")
     )
     authors = [fold_spaces(str(a.get("name") or "")) for a in entry.get("authors") or []]
-    if not any(authors) and entry.get("author"):
-        authors = [fold_spaces(name) for name in str(entry["author"]).split(",")]
+    if len(authors) == 1:
+        authors = _split_names(authors[0])
     when = entry.get("published_parsed") or entry.get("updated_parsed")
     return StoredPaper(
         title=title,

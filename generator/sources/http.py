@@ -93,7 +93,6 @@ class Client:
     backoff: float = 2.0
     pause: float = 0.0
     accept: str = "application/json"
-    max_bytes: int = MAX_BYTES
     requests: int = field(default=0, init=False)
     _last: float | None = field(default=None, init=False, repr=False)
 
@@ -150,7 +149,7 @@ class Client:
 
     def _read(self, response: http.client.HTTPResponse, url: str) -> bytes:
         """The body, refused unread when it says or turns out to be too large."""
-        limit = self.max_bytes
+        limit = MAX_BYTES
         length = response.headers.get("Content-Length", "")
         if length.isdigit() and int(length) > limit:
             raise FetchError(f"body of {int(length)} bytes is over the limit of {limit}", url)
