@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> Report:
     problems: list[str] = []
     empty = fetched = failed = 0
     for spec in sources(args):
-        client = Client(args.timeout, args.retries, args.backoff)
+        client = _client(spec, args)
         for day in [until] if since is None or not spec.daily else _days(since, until):
             if since is not None and spec.daily and (args.seeds / spec.file_name(day)).exists():
                 continue
@@ -127,6 +127,16 @@ def run(args: argparse.Namespace) -> Report:
     return Report(tuple(lines), tuple(problems), code)
 
 
+def _client(spec: SourceSpec, args: argparse.Namespace) -> Client:
+    """One client per source, for all its days, so that its pause holds across them."""
+    accept, pause = {
+        "hf": (hf.ACCEPT, 0.0),
+        "arxiv": (arxiv_source.ACCEPT, arxiv_source.PAUSE),
+        "feed": (feed.ACCEPT, 0.0),
+    }[spec.kind]
+    return Client(args.timeout, args.retries, args.backoff, pause, accept)
+
+
 def _warnings(result: Fetched) -> list[str]:
     warnings = []
     if result.skipped:
@@ -143,18 +153,17 @@ def sources(args: argparse.Namespace) -> tuple[SourceSpec, ...]:
     if args.source is None:
         if args.category or args.url or args.name:
             raise UsageError("--category, --url and --name go with --source")
-        specs = load_config(args.config).sources if args.config.exists() else ()
-        specs = specs or (() if args.config.exists() else (SourceSpec("hf", HF_API),))
+        exists = args.config.exists()
+        specs = load_config(args.config).sources if exists else (SourceSpec("hf", HF_API),)
+        if not specs:
+            raise UsageError(f"{args.config} lists no sources: nothing to fetch")
         if args.api_url is None:
             return specs
         apis = [spec for spec in specs if spec.kind != "feed"]
         if len(apis) != 1:
-            raise UsageError(
-                f"--api-url: {args.config} lists {len(apis)} API sources; use --source"
-            )
-        return tuple(
-            _with_url(spec, args.api_url) if spec.kind != "feed" else spec for spec in specs
-        )
+            where = f"{args.config} lists {len(apis)} API sources"
+            raise UsageError(f"--api-url: {where}; name one with --source")
+        return tuple(_with_url(s, args.api_url) if s.kind != "feed" else s for s in specs)
     if args.source == "feed":
         if args.url is None or args.category or args.api_url:
             raise UsageError(

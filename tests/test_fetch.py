@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from generator.fetch import FORMAT, NoPapers, fetch
+from generator.sources import http
 from generator.sources.http import Client
 from generator.sources.spec import SourceSpec
 from tests.conftest import Project, Run, digest
@@ -413,3 +414,33 @@ def test_round_trip_fetched_papers_get_pages_with_authors_and_arxiv_links(
         assert f'href="https://huggingface.co/papers/{stored["id"]}"' in html
     eureka = pages[html_escape(STORED[0]["title"])].read_text(encoding="utf-8")
     assert eureka.count("<time datetime=") >= 2, "listed on the text feed's day and the API's"
+
+
+def test_429_is_waited_out_as_retry_after_says(
+    api: FakeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    waits: list[float] = []
+    monkeypatch.setattr(http, "sleep", waits.append)
+    api.replies = [Reply(b"", status=429, headers={"Retry-After": "12"}), Reply()]
+    run = run_fetch(api, tmp_path, "--date", DAY, "--retries", "1", "--timeout", "20")
+    assert run.code == 0, run.err
+    assert waits == [12]
+    api.replies = [Reply(b"", status=429, headers={"Retry-After": "120"})]
+    (tmp_path / f"hf-{DAY}.json").unlink()
+    run = run_fetch(api, tmp_path, "--date", DAY, "--retries", "1", "--timeout", "20")
+    assert run.code == 1
+    assert run.err.endswith(
+        "error: HTTP 429 Too Many Requests: asked to wait 120 s, more than --timeout 20 s\n"
+    )
+    assert waits == [12] and list(tmp_path.iterdir()) == []
+
+
+def test_a_body_over_the_bound_is_refused_unread(
+    api: FakeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(http, "MAX_BYTES", 100)
+    run = run_fetch(api, tmp_path, "--date", DAY)
+    assert run.code == 1
+    [line] = run.err.splitlines()
+    assert "is over the limit of 100" in line
+    assert list(tmp_path.iterdir()) == []

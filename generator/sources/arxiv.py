@@ -91,7 +91,6 @@ def _page(client: Client, url: str) -> tuple[int, list[Any]]:
 
 def fetch(spec: SourceSpec, day: date, client: Client) -> tuple[Stored, int]:
     """The day's papers in the categories, and how many entries were unusable."""
-    client.accept, client.pause = ACCEPT, max(client.pause, PAUSE)
     first = page_url(spec.url, spec.categories, day, 0)
     papers: dict[str, StoredPaper] = {}
     skipped = start = 0

@@ -241,7 +241,6 @@ def _keys(arxiv_id: str, title: str) -> Iterable[str]:
 def fetch(spec: SourceSpec, day: date, client: Client, seeds: Path) -> tuple[Stored, int, int]:
     """The feed as it is now: the papers, how many items had no title, and how
     many had no date (listed on the day they were first fetched)."""
-    client.accept = ACCEPT
     body = client.get(spec.url).body
     papers, skipped = papers_of(body, spec.url)
     if not papers:

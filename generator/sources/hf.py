@@ -19,6 +19,7 @@ from generator.sources.spec import SourceSpec
 from generator.sources.store import Stored, StoredPaper, bare_arxiv_id
 
 NAME = "Hugging Face"
+ACCEPT = "application/json"
 #: Papers asked for per request; a longer day is read page by page (``p``).
 PAGE_SIZE = 100
 #: A bound on pages, so a misbehaving API cannot turn one run into thousands of requests.

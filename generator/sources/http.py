@@ -93,7 +93,6 @@ class Client:
     backoff: float = 2.0
     pause: float = 0.0
     accept: str = "application/json"
-    requests: int = field(default=0, init=False)
     _last: float | None = field(default=None, init=False, repr=False)
 
     def get(self, url: str) -> Response:
@@ -123,7 +122,6 @@ class Client:
     def _once(self, url: str) -> Response:
         """One GET: the body and headers, or why it failed."""
         self._wait_turn()
-        self.requests += 1
         request = urllib.request.Request(
             url, headers={"User-Agent": USER_AGENT, "Accept": self.accept}
         )
