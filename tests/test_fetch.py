@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from generator.fetch import FORMAT, NoPapers, fetch
-from generator.sources import http
+from generator.sources import http as source_http
 from generator.sources.http import Client
 from generator.sources.spec import SourceSpec
 from tests.conftest import Project, Run, digest
@@ -420,7 +420,7 @@ def test_429_is_waited_out_as_retry_after_says(
     api: FakeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     waits: list[float] = []
-    monkeypatch.setattr(http, "sleep", waits.append)
+    monkeypatch.setattr(source_http, "sleep", waits.append)
     api.replies = [Reply(b"", status=429, headers={"Retry-After": "12"}), Reply()]
     run = run_fetch(api, tmp_path, "--date", DAY, "--retries", "1", "--timeout", "20")
     assert run.code == 0, run.err
@@ -438,7 +438,7 @@ def test_429_is_waited_out_as_retry_after_says(
 def test_a_body_over_the_bound_is_refused_unread(
     api: FakeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(http, "MAX_BYTES", 100)
+    monkeypatch.setattr(source_http, "MAX_BYTES", 100)
     run = run_fetch(api, tmp_path, "--date", DAY)
     assert run.code == 1
     [line] = run.err.splitlines()
