@@ -34,7 +34,7 @@ from generator.sources.spec import (
     HF_API,
     KINDS,
     SourceSpec,
-    arxiv,
+    arxiv_spec,
     category_problem,
     name_from_url,
     name_problem,
@@ -178,7 +178,7 @@ def sources(args: argparse.Namespace) -> tuple[SourceSpec, ...]:
     if args.source == "arxiv":
         if not args.category:
             raise UsageError("--source arxiv needs at least one --category (such as cs.LG)")
-        return (arxiv(args.category, args.api_url or ARXIV_API),)
+        return (arxiv_spec(args.category, args.api_url or ARXIV_API),)
     if args.category:
         raise UsageError("--category goes with --source arxiv")
     return (SourceSpec("hf", args.api_url or HF_API),)

@@ -81,7 +81,7 @@ def name_from_url(url: str) -> str:
     return f"{name}-feed" if name in _RESERVED_NAMES else name or "feed"
 
 
-def arxiv(categories: list[str], url: str = ARXIV_API) -> SourceSpec:
+def arxiv_spec(categories: list[str], url: str = ARXIV_API) -> SourceSpec:
     """arXiv categories, each once, in a fixed order (they name the files)."""
     return SourceSpec("arxiv", url, tuple(sorted(set(categories))))
 
@@ -120,7 +120,7 @@ def from_config(raw: object, problem: Callable[..., None]) -> tuple[SourceSpec, 
                 if message:
                     problem(message, *at, "categories", number)
             if not any(wrong):
-                specs.append(arxiv([str(c) for c in categories]))
+                specs.append(arxiv_spec([str(c) for c in categories]))
         else:
             url = web_url(str(item.get("url") or ""))
             if url is None:
