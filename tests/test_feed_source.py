@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import Project, Run, digest
 from tests.replay import Replay, Reply, replaying
+from tests.test_escaping import assert_inert
 
 DAY = "2025-03-12"
 
@@ -39,6 +40,7 @@ Abstract: We <b>prune</b> &amp; keep x &lt; 3 <script>window.__pwned = 1</script
       <description>&lt;img src=x onerror="window.__pwned = 2"&gt;Plain &amp;amp; simple.</description>
       <pubDate>Tue, 11 Mar 2025 09:30:00 GMT</pubDate>
     </item>
+    <item><title>A Hostile Link</title><link>javascript:alert(1)</link><description>x</description></item>
     <item><description>An item without a title.</description></item>
   </channel>
 </rss>
@@ -68,7 +70,7 @@ JSON_FEED = json.dumps(
             {
                 "id": "https://lab.example/p/1",
                 "url": "https://lab.example/p/1",
-                "title": "Lab paper",
+                "title": "Lab paper on <Graphs>",
                 "content_html": "<p>Lab <em>abstract</em>.</p>",
                 "date_published": "2025-03-09T23:30:00-02:00",
                 "authors": [{"name": "Lab Head"}],
@@ -105,9 +107,10 @@ def test_rss_items_become_papers_with_html_turned_into_text(server: Replay, tmp_
     run = fetch(server, tmp_path, "--name", "arxiv-cs-lg", "--date", DAY)
     path = tmp_path / f"arxiv-cs-lg-{DAY}.json"
     assert run.code == 0, run.err
-    assert run.out == f"wrote {path}: 2 papers for {DAY}\n"
-    assert run.err == f"{path}: warning: 1 item(s) without a title skipped\n"
-    first, second = papers(path)
+    assert run.out == f"wrote {path}: 3 papers for {DAY}\n"
+    assert run.err.startswith(f"{path}: warning: 1 item(s) without a title skipped\n")
+    first, second, hostile = papers(path)
+    assert (hostile["title"], hostile["url"]) == ("A Hostile Link", "")
     assert first["title"] == "Pruning Transformers, <Fast>"
     assert first["abstract"] == (
         "arXiv:2503.01234v2 Announce Type: new Abstract: We prune & keep x < 3 accuracy."
@@ -138,7 +141,8 @@ def test_atom_and_json_feeds(tmp_path: Path):
     )
     # The default name comes from the host; the day is the UTC day of the date.
     [lab] = papers(tmp_path / f"127-0-0-1-{DAY}.json")
-    assert (lab["abstract"], lab["date"], lab["authors"]) == (
+    assert (lab["title"], lab["abstract"], lab["date"], lab["authors"]) == (
+        "Lab paper on <Graphs>",
         "Lab abstract.",
         "2025-03-10",
         ["Lab Head"],
@@ -200,3 +204,4 @@ def test_the_page_shows_feed_html_as_text_and_links_the_feed(server: Replay, pro
     assert "Plain &amp; simple." in journal
     for html in pages.values():
         assert "<script>window" not in html and "onerror" not in html
+    assert_inert(project.out)

@@ -159,8 +159,9 @@ def _json_paper(item: Any) -> StoredPaper | None:
     """One JSON Feed item (1.0 or 1.1)."""
     if not isinstance(item, dict):
         return None
-    title = item.get("title")
-    if not isinstance(title, str) or not html_text(title):
+    # Titles and summaries of JSON Feed are plain text; only content_html is HTML.
+    title = fold_spaces(item["title"]) if isinstance(item.get("title"), str) else ""
+    if not title:
         return None
     text = item.get("summary") or item.get("content_text")
     abstract = fold_spaces(text) if isinstance(text, str) else ""
@@ -174,7 +175,7 @@ def _json_paper(item: Any) -> StoredPaper | None:
         else []
     )
     return StoredPaper(
-        title=html_text(title),
+        title=title,
         abstract=abstract,
         authors=tuple(name for name in authors if name),
         id=arxiv_id_in(link) or arxiv_id_in(str(item.get("id") or "")),
