@@ -242,9 +242,16 @@ def add_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--since", type=_day, help="also fetch every missing day from this one")
     command.add_argument("--api-url", type=_web_url, help="the Hugging Face or arXiv API")
     command.add_argument("--seeds", type=Path, default=Path("seeds"), help="feeds folder")
-    command.add_argument("--config", type=Path, default=Path("digest.yaml"))
+    command.add_argument(
+        "--config", type=Path, default=Path("digest.yaml"), help="settings with the sources"
+    )
     seconds = _between(float, 0.01, 600)
-    command.add_argument("--timeout", type=seconds, default=30.0, help="seconds per request")
+    command.add_argument(
+        "--timeout",
+        type=seconds,
+        default=30.0,
+        help="seconds per request, and the longest Retry-After waited for",
+    )
     command.add_argument("--retries", type=_between(int, 0, 10), default=3, help="more tries")
     command.add_argument("--backoff", type=_between(float, 0, 600), default=2.0, help="first wait")
     command.add_argument("--quiet", action="store_true", help="print problems only")
