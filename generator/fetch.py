@@ -90,9 +90,10 @@ def fetch(spec: SourceSpec, day: date, seeds: Path, client: Client) -> Fetched:
 
 
 def run(args: argparse.Namespace) -> Report:
-    """``digest fetch``: one day, or with ``--since`` every missing day up to
-    it, of each source. A backfill goes on past empty days; an error stops
-    that source, and the run ends with exit code 1 after the other sources."""
+    """``digest fetch``: one day, or with ``--since`` every missing (or not yet
+    settled) day up to it, of each source. A backfill goes on past empty days;
+    an error stops that source, and the run ends with exit code 1 after the
+    other sources."""
     until: date = args.date or datetime.now(UTC).date()
     since: date | None = args.since
     if since is not None and since > until:
@@ -105,7 +106,8 @@ def run(args: argparse.Namespace) -> Report:
     for spec in sources(args):
         client = _client(spec, args)
         for day in [until] if since is None or not spec.daily else _days(since, until):
-            if since is not None and spec.daily and (args.seeds / spec.file_name(day)).exists():
+            settled = (until - day).days >= spec.settles_in
+            if since is not None and settled and (args.seeds / spec.file_name(day)).exists():
                 continue
             try:
                 result = fetch(spec, day, args.seeds, client)

@@ -25,11 +25,10 @@ from generator.feeds import CONTROL_CHARACTERS
 from generator.sources.spec import category_problem
 
 STARTER = Path(__file__).resolve().parent / "starter"
-HOME = "https://github.com/"
 _COMMIT = re.compile(r"[0-9a-f]{40}")
 #: A pinned requirement: ``name==version``, or a git URL at a full commit.
 _PINNED = re.compile(
-    r"[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9.+!-]+|(?:digest @ )?git\+https://\S+@[0-9a-f]{40}"
+    r"[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9.+!-]+|(?:digest @ )?git\+https://[^\s'\"@]+@[0-9a-f]{40}"
 )
 
 #: Starter topics by arXiv archive (``cs.LG`` → ``cs.LG`` then ``cs``); ``hf``
@@ -191,6 +190,7 @@ def _git(folder: Path, *args: str) -> str:
 def starter_files(title: str, categories: tuple[str, ...], package: str) -> dict[str, str]:
     """Every file of the new site by its path, all written or none."""
     sources = f"arXiv {', '.join(categories)}" if categories else "Hugging Face Daily Papers"
+    home = _home(package)
 
     def starter(name: str) -> str:
         text = (STARTER / name).read_text(encoding="utf-8")
@@ -198,7 +198,7 @@ def starter_files(title: str, categories: tuple[str, ...], package: str) -> dict
             text.replace("@PACKAGE@", package)
             .replace("@TITLE@", title)
             .replace("@SOURCES@", sources)
-            .replace("@HOME@", HOME)
+            .replace("@HOME@", home)
         )
 
     return {
@@ -208,6 +208,14 @@ def starter_files(title: str, categories: tuple[str, ...], package: str) -> dict
         ".gitignore": starter("gitignore"),
         "README.md": starter("README.md"),
     }
+
+
+def _home(package: str) -> str:
+    """Where digest lives, for the new site's README: its repository or its PyPI page."""
+    if "git+" in package:
+        return package.split("git+", 1)[1].rsplit("@", 1)[0].removesuffix(".git")
+    name = package.split("==", 1)[0]
+    return f"https://pypi.org/project/{name}/" if name else "https://pypi.org/"
 
 
 def config_text(title: str, categories: tuple[str, ...]) -> str:

@@ -255,3 +255,20 @@ def test_an_arxiv_paper_and_the_same_paper_from_hugging_face_are_one_page(
     assert html.count('<time datetime="2025-03-1') == 2
     assert "<dd>J. Example Res. 12 (2025) 1-20</dd>" in html
     assert "<li>cs.CV</li><li>cs.LG</li><li>cs.AI</li>" in html
+
+
+def test_a_backfill_asks_again_for_days_arxiv_may_still_announce(api: Replay, tmp_path: Path):
+    """Submissions are announced over the next business days, so a day stored
+    in the last five is fetched again; an older one is left as it is."""
+    settled, recent = (
+        tmp_path / "arxiv-cs.CV+cs.LG-2025-03-04.json",
+        tmp_path / "arxiv-cs.CV+cs.LG-2025-03-09.json",
+    )
+    for path in (settled, recent):
+        path.write_text("an older fetch\n", encoding="utf-8")
+    run = fetch(api, tmp_path, "--since", "2025-03-04")
+    assert run.code == 0, run.err
+    days = sorted({query["search_query"].split("[")[1][:8] for query in api.requests})
+    assert days == [f"202503{day:02d}" for day in range(5, 11)]
+    assert settled.read_text(encoding="utf-8") == "an older fetch\n"
+    assert json.loads(recent.read_text(encoding="utf-8"))["date"] == "2025-03-09"

@@ -122,6 +122,9 @@ def test_the_workflow_installs_the_pinned_digest_with_our_action_pins(tmp_path: 
     assert init(tmp_path / "site").code == 0
     text = (tmp_path / "site" / ".github" / "workflows" / "pages.yml").read_text("utf-8")
     assert f"python -m pip install '{PIN}'" in text
+    readme = (tmp_path / "site" / "README.md").read_text("utf-8")
+    assert f"python3 -m pip install '{PIN}'" in readme
+    assert "[digest](https://github.com/example/digest)" in readme
     uses = re.compile(r"^\s*(?:- )?uses: (\S+\s+# v[\d.]+)$", re.MULTILINE)
     assert uses.findall(text) == uses.findall(OUR_WORKFLOW.read_text("utf-8"))
     assert "permissions: {}" in text and "persist-credentials: false" in text

@@ -43,6 +43,13 @@ class SourceSpec:
         return f"{self.name}-{day.isoformat()}.json"
 
     @property
+    def settles_in(self) -> int:
+        """Days until a day's list stops growing. arXiv announces a day's
+        submissions over the next business days (a Friday's on Monday night),
+        so a backfill asks again for days more recent than this."""
+        return 5 if self.kind == "arxiv" else 0
+
+    @property
     def daily(self) -> bool:
         """Whether a day can be asked for (a feed is what it holds now)."""
         return self.kind != "feed"
