@@ -16,6 +16,7 @@ import re
 import subprocess
 from importlib import metadata
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
@@ -131,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         path.write_text(text, encoding="utf-8")
     load_config(args.dir / "digest.yaml")  # what was written must be what digest reads
     print(f"wrote a new digest in {args.dir}/: {', '.join(files)}")
+    print(f"its workflow installs {package}")
     print(f"next: cd {args.dir} && digest fetch && digest build  (README.md says how to publish)")
     return 0
 
@@ -149,9 +151,10 @@ def _categories(source: str) -> tuple[str, ...]:
     return categories
 
 
-def installed_from() -> str:
+def installed_from(checkout: Path = STARTER.parent.parent) -> str:
     """A pinned requirement for the digest running now: the git URL and commit
-    pip recorded (PEP 610), or those of the git checkout it runs from."""
+    pip recorded (PEP 610), or those of the git checkout it runs from; only
+    an https URL, which the workflow can reach."""
     try:
         recorded = metadata.distribution("digest").read_text("direct_url.json")
         origin = json.loads(recorded or "{}")
@@ -162,17 +165,23 @@ def installed_from() -> str:
         isinstance(vcs, dict)
         and vcs.get("vcs") == "git"
         and _COMMIT.fullmatch(str(vcs.get("commit_id")))
+        and str(origin.get("url")).startswith("https://")
     ):
-        return f"git+{origin['url']}@{vcs['commit_id']}"
-    checkout = Path(__file__).resolve().parent.parent
+        return f"git+{_public(str(origin.get('url')))}@{vcs['commit_id']}"
     url, commit = _git(checkout, "remote", "get-url", "origin"), _git(checkout, "rev-parse", "HEAD")
     if url.startswith("https://") and _COMMIT.fullmatch(commit):
-        return f"git+{url}@{commit}"
+        return f"git+{_public(url)}@{commit}"
     raise DigestError(
         "cannot tell where the workflow should install digest from (this one was installed "
         "from a local folder); give it with --package 'git+https://github.com/OWNER/digest@COMMIT'",
         source=Source("digest init"),
     )
+
+
+def _public(url: str) -> str:
+    """``url`` without a user name or token, which must never reach a workflow file."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def _git(folder: Path, *args: str) -> str:

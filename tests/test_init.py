@@ -12,6 +12,8 @@ from urllib.parse import urldefrag, urljoin
 import pytest
 
 from generator.config import load_config
+from generator.errors import DigestError
+from generator.init import installed_from
 from generator.sources import arxiv
 from tests.arxiv_atom import Preprint, page
 from tests.conftest import ABSTRACT, PROJECT, digest
@@ -162,3 +164,34 @@ def test_usage_errors_exit_2_and_write_nothing(args: list[str], tmp_path: Path):
     assert run.code == 2, run.err
     assert len(run.err.splitlines()) == 1
     assert not (tmp_path / "site").exists()
+
+
+def test_the_pin_comes_from_a_git_checkout_without_credentials(tmp_path: Path):
+    checkout = tmp_path / "digest"
+    checkout.mkdir()
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(checkout), *args], capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip()
+
+    git("init", "-q")
+    git(
+        "-c",
+        "user.name=A",
+        "-c",
+        "user.email=a@example.org",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "x",
+    )
+    git("remote", "add", "origin", "https://someone:ghp_secret@github.com/someone/digest.git")
+    commit = git("rev-parse", "HEAD")
+    pin = installed_from(checkout)
+    assert pin == f"git+https://github.com/someone/digest.git@{commit}"
+    git("remote", "set-url", "origin", "git@github.com:someone/digest.git")
+    with pytest.raises(DigestError, match="cannot tell where the workflow should install digest"):
+        installed_from(checkout)
