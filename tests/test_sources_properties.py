@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 from generator.apifeeds import parse_api_feed
 from generator.feeds import CONTROL_CHARACTERS, fold_spaces
 from generator.sources.feed import html_text
-from generator.sources.store import Stored, StoredPaper, arxiv_id_in, bare_arxiv_id, render
+from generator.sources.store import (
+    Stored,
+    StoredPaper,
+    arxiv_id_in,
+    bare_arxiv_id,
+    render,
+    web_link,
+)
 
 #: Text a source may send: anything but control characters and lone surrogates.
 text = st.text(st.characters(blacklist_categories=("Cc", "Cs"))).filter(
@@ -66,3 +73,13 @@ def test_the_stored_format_reads_back_as_written(papers: list[tuple[str, str, li
         tuple(a.strip() for a in p[2] if a.strip()) for p in papers
     ]
     assert all(entry.day == date(2025, 3, 10) for entry in feed.entries)
+
+
+@given(st.sampled_from(["https://", "http://", "javascript:", ""]), text)
+def test_a_stored_link_is_a_web_url_of_url_characters_or_nothing(scheme: str, rest: str):
+    link = web_link(scheme + rest)
+    if link:
+        assert link.startswith(("https://", "http://")) and link.isascii()
+        assert not set(link) & set('<>"` {}|\\^')
+    else:
+        assert not scheme.startswith("http") or any(c.isspace() for c in rest.strip())

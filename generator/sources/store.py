@@ -19,6 +19,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 FORMAT = "digest-papers/1"
 #: What ``digest fetch`` stored before it had more than one source; still read.
@@ -26,6 +27,8 @@ HF_DAILY_FORMAT = "digest-hf-daily/1"
 #: An arXiv id, new style (``2503.01234``) or old (``hep-th/9901001``), and its version.
 ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?")
 _ARXIV_LINK = re.compile(r"arxiv\.org/(?:abs|pdf|html)/" + ARXIV_ID.pattern)
+#: What RFC 3986 lets a URL hold as it is (``%`` for escapes already made).
+_URL_CHARACTERS = ":/?#[]@!$&'()*+,;=%~-._"
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>?#]+)")
 
 
@@ -121,8 +124,10 @@ def doi_in(text: str) -> str:
 
 
 def web_link(url: str) -> str:
-    """``url`` if the site may link it (``http`` or ``https``), else empty."""
+    """``url`` if the site may link it (``http`` or ``https``), with any
+    character a URL may not hold (``<``, ``"``, non-ASCII) percent-encoded;
+    else empty."""
     url = url.strip()
-    return (
-        url if url.startswith(("https://", "http://")) and not any(c.isspace() for c in url) else ""
-    )
+    if not url.startswith(("https://", "http://")) or any(c.isspace() for c in url):
+        return ""
+    return quote(url, safe=_URL_CHARACTERS)
