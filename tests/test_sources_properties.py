@@ -82,4 +82,4 @@ def test_a_stored_link_is_a_web_url_of_url_characters_or_nothing(scheme: str, re
         assert link.startswith(("https://", "http://")) and link.isascii()
         assert not set(link) & set('<>"` {}|\\^')
     else:
-        assert not scheme.startswith("http") or any(c.isspace() for c in rest.strip())
+        assert not scheme.startswith("http") or any(c.isspace() for c in (scheme + rest).strip())
