@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Project, Run, digest
+from tests.pages_server import serve
 from tests.replay import Replay, Reply, replaying
 from tests.test_escaping import assert_inert
 
@@ -205,3 +206,19 @@ def test_the_page_shows_feed_html_as_text_and_links_the_feed(server: Replay, pro
     for html in pages.values():
         assert "<script>window" not in html and "onerror" not in html
     assert_inert(project.out)
+
+
+def test_script_in_a_feed_summary_never_runs_in_a_browser(server: Replay, project: Project, page):
+    """The feed's ``<script>`` and ``onerror`` are text on the page a browser shows."""
+    assert fetch(server, project.seeds, "--name", "arxiv-cs-lg", "--date", DAY).code == 0
+    project.out.mkdir()
+    with serve(project.out) as root:
+        assert project.build("--base-url", root).code == 0
+        for paper in project.out.glob("papers/*/index.html"):
+            page.goto(f"{root}papers/{paper.parent.name}/", wait_until="networkidle")
+            assert page.evaluate("window.__pwned") is None, paper
+        pruning = next(p for p in project.out.glob("papers/*/") if p.name.startswith("pruning"))
+        page.goto(f"{root}papers/{pruning.name}/", wait_until="networkidle")
+        assert page.locator("p.abstract").inner_text() == (
+            "arXiv:2503.01234v2 Announce Type: new Abstract: We prune & keep x < 3 accuracy."
+        )
