@@ -1,28 +1,42 @@
-"""Reading feeds that ``digest fetch`` stored from the Hugging Face API.
+"""Reading the feeds that ``digest fetch`` stored from a source.
 
-They are JSON (``seeds/hf-YYYY-MM-DD.json``, format ``digest-hf-daily/1``)
-and, unlike captured pages, carry each paper's arXiv id, authors and upvotes.
-A file that someone edited by hand is checked as strictly as a text feed.
+They are JSON (format ``digest-papers/1``, or ``digest-hf-daily/1`` as stored
+before there was more than one source) and, unlike captured pages, carry each
+paper's ids, authors and links. A file someone edited by hand is checked as
+strictly as a text feed: a wrong field is reported and left out, never shown.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from generator.errors import Diagnostic, Source, unreadable
-from generator.feeds import CONTROL_CHARACTERS, Entry, Feed, fold_spaces
+from generator.feeds import CONTROL_CHARACTERS, Entry, Feed, Link, fold_spaces
+from generator.sources.spec import KINDS
+from generator.sources.store import (
+    ARXIV_ID,
+    FORMAT,
+    HF_DAILY_FORMAT,
+    bare_arxiv_id,
+    doi_in,
+    web_link,
+)
 
-FORMAT = "digest-hf-daily/1"
-#: New-style (``2503.01234v2``) and old-style (``hep-th/9901001``) arXiv ids.
-_ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?")
+__all__ = ["FORMAT", "HF_DAILY_FORMAT", "parse_api_feed", "read_api_feed"]
+
+ARXIV, PDF, HUGGING_FACE, DOI, FEED = range(5)
 
 
 def _clean(text: str) -> str:
     return CONTROL_CHARACTERS.sub("\ufffd", text).strip()
+
+
+def _string(paper: dict[str, Any], key: str) -> str:
+    value = paper.get(key)
+    return _clean(value) if isinstance(value, str) else ""
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -31,8 +45,40 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(_clean(item) for item in value if isinstance(item, str) and item.strip())
 
 
+def _links(kind: str, name: str, paper: dict[str, Any], arxiv_id: str) -> tuple[Link, ...]:
+    """Where this source says the paper can be read, labelled for the paper page."""
+    links = []
+    if arxiv_id:
+        links.append(Link(ARXIV, f"arXiv {arxiv_id}", f"https://arxiv.org/abs/{arxiv_id}"))
+    url, pdf = web_link(_string(paper, "url")), web_link(_string(paper, "pdf"))
+    if pdf:
+        links.append(Link(PDF, "PDF", pdf))
+    if kind == "hf" and (url or arxiv_id):
+        links.append(Link(HUGGING_FACE, name, url or f"https://huggingface.co/papers/{arxiv_id}"))
+    if doi := doi_in(_string(paper, "doi")):
+        links.append(Link(DOI, f"DOI {doi}", f"https://doi.org/{doi}"))
+    if kind == "feed" and url and not bare_arxiv_id(url.rsplit("/", 1)[-1]):
+        links.append(Link(FEED, name, url))
+    return tuple(links)
+
+
+def _source(data: dict[str, Any]) -> tuple[str, str] | str:
+    """The kind and name of the file's source, or what is wrong with them."""
+    if data.get("format") == HF_DAILY_FORMAT:
+        return "hf", "Hugging Face"
+    if data.get("format") != FORMAT:
+        return f'not a stored feed: expected "format": "{FORMAT}" (file skipped)'
+    source = data.get("source")
+    kind = source.get("kind") if isinstance(source, dict) else None
+    name = source.get("name") if isinstance(source, dict) else None
+    if kind not in KINDS or not isinstance(name, str) or not _clean(name):
+        known = ", ".join(KINDS)
+        return f'"source" needs a "kind" ({known}) and a "name" (file skipped)'
+    return str(kind), fold_spaces(_clean(name))
+
+
 def parse_api_feed(text: str, path: str) -> Feed:
-    """Entries of one stored API feed; each problem is a diagnostic."""
+    """Entries of one stored feed; each problem is a diagnostic."""
 
     def error(message: str, line: int = 1) -> Feed:
         return Feed((), (Diagnostic(Source(path, line), "error", message),))
@@ -43,8 +89,12 @@ def parse_api_feed(text: str, path: str) -> Feed:
         return error(f"not valid JSON: {problem.msg} (file skipped)", problem.lineno)
     except RecursionError:
         return error("not valid JSON: nested too deeply (file skipped)")
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        return error(f'not a stored API feed: expected "format": "{FORMAT}" (file skipped)')
+    if not isinstance(data, dict):
+        return error(f'not a stored feed: expected "format": "{FORMAT}" (file skipped)')
+    source = _source(data)
+    if isinstance(source, str):
+        return error(source)
+    kind, name = source
     try:
         day = date.fromisoformat(str(data.get("date")))
     except ValueError:
@@ -57,34 +107,46 @@ def parse_api_feed(text: str, path: str) -> Feed:
     problems: list[Diagnostic] = []
     for index, paper in enumerate(papers, start=1):
         # Sources of JSON entries count papers, not lines: papers[0] is "line" 1.
-        source = Source(path, index)
+        source_at = Source(path, index)
+
+        def warn(message: str, at: Source = source_at) -> None:
+            problems.append(Diagnostic(at, "warning", message))
+
         title = paper.get("title") if isinstance(paper, dict) else None
-        if not isinstance(title, str) or not title.strip():
-            message = f"paper {index} has no title (skipped)"
-            problems.append(Diagnostic(source, "warning", message))
+        if not isinstance(paper, dict) or not isinstance(title, str) or not title.strip():
+            warn(f"paper {index} has no title (skipped)")
             continue
-        abstract = paper.get("abstract")
-        if not isinstance(abstract, str) or not abstract.strip():
-            message = f"paper {index} has no abstract (kept without one)"
-            problems.append(Diagnostic(source, "warning", message))
-            abstract = ""
+        abstract = _string(paper, "abstract")
+        if not abstract:
+            warn(f"paper {index} has no abstract (kept without one)")
         arxiv_id, upvotes = paper.get("id"), paper.get("upvotes")
         if not isinstance(upvotes, int) or isinstance(upvotes, bool):
             upvotes = 0
-        if not isinstance(arxiv_id, str) or not _ARXIV_ID.fullmatch(arxiv_id.strip()):
+        if not isinstance(arxiv_id, str) or not ARXIV_ID.fullmatch(arxiv_id.strip()):
             if arxiv_id:
-                message = f"paper {index} has an id that is not an arXiv id: {arxiv_id!r} (ignored)"
-                problems.append(Diagnostic(source, "warning", message))
+                warn(f"paper {index} has an id that is not an arXiv id: {arxiv_id!r} (ignored)")
             arxiv_id = ""
+        arxiv_id = bare_arxiv_id(arxiv_id)
+        listed = day
+        if paper.get("date"):
+            try:
+                listed = date.fromisoformat(str(paper["date"]))
+            except ValueError:
+                warn(
+                    f"paper {index} has a date that is not YYYY-MM-DD: {paper['date']!r} (ignored)"
+                )
         entries.append(
             Entry(
                 title=fold_spaces(_clean(title)),
-                abstract=_clean(abstract),
-                day=day,
-                source=source,
-                arxiv_id=arxiv_id.strip(),
+                abstract=abstract,
+                day=listed,
+                source=source_at,
+                arxiv_id=arxiv_id,
                 authors=_strings(paper.get("authors")),
                 upvotes=upvotes,
+                links=_links(kind, name, paper, arxiv_id),
+                categories=_strings(paper.get("categories")),
+                journal_ref=fold_spaces(_string(paper, "journal_ref")),
             )
         )
     return Feed(tuple(entries), tuple(problems))

@@ -31,9 +31,18 @@ from generator.topics import Topics, classify
 from generator.workers import Progress, collector_paused
 from generator.writer import Site, content_hash, read_manifest
 
-PROJECT = Path(__file__).resolve().parent.parent
-TEMPLATES = PROJECT / "templates"
-STATIC = PROJECT / "static"
+PACKAGE = Path(__file__).resolve().parent
+
+
+def _built_in(name: str) -> Path:
+    """A folder of the built-in theme: inside the package when digest is
+    installed (the wheel carries it there), else at the top of this repository."""
+    installed = PACKAGE / name
+    return installed if installed.is_dir() else PACKAGE.parent / name
+
+
+TEMPLATES = _built_in("templates")
+STATIC = _built_in("static")
 #: A file every built site holds; a folder without it is never replaced.
 SITE_MARKER = ".nojekyll"
 #: Papers from which worker processes pay for their start.
@@ -42,8 +51,7 @@ PARALLEL_FROM = 2000
 
 def theme(config: Path) -> tuple[Path, Path]:
     """The ``templates/`` and ``static/`` folders beside the config file (a
-    fork's own, also when digest is installed as a package), else the ones in
-    this project."""
+    site's own, which replace the built-in ones whole), else the built-in ones."""
     root = config.absolute().parent
     templates, static = root / "templates", root / "static"
     return (

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from generator import fetch, serve
+from generator import fetch, init, serve
 from generator.build import Checked, build, check, input_key, recover, theme, up_to_date
 from generator.config import CATCH_ALL_SLUG, Config, load_config
 from generator.errors import DigestError, UsageError
@@ -58,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     common(commands.add_parser("topics", help="show how the taxonomy divides the papers"))
     fetch.add_arguments(commands.add_parser("fetch", help="add the newest daily papers"))
     serve.add_arguments(commands.add_parser("serve", help="preview the site, rebuilding on change"))
+    init.add_arguments(commands.add_parser("init", help="start a new site of one's own"))
     return parser
 
 
@@ -106,6 +107,8 @@ def run(argv: Sequence[str] | None) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return serve.run(args)
+    if args.command == "init":
+        return init.run(args)
     if args.command == "fetch":
         fetched = fetch.run(args)
         for problem in fetched.problems:

@@ -18,6 +18,7 @@ import yaml
 from generator.errors import ConfigError, Diagnostic, Source, unreadable
 from generator.feeds import CONTROL_CHARACTERS
 from generator.slugs import slug_words
+from generator.sources.spec import SourceSpec, from_config
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 #: The slug of the topic that holds papers no keyword matched.
@@ -52,6 +53,8 @@ class Config:
     topics: tuple[TopicRule, ...]
     feed_entries: int
     """How many of the newest papers ``feed.xml`` carries."""
+    sources: tuple[SourceSpec, ...] = ()
+    """What ``digest fetch`` fetches (Hugging Face unless ``sources:`` says)."""
 
 
 _FIELDS: dict[str, type] = {
@@ -61,6 +64,7 @@ _FIELDS: dict[str, type] = {
     "year": int,
     "topics": list,
     "feed_entries": int,
+    "sources": list,
 }
 _TOPIC_FIELDS: dict[str, type] = {
     "name": str,
@@ -215,6 +219,7 @@ def _validate(data: Any, lines: _Lines, name: str, base_url: str | None) -> Conf
             description = fields.get("description", "")
             topics.append(TopicRule(topic_name.strip(), slug, description, keywords, exclude))
 
+    sources = from_config(settings.get("sources"), problem)
     if problems:
         raise ConfigError(sorted(problems))
     return Config(
@@ -224,6 +229,7 @@ def _validate(data: Any, lines: _Lines, name: str, base_url: str | None) -> Conf
         year=year,
         topics=tuple(topics),
         feed_entries=feed_entries,
+        sources=sources,
     )
 
 

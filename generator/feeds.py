@@ -58,6 +58,16 @@ _PROSE_CHARS = 300
 _PROSE_WORDS = 25
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class Link:
+    """A place to read a paper, as a source gave it."""
+
+    rank: int
+    """Where it stands among a paper's links: arXiv, PDF, Hugging Face, DOI, feeds."""
+    label: str
+    url: str
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One paper as one feed lists it on one day."""
@@ -73,6 +83,10 @@ class Entry:
     """Known for papers fetched from the API; text feeds do not carry it."""
     authors: tuple[str, ...] = ()
     upvotes: int = 0
+    links: tuple[Link, ...] = ()
+    categories: tuple[str, ...] = ()
+    """arXiv categories, the primary one first."""
+    journal_ref: str = ""
 
 
 @dataclass(frozen=True, slots=True)

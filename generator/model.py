@@ -1,27 +1,30 @@
 """The archive: the same paper from several feeds merged into one, and the days.
 
-Merging depends only on the entries, never on the order files were read in, so
-the same feeds always give the same archive.
+Two entries are the same paper when they carry the same arXiv id, or, where an
+id is not known (text feeds, most journals' feeds), when their titles are equal
+after normalising. Merging depends only on the entries, never on the order
+files were read in, so the same feeds always give the same archive.
 """
 
 from __future__ import annotations
 
 import os
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from generator.errors import Diagnostic, Source, shorten
-from generator.feeds import Entry, fold_spaces
+from generator.feeds import Entry, Link, fold_spaces
 from generator.slugs import slug_words, stable_suffix
 
 
 @dataclass(frozen=True, slots=True)
 class Paper:
     key: str
-    """The normalised title that says two entries are the same paper."""
+    """The normalised title of the paper's first entry (with its arXiv id when
+    another paper has the same title): what its slug is made from."""
     slug: str
     """The paper's permanent URL name: readable words plus a hash of ``key``."""
     title: str
@@ -33,6 +36,10 @@ class Paper:
     arxiv_id: str = ""
     authors: tuple[str, ...] = ()
     upvotes: int = 0
+    links: tuple[Link, ...] = ()
+    """Where every source says the paper can be read, each place once."""
+    categories: tuple[str, ...] = ()
+    journal_ref: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +83,16 @@ def merge(entries: Iterable[Entry]) -> tuple[Archive, list[Diagnostic]]:
     and the others are reported."""
     problems: list[Diagnostic] = []
     in_order = sorted(entries, key=_reading_order)
-    keys = [paper_key(entry.title) for entry in in_order]
-    by_key: dict[str, list[Entry]] = defaultdict(list)
-    for key, entry in zip(keys, in_order, strict=True):
-        by_key[key].append(entry)
+    by_key = _same_papers(in_order)
+    keys = [""] * len(in_order)
+    for key, members in by_key.items():
+        for number in members:
+            keys[number] = key
 
     papers: dict[str, Paper] = {}
     slugs: dict[str, str] = {}
-    for key, group in by_key.items():
+    for key, members in by_key.items():
+        group = [in_order[number] for number in members]
         first = group[0]
         abstracts = sorted({e.abstract for e in group if e.abstract}, key=lambda a: (-len(a), a))
         abstract = abstracts[0] if abstracts else ""
@@ -108,6 +117,9 @@ def merge(entries: Iterable[Entry]) -> tuple[Archive, list[Diagnostic]]:
             arxiv_id=next((e.arxiv_id for e in group if e.arxiv_id), ""),
             authors=next((e.authors for e in group if e.authors), ()),
             upvotes=max(e.upvotes for e in group),
+            links=_links(group),
+            categories=next((e.categories for e in group if e.categories), ()),
+            journal_ref=next((e.journal_ref for e in group if e.journal_ref), ""),
         )
 
     days: dict[date, dict[str, Paper]] = defaultdict(dict)
@@ -116,6 +128,57 @@ def merge(entries: Iterable[Entry]) -> tuple[Archive, list[Diagnostic]]:
     ordered_days = [Day(day, tuple(days[day].values())) for day in sorted(days)]
     archive = Archive(tuple(sorted(papers.values(), key=lambda p: p.slug)), tuple(ordered_days))
     return archive, sorted(problems)
+
+
+def _same_papers(entries: list[Entry]) -> dict[str, list[int]]:
+    """The entries (their numbers, in reading order) of each paper, by its key.
+
+    Entries with one arXiv id are one paper; so are entries with one title,
+    unless they carry different ids (two papers may share a title), in which
+    case an entry without an id joins the first paper with that title."""
+    parent = list(range(len(entries)))
+
+    def root(number: int) -> int:
+        while parent[number] != number:
+            parent[number] = parent[parent[number]]
+            number = parent[number]
+        return number
+
+    def join(one: int, other: int) -> None:
+        low, high = sorted((root(one), root(other)))
+        parent[high] = low
+
+    by_id: dict[str, int] = {}
+    by_title: dict[str, list[int]] = defaultdict(list)
+    for number, entry in enumerate(entries):
+        if entry.arxiv_id:
+            join(by_id.setdefault(entry.arxiv_id, number), number)
+        by_title[paper_key(entry.title)].append(number)
+    for members in by_title.values():
+        with_id = [n for n in members if entries[n].arxiv_id]
+        ids = {entries[n].arxiv_id for n in with_id}
+        for number in members if len(ids) <= 1 else set(members) - set(with_id):
+            join(with_id[0] if with_id else members[0], number)
+
+    groups: dict[int, list[int]] = defaultdict(list)
+    for number in range(len(entries)):
+        groups[root(number)].append(number)
+    titles = [paper_key(entries[members[0]].title) for members in groups.values()]
+    shared = {key for key, count in Counter(titles).items() if count > 1}
+    by_key: dict[str, list[int]] = {}
+    for key, members in zip(titles, groups.values(), strict=True):
+        arxiv_id = next((entries[n].arxiv_id for n in members if entries[n].arxiv_id), "")
+        by_key[f"{key} arxiv:{arxiv_id}" if key in shared and arxiv_id else key] = members
+    return by_key
+
+
+def _links(group: list[Entry]) -> tuple[Link, ...]:
+    """Every source's links, each URL once, arXiv first and feeds last."""
+    unique: dict[str, Link] = {}
+    for entry in group:
+        for link in entry.links:
+            unique.setdefault(link.url, link)
+    return tuple(sorted(unique.values(), key=lambda link: link.rank))
 
 
 def _source_of(group: list[Entry], abstract: str) -> Source:

@@ -24,6 +24,7 @@ import markupsafe
 from generator.config import Config
 from generator.content import Content
 from generator.errors import DigestError
+from generator.feeds import Link
 from generator.model import Archive, Day, Paper
 from generator.search import search_files, to_json
 from generator.stops import stage
@@ -110,6 +111,10 @@ class PaperView:
     """Primary topic first."""
     arxiv_id: str
     authors: tuple[str, ...]
+    links: tuple[Link, ...]
+    """Where every source says the paper can be read."""
+    categories: tuple[str, ...]
+    journal_ref: str
     keywords: tuple[str, ...]
     """Distinctive terms of this paper within the archive."""
     related: tuple[PaperLink, ...]
@@ -285,6 +290,9 @@ class Renderer:
                 ),
                 arxiv_id=paper.arxiv_id,
                 authors=paper.authors,
+                links=paper.links,
+                categories=paper.categories,
+                journal_ref=paper.journal_ref,
                 keywords=related.keywords[paper.slug],
                 related=tuple(links[slug] for slug in related.similar[paper.slug]),
             )

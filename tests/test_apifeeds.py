@@ -3,7 +3,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from generator.apifeeds import FORMAT, parse_api_feed
+from generator.apifeeds import HF_DAILY_FORMAT as FORMAT
+from generator.apifeeds import parse_api_feed
 from tests.conftest import ABSTRACT, Project
 
 
@@ -51,7 +52,7 @@ def test_broken_api_feeds_are_errors():
         "x.json:1: error: not valid JSON: Expecting property name enclosed in double quotes (file skipped)"
     ]
     assert [str(d) for d in parse_api_feed("[]", "x.json").diagnostics] == [
-        'x.json:1: error: not a stored API feed: expected "format": "digest-hf-daily/1" (file skipped)'
+        'x.json:1: error: not a stored feed: expected "format": "digest-papers/1" (file skipped)'
     ]
     bad_day = json.dumps({"format": FORMAT, "date": "2025-02-30", "papers": []})
     assert [str(d) for d in parse_api_feed(bad_day, "x.json").diagnostics] == [

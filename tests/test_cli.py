@@ -62,7 +62,7 @@ def test_config_error_is_one_line_per_problem(project: Project):
     assert run.err.splitlines() == [
         f"{project.config}:1: error: 'year' must be a whole number",
         f"{project.config}:2: error: unknown key 'colour' (known keys: title, description, "
-        "base_url, year, topics, feed_entries)",
+        "base_url, year, topics, feed_entries, sources)",
     ]
 
 

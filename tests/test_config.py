@@ -60,7 +60,7 @@ topics:
 """
     assert config_errors(tmp_path, text) == [
         "digest.yaml:2: error: 'year' must be a whole number",
-        "digest.yaml:3: error: unknown key 'colour' (known keys: title, description, base_url, year, topics, feed_entries)",
+        "digest.yaml:3: error: unknown key 'colour' (known keys: title, description, base_url, year, topics, feed_entries, sources)",
         "digest.yaml:6: error: topic 'Pruning' has no keywords",
         "digest.yaml:7: error: topic 'Graphs' has no keywords",
         "digest.yaml:8: error: 'topics[2]' needs a 'name'",
@@ -98,4 +98,47 @@ topics:
         "digest.yaml:1: error: 'title' contains a control character",
         "digest.yaml:4: error: 'topics[0].keywords[0]' must be words of letters and digits ('graph network')",
         "digest.yaml:4: error: 'topics[0].keywords[1]' must be words of letters and digits ('graph network')",
+    ]
+
+
+def test_sources_default_to_hugging_face_and_are_read_in_order(tmp_path: Path):
+    assert [(s.kind, s.url) for s in load_config(CONFIG).sources] == [
+        ("hf", "https://huggingface.co/api/daily_papers")
+    ]
+    path = tmp_path / "digest.yaml"
+    path.write_text(
+        "sources:\n"
+        "  - source: arxiv\n    categories: [cs.LG, cs.CV, cs.LG]\n"
+        "  - source: feed\n    url: https://www.nature.com/nature.rss\n"
+        "  - source: feed\n    url: https://example.org/toc.xml\n    name: toc\n"
+        "  - source: hf\n",
+        encoding="utf-8",
+    )
+    sources = load_config(path).sources
+    assert [(s.kind, s.categories, s.name) for s in sources] == [
+        ("arxiv", ("cs.CV", "cs.LG"), ""),
+        ("feed", (), "nature-com"),
+        ("feed", (), "toc"),
+        ("hf", (), ""),
+    ]
+
+
+def test_every_problem_in_sources_is_reported_with_its_line(tmp_path: Path):
+    errors = config_errors(
+        tmp_path,
+        "sources:\n"
+        "  - source: rss\n"
+        "  - source: arxiv\n    categories: [cs.LG, 'cs LG']\n"
+        "  - source: feed\n    url: ftp://example.org/feed\n"
+        "  - source: feed\n    url: https://example.org/a\n    name: Bad Name\n"
+        "  - source: hf\n    url: https://example.org/\n"
+        "  - arxiv\n",
+    )
+    assert errors == [
+        "digest.yaml:2: error: 'sources[0]' needs 'source': one of hf, arxiv, feed",
+        "digest.yaml:4: error: 'cs LG' is not an arXiv category (such as cs.LG, math.PR, q-bio.NC)",
+        "digest.yaml:6: error: 'sources[2].url' must be the feed's http(s) URL",
+        "digest.yaml:9: error: feed name 'Bad Name' must be lower-case letters, digits and hyphens",
+        "digest.yaml:11: error: unknown key 'sources[4].url' (known keys: source)",
+        "digest.yaml:12: error: 'sources[5]' needs 'source': one of hf, arxiv, feed",
     ]

@@ -18,6 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from generator.fetch import FORMAT, NoPapers, fetch
+from generator.sources import http as source_http
+from generator.sources.http import Client
+from generator.sources.spec import SourceSpec
 from tests.conftest import Project, Run, digest
 
 DAY = "2025-03-10"
@@ -70,37 +73,40 @@ ITEMS: list[dict[str, Any]] = [
     },
 ]
 
+
+def stored(**fields: Any) -> dict[str, Any]:
+    """A paper as the stored format has it: every field, empty unless given."""
+    empty = {"abstract": "", "authors": [], "categories": [], "date": "", "doi": "", "github": ""}
+    more = {"id": "", "journal_ref": "", "keywords": [], "pdf": "", "published": "", "upvotes": 0}
+    return {**empty, **more, "url": "", **fields}
+
+
 STORED = [
-    {
-        "id": "2503.07365",
-        "title": "MM-Eureka: Exploring Visual Aha Moment with Rule-based RL",
-        "abstract": "We present MM-Eureka, where I_{rm mag}< 25 & <b>bold</b> stays text.",
-        "authors": ["Fanqing Meng", "Zoë Ångström"],
-        "upvotes": 57,
-        "published": "2025-03-10T14:01:22.000Z",
-        "keywords": ["reinforcement learning", "multimodal"],
-        "github": "https://github.com/ModalMinds/MM-EUREKA",
-    },
-    {
-        "id": "2503.05236",
-        "title": "Unified <script>alert(1)</script> Reward Model for “Multimodal” Ünderstanding",
-        "abstract": "Top-level abstract, 数据 included.",
-        "authors": ["Yibin Wang"],
-        "upvotes": 12,
-        "published": "2025-03-07T09:00:00.000Z",
-        "keywords": [],
-        "github": "",
-    },
-    {
-        "id": "2503.04444",
-        "title": "A Paper With Odd Fields",
-        "abstract": "",
-        "authors": [],
-        "upvotes": 0,
-        "published": "",
-        "keywords": [],
-        "github": "",
-    },
+    stored(
+        id="2503.07365",
+        title="MM-Eureka: Exploring Visual Aha Moment with Rule-based RL",
+        abstract="We present MM-Eureka, where I_{rm mag}< 25 & <b>bold</b> stays text.",
+        authors=["Fanqing Meng", "Zoë Ångström"],
+        url="https://huggingface.co/papers/2503.07365",
+        upvotes=57,
+        published="2025-03-10T14:01:22.000Z",
+        keywords=["reinforcement learning", "multimodal"],
+        github="https://github.com/ModalMinds/MM-EUREKA",
+    ),
+    stored(
+        id="2503.05236",
+        title="Unified <script>alert(1)</script> Reward Model for “Multimodal” Ünderstanding",
+        abstract="Top-level abstract, 数据 included.",
+        authors=["Yibin Wang"],
+        url="https://huggingface.co/papers/2503.05236",
+        upvotes=12,
+        published="2025-03-07T09:00:00.000Z",
+    ),
+    stored(
+        id="2503.04444",
+        title="A Paper With Odd Fields",
+        url="https://huggingface.co/papers/2503.04444",
+    ),
 ]
 
 
@@ -209,9 +215,10 @@ def test_stores_the_day_in_the_normalised_format(api: FakeApi, tmp_path: Path):
     assert run.out == f"wrote {path}: 3 papers for {DAY}\n"
     assert run.err == f"{path}: warning: 1 item(s) without a title skipped\n"
     text = path.read_text(encoding="utf-8")
-    assert json.loads(text) == {"format": FORMAT, "date": DAY, "papers": STORED}
+    source = {"kind": "hf", "name": "Hugging Face", "url": api.url}
+    assert json.loads(text) == {"format": FORMAT, "source": source, "date": DAY, "papers": STORED}
     expected = json.dumps(
-        {"date": DAY, "format": FORMAT, "papers": STORED},
+        {"date": DAY, "format": FORMAT, "papers": STORED, "source": source},
         sort_keys=True,
         ensure_ascii=False,
         indent=1,
@@ -290,11 +297,12 @@ def test_retries_after_server_errors_then_succeeds(api: FakeApi, tmp_path: Path)
 
 
 def test_python_api(api: FakeApi, tmp_path: Path):
-    result = fetch(api.url, __import__("datetime").date(2025, 3, 10), tmp_path, 5, 0, 0)
+    spec, client = SourceSpec("hf", api.url), Client(timeout=5, retries=0, backoff=0)
+    result = fetch(spec, __import__("datetime").date(2025, 3, 10), tmp_path, client)
     assert (result.papers, result.skipped, result.written) == (3, 1, True)
     api.replies = [Reply([])]
     with pytest.raises(NoPapers, match="no papers for 2025-03-10"):
-        fetch(api.url, result.day, tmp_path, 5, 0, 0)
+        fetch(spec, result.day, tmp_path, client)
 
 
 def _refused_url() -> str:
@@ -406,3 +414,33 @@ def test_round_trip_fetched_papers_get_pages_with_authors_and_arxiv_links(
         assert f'href="https://huggingface.co/papers/{stored["id"]}"' in html
     eureka = pages[html_escape(STORED[0]["title"])].read_text(encoding="utf-8")
     assert eureka.count("<time datetime=") >= 2, "listed on the text feed's day and the API's"
+
+
+def test_429_is_waited_out_as_retry_after_says(
+    api: FakeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    waits: list[float] = []
+    monkeypatch.setattr(source_http, "sleep", waits.append)
+    api.replies = [Reply(b"", status=429, headers={"Retry-After": "12"}), Reply()]
+    run = run_fetch(api, tmp_path, "--date", DAY, "--retries", "1", "--timeout", "20")
+    assert run.code == 0, run.err
+    assert waits == [12]
+    api.replies = [Reply(b"", status=429, headers={"Retry-After": "120"})]
+    (tmp_path / f"hf-{DAY}.json").unlink()
+    run = run_fetch(api, tmp_path, "--date", DAY, "--retries", "1", "--timeout", "20")
+    assert run.code == 1
+    assert run.err.endswith(
+        "error: HTTP 429 Too Many Requests: asked to wait 120 s, more than --timeout 20 s\n"
+    )
+    assert waits == [12] and list(tmp_path.iterdir()) == []
+
+
+def test_a_body_over_the_bound_is_refused_unread(
+    api: FakeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(source_http, "MAX_BYTES", 100)
+    run = run_fetch(api, tmp_path, "--date", DAY)
+    assert run.code == 1
+    [line] = run.err.splitlines()
+    assert "is over the limit of 100" in line
+    assert list(tmp_path.iterdir()) == []

@@ -128,3 +128,39 @@ def test_equal_length_abstracts_are_chosen_by_a_fixed_rule():
         == merge([two, one])[0].papers[0].abstract
         == "Alpha abstract."
     )
+
+
+def with_id(title: str, arxiv_id: str, day: int = 11, path: str = "a.json") -> Entry:
+    return Entry(title, "An abstract.", date(2025, 3, day), Source(path, 1), arxiv_id=arxiv_id)
+
+
+def test_entries_with_one_arxiv_id_are_one_paper_whatever_their_titles():
+    archive, _ = merge(
+        [
+            with_id("MM-Eureka: Exploring", "2503.07365", day=10, path="arxiv.json"),
+            with_id("MM-Eureka (another title)", "2503.07365", day=11, path="hf.json"),
+            entry("mm-eureka (another TITLE)", day=12, path="c.txt"),
+        ]
+    )
+    [paper] = archive.papers
+    assert (paper.title, paper.arxiv_id, len(paper.days)) == (
+        "MM-Eureka: Exploring",
+        "2503.07365",
+        3,
+    )
+    # The slug is the one a title-only merge gave, so no URL changes.
+    assert paper.slug == paper_slug(paper.title, paper_key(paper.title))
+
+
+def test_one_title_with_two_arxiv_ids_is_two_papers_with_distinct_slugs():
+    archive, _ = merge(
+        [
+            with_id("Attention Is All You Need", "1706.03762", path="a.json"),
+            with_id("Attention is all you need", "2501.00001", path="b.json"),
+            entry("Attention is all you need", path="c.txt"),
+        ]
+    )
+    assert sorted(len(p.sources) for p in archive.papers) == [1, 2]
+    assert len({p.slug for p in archive.papers}) == 2
+    joined = next(p for p in archive.papers if len(p.sources) == 2)
+    assert joined.arxiv_id == "1706.03762"

