@@ -85,6 +85,7 @@ def parse_api_feed(text: str, path: str) -> Feed:
                 arxiv_id=arxiv_id.strip(),
                 authors=_strings(paper.get("authors")),
                 upvotes=upvotes,
+                keywords=_strings(paper.get("keywords")),
             )
         )
     return Feed(tuple(entries), tuple(problems))

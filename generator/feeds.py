@@ -73,6 +73,8 @@ class Entry:
     """Known for papers fetched from the API; text feeds do not carry it."""
     authors: tuple[str, ...] = ()
     upvotes: int = 0
+    keywords: tuple[str, ...] = ()
+    """The source's own keywords of the paper (Hugging Face's ``ai_keywords``)."""
 
 
 @dataclass(frozen=True, slots=True)

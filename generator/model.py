@@ -33,6 +33,8 @@ class Paper:
     arxiv_id: str = ""
     authors: tuple[str, ...] = ()
     upvotes: int = 0
+    keywords: tuple[str, ...] = ()
+    """The source's own keywords of the paper, where a feed gave them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,7 @@ def merge(entries: Iterable[Entry]) -> tuple[Archive, list[Diagnostic]]:
             arxiv_id=next((e.arxiv_id for e in group if e.arxiv_id), ""),
             authors=next((e.authors for e in group if e.authors), ()),
             upvotes=max(e.upvotes for e in group),
+            keywords=next((e.keywords for e in group if e.keywords), ()),
         )
 
     days: dict[date, dict[str, Paper]] = defaultdict(dict)
