@@ -20,12 +20,16 @@ from generator.model import Archive, Paper
 from generator.workers import Progress, run_chunks, runs, told
 
 TITLE_WEIGHT = 3
-#: A paper joins a topic with one title match or two abstract matches.
+#: A paper joins a topic with one title match or two abstract matches...
 MIN_SCORE = 2
-#: A topic beside the primary one needs this share of the primary's score.
-SECONDARY_SHARE = 0.0
+#: ...or, when that places it nowhere, its strongest topic with one abstract
+#: match: nearly every paper belongs somewhere, and the keyword says why.
+FALLBACK_SCORE = 1
+#: A topic beside the primary one needs this share of the primary's score:
+#: a topic a paper mentions in passing is not one a reader files it under.
+SECONDARY_SHARE = 0.3
 #: The most topics a paper is listed under.
-MAX_TOPICS = 23
+MAX_TOPICS = 3
 CATCH_ALL_NAME = "Other topics"
 CATCH_ALL_DESCRIPTION = "Papers that no keyword of the taxonomy placed in a topic."
 #: Papers per piece of work given to a worker process.
@@ -269,10 +273,14 @@ class Placer:
     def choose(self, weighed: Mapping[str, Counter[str]]) -> tuple[TopicMatch, ...]:
         """The topics a paper is listed under: each needs ``MIN_SCORE``, and
         beside the primary topic ``SECONDARY_SHARE`` of its score, up to
-        ``MAX_TOPICS`` of them."""
+        ``MAX_TOPICS`` of them; failing that, the strongest topic alone if it
+        has ``FALLBACK_SCORE``."""
         ranked = self.ranked(weighed)
-        if not ranked or ranked[0][0] < MIN_SCORE:
+        if not ranked or ranked[0][0] < FALLBACK_SCORE:
             return (self.match(CATCH_ALL_SLUG, "", 0),)
+        if ranked[0][0] < MIN_SCORE:
+            score, slug = ranked[0]
+            return (self.match(slug, _strongest(weighed[slug]), score),)
         bar = max(MIN_SCORE, ranked[0][0] * SECONDARY_SHARE)
         return tuple(
             self.match(slug, _strongest(weighed[slug]), score)
