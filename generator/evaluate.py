@@ -58,8 +58,11 @@ def load_labels(path: Path, rules: Iterable[TopicRule]) -> tuple[list[Label], li
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
-        data = yaml.load(text, Loader=_LOADER)
-        root = yaml.compose(text, Loader=_LOADER)
+        try:
+            data, root = yaml.load(text, Loader=_LOADER), yaml.compose(text, Loader=_LOADER)
+        except yaml.YAMLError:  # said again by the pure-Python parser, whose words are clearer
+            data = yaml.load(text, Loader=yaml.SafeLoader)
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
     except (OSError, UnicodeDecodeError) as error:
         message = f"cannot read labels: {unreadable(error)}"
         raise ConfigError([Diagnostic(Source(name), "error", message)]) from None
