@@ -277,7 +277,7 @@ def _missed(
     slug: str,
     found: Found,
     excluded: Mapping[str, str],
-    weighed: Mapping[str, Counter[str]],
+    weighed: Mapping[str, Mapping[str, int]],
     ranked: list[tuple[int, str]],
 ) -> str:
     """Why a labelled topic was not reached, for the curator to act on."""
@@ -288,7 +288,7 @@ def _missed(
         return f"excluded by {excluded[slug]!r}; found {seen}"
     if slug not in weighed:
         return f"weak keyword alone: {seen}"
-    score = weighed[slug].total()
+    score = sum(weighed[slug].values())
     if score < MIN_SCORE:
         return f"score {score} below {MIN_SCORE}: {seen}"
     place = [topic for _, topic in ranked].index(slug)
@@ -298,7 +298,7 @@ def _missed(
     return f"score {score} below {bar:g} (the primary's {ranked[0][0]} × {SECONDARY_SHARE}): {seen}"
 
 
-def _keywords(phrases: Mapping[str, list[int]]) -> str:
+def _keywords(phrases: Mapping[str, tuple[int, int]]) -> str:
     """``graph (title), message passing (abstract ×2)``: the keywords one
     topic found in a paper, strongest first."""
     weight = {

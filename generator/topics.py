@@ -196,7 +196,7 @@ def _matcher(rules: tuple[TopicRule, ...], *fields: str) -> Matcher:
     return Matcher(phrases)
 
 
-Found = dict[str, dict[str, list[int]]]
+Found = dict[str, dict[str, tuple[int, int]]]
 """Per topic, each of its keywords in a paper: ``[times in the title, times in
 the abstract]``; the source's own keywords of the paper count as title."""
 
@@ -231,11 +231,12 @@ class Placer:
         in_title = keywords.count_words(*title)
         if paper.keywords:
             in_title.update(keywords.count_words(*words(" ; ".join(paper.keywords))))
+        in_abstract = keywords.count_words(*abstract)
         found: Found = defaultdict(dict)
-        for column, counts in enumerate((in_title, keywords.count_words(*abstract))):
-            for phrase, times in counts.items():
-                for slug in keywords.topics[phrase]:
-                    found[slug].setdefault(phrase, [0, 0])[column] += times
+        for phrase in (*in_title, *in_abstract):
+            pair = (in_title[phrase], in_abstract[phrase])
+            for slug in keywords.topics[phrase]:
+                found[slug][phrase] = pair
         excluded: dict[str, str] = {}
         if not self.guarded.isdisjoint(found):
             for text in (title, abstract):
@@ -244,33 +245,32 @@ class Placer:
                         excluded.setdefault(slug, phrase)
         return found, excluded
 
-    def weigh(self, found: Found, excluded: Mapping[str, str]) -> dict[str, Counter[str]]:
+    def weigh(self, found: Found, excluded: Mapping[str, str]) -> dict[str, dict[str, int]]:
         """The weight of each keyword that counts, per topic: a title match
         weighs ``TITLE_WEIGHT``, an abstract match 1, and a weak keyword only
         in the abstract counts only beside another keyword of its topic."""
-        weighed: dict[str, Counter[str]] = {}
+        weighed: dict[str, dict[str, int]] = {}
         for slug, phrases in found.items():
             if slug in excluded:
                 continue
             alone = len(phrases) == 1
-            weights = Counter(
-                {
-                    phrase: TITLE_WEIGHT * title + abstract
-                    for phrase, (title, abstract) in phrases.items()
-                    if title or not alone or (slug, phrase) not in self.weak
-                }
-            )
+            weights = {
+                phrase: TITLE_WEIGHT * title + abstract
+                for phrase, (title, abstract) in phrases.items()
+                if title or not alone or (slug, phrase) not in self.weak
+            }
             if weights:
                 weighed[slug] = weights
         return weighed
 
-    def ranked(self, weighed: Mapping[str, Counter[str]]) -> list[tuple[int, str]]:
+    def ranked(self, weighed: Mapping[str, Mapping[str, int]]) -> list[tuple[int, str]]:
         """Score and topic of every topic the keywords reach, strongest
         first, ties in taxonomy order."""
-        scored = [(weights.total(), slug) for slug, weights in weighed.items()]
-        return sorted(scored, key=lambda pair: (-pair[0], self.order[pair[1]]))
+        order = self.order
+        scored = [(-sum(weights.values()), order[slug], slug) for slug, weights in weighed.items()]
+        return [(-score, slug) for score, _, slug in sorted(scored)]
 
-    def choose(self, weighed: Mapping[str, Counter[str]]) -> tuple[TopicMatch, ...]:
+    def choose(self, weighed: Mapping[str, Mapping[str, int]]) -> tuple[TopicMatch, ...]:
         """The topics a paper is listed under: each needs ``MIN_SCORE``, and
         beside the primary topic ``SECONDARY_SHARE`` of its score, up to
         ``MAX_TOPICS`` of them; failing that, the strongest topic alone if it
@@ -337,7 +337,7 @@ def classify(
     return Topics(topics, matches)
 
 
-def _strongest(weights: Counter[str]) -> str:
+def _strongest(weights: Mapping[str, int]) -> str:
     return min(weights, key=lambda phrase: (-weights[phrase], phrase))
 
 
