@@ -6,7 +6,8 @@ import pytest
 
 from generator.build import check
 from generator.config import load_config
-from generator.evaluate import evaluate, load_labels
+from generator.evaluate import evaluate
+from generator.labels import load_labels
 from tests.conftest import CONFIG, PROJECT, SEEDS, Project, digest
 
 LABELS = PROJECT / "tests" / "fixtures" / "topic-labels.yaml"
