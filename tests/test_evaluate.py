@@ -3,9 +3,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.build import check
-from generator.config import load_config
+from generator.config import TopicRule, load_config
+from generator.errors import ConfigError
 from generator.evaluate import evaluate
 from generator.labels import load_labels
 from tests.conftest import CONFIG, PROJECT, SEEDS, Project, digest
@@ -289,3 +293,42 @@ def test_labels_fixture_is_split_by_a_hash_of_the_title():
     for paper in papers:
         even = hashlib.sha256(paper_key(paper["title"]).encode()).digest()[0] % 2 == 0
         assert paper["split"] == ("tuning" if even else "held-out"), paper["title"]
+
+
+_LABEL_VALUES = st.one_of(
+    st.none(),
+    st.integers(),
+    st.text(max_size=8),
+    st.lists(st.sampled_from(["graphs", "pruning", "other", "nope", ""]), max_size=3),
+    st.sampled_from(["tuning", "held-out", "graphs", "pruning"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.dictionaries(
+                st.sampled_from(["title", "split", "topics", "primary", "note"]), _LABEL_VALUES
+            ),
+            _LABEL_VALUES,
+        ),
+        max_size=4,
+    )
+)
+def test_any_labels_file_gives_labels_or_one_line_per_problem(tmp_path_factory, papers):
+    path = tmp_path_factory.mktemp("labels") / "labels.yaml"
+    path.write_text(yaml.safe_dump({"papers": papers}), encoding="utf-8")
+    rules = (
+        TopicRule("Graphs", "graphs", "", ("graph",), ()),
+        TopicRule("Pruning", "pruning", "", ("pruning",), ()),
+    )
+    try:
+        labels, warnings = load_labels(path, rules)
+    except ConfigError as error:
+        assert error.problems
+        assert all(str(p).startswith(f"{path}:") for p in error.problems)
+    else:
+        assert all(label.topics <= {"graphs", "pruning"} for label in labels)
+        assert all(label.primary in {"graphs", "pruning", "other"} for label in labels)
+        assert all(str(w).startswith(f"{path}:") for w in warnings)
