@@ -152,20 +152,22 @@ def evaluate(
 
 
 def _mistakes(placer: Placer, paper: Paper, label: Label, placed: list[str]) -> list[Mistake]:
-    found, excluded = placer.find(paper)
+    found, excluded, named = placer.find(paper)
     weighed = placer.weigh(found, excluded)
     ranked = placer.ranked(weighed)
+    listed = [slug for _, slug in placer.listed(ranked, named)] if ranked else []
     mistakes = [
         Mistake("wrong", slug, _keywords(found[slug]), paper.title)
         for slug in placed
         if slug != CATCH_ALL_SLUG and slug not in label.topics
     ]
     for slug in sorted(label.topics - set(placed), key=placer.order.__getitem__):
-        why = _missed(slug, found, excluded, weighed, ranked)
+        why = _missed(slug, found, excluded, weighed, ranked, listed)
         mistakes.append(Mistake("missed", slug, why, paper.title))
     if placed[0] != label.primary and label.primary in placed:
         first = placed[0]
-        why = f"listed first under {first} by {_keywords(found[first])}"
+        how = "the title names it first" if first in named else "the strongest topic"
+        why = f"listed first under {first} ({how}) by {_keywords(found[first])}"
         mistakes.append(Mistake("primary", label.primary, why, paper.title))
     return mistakes
 
@@ -176,6 +178,7 @@ def _missed(
     excluded: Mapping[str, str],
     weighed: Mapping[str, Mapping[str, int]],
     ranked: list[tuple[int, str]],
+    listed: list[str],
 ) -> str:
     """Why a labelled topic was not reached, for the curator to act on."""
     if slug not in found:
@@ -188,9 +191,9 @@ def _missed(
     score = sum(weighed[slug].values())
     if score < MIN_SCORE:
         return f"score {score} below {MIN_SCORE}: {seen}"
-    place = [topic for _, topic in ranked].index(slug)
-    if place >= MAX_TOPICS:
-        return f"topic {place + 1} of the paper, over the cap of {MAX_TOPICS}: {seen}"
+    if slug in listed:
+        place = listed.index(slug) + 1
+        return f"topic {place} of the paper, over the cap of {MAX_TOPICS}: {seen}"
     bar = ranked[0][0] * SECONDARY_SHARE
     return f"score {score} below {bar:g} (the primary's {ranked[0][0]} × {SECONDARY_SHARE}): {seen}"
 

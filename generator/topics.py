@@ -221,18 +221,25 @@ class Placer:
         of the workers, against 0.02 s for their 1,100 distinct ones."""
 
     def __call__(self, paper: Paper) -> tuple[TopicMatch, ...]:
-        return self.choose(self.weigh(*self.find(paper)))
+        found, excluded, named = self.find(paper)
+        return self.choose(self.weigh(found, excluded), named)
 
-    def find(self, paper: Paper) -> tuple[Found, dict[str, str]]:
-        """What the keywords found, and the topics an exclusion phrase keeps
-        the paper out of (with the phrase)."""
-        keywords = self.keywords
+    def find(self, paper: Paper) -> tuple[Found, dict[str, str], list[str]]:
+        """What the keywords found; the topics an exclusion phrase keeps the
+        paper out of (with the phrase); and the topics the title names by a
+        keyword that is not weak, in the order it names them."""
+        keywords, weak = self.keywords, self.weak
         title, abstract = words(paper.title), words(paper.abstract)
         in_title = keywords.count_words(*title)
         if paper.keywords:
             in_title.update(keywords.count_words(*words(" ; ".join(paper.keywords))))
         in_abstract = keywords.count_words(*abstract)
         found: Found = defaultdict(dict)
+        named: list[str] = []
+        for phrase in in_title:  # in the order of the title
+            for slug in keywords.topics[phrase]:
+                if (slug, phrase) not in weak and slug not in named:
+                    named.append(slug)
         for phrase in (*in_title, *in_abstract):
             pair = (in_title[phrase], in_abstract[phrase])
             for slug in keywords.topics[phrase]:
@@ -243,7 +250,7 @@ class Placer:
                 for phrase in sorted(self.exclusions.count_words(*text)):
                     for slug in self.exclusions.topics[phrase]:
                         excluded.setdefault(slug, phrase)
-        return found, excluded
+        return found, excluded, named
 
     def weigh(self, found: Found, excluded: Mapping[str, str]) -> dict[str, dict[str, int]]:
         """The weight of each keyword that counts, per topic: a title match
@@ -270,23 +277,35 @@ class Placer:
         scored = [(-sum(weights.values()), order[slug], slug) for slug, weights in weighed.items()]
         return [(-score, slug) for score, _, slug in sorted(scored)]
 
-    def choose(self, weighed: Mapping[str, Mapping[str, int]]) -> tuple[TopicMatch, ...]:
-        """The topics a paper is listed under: each needs ``MIN_SCORE``, and
-        beside the primary topic ``SECONDARY_SHARE`` of its score, up to
-        ``MAX_TOPICS`` of them; failing that, the strongest topic alone if it
-        has ``FALLBACK_SCORE``."""
+    def choose(
+        self, weighed: Mapping[str, Mapping[str, int]], named: list[str]
+    ) -> tuple[TopicMatch, ...]:
+        """The topics a paper is listed under. The primary one is the first
+        topic the title names by a keyword that is not weak (a title says
+        what a paper contributes, and names that first), or else the
+        strongest. Beside it, each needs ``MIN_SCORE`` and ``SECONDARY_SHARE``
+        of the strongest topic's score, up to ``MAX_TOPICS`` in all. Failing
+        all that, the strongest topic alone if it has ``FALLBACK_SCORE``."""
         ranked = self.ranked(weighed)
         if not ranked or ranked[0][0] < FALLBACK_SCORE:
             return (self.match(CATCH_ALL_SLUG, "", 0),)
         if ranked[0][0] < MIN_SCORE:
             score, slug = ranked[0]
             return (self.match(slug, _strongest(weighed[slug]), score),)
-        bar = max(MIN_SCORE, ranked[0][0] * SECONDARY_SHARE)
         return tuple(
             self.match(slug, _strongest(weighed[slug]), score)
-            for score, slug in ranked[:MAX_TOPICS]
-            if score >= bar
+            for score, slug in self.listed(ranked, named)[:MAX_TOPICS]
         )
+
+    def listed(self, ranked: list[tuple[int, str]], named: list[str]) -> list[tuple[int, str]]:
+        """The topics that ``choose`` lists, before the cap: the primary one,
+        then the others over the bar, strongest first."""
+        score = dict((slug, score) for score, slug in ranked)
+        first = next((slug for slug in named if slug in score), ranked[0][1])
+        bar = max(MIN_SCORE, ranked[0][0] * SECONDARY_SHARE)
+        return [(score[first], first)] + [
+            pair for pair in ranked if pair[0] >= bar and pair[1] != first
+        ]
 
     def match(self, topic: str, keyword: str, score: int) -> TopicMatch:
         key = (topic, keyword, score)

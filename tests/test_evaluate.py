@@ -133,9 +133,25 @@ def test_every_wrong_or_missed_placement_says_which_keyword(labelled: Project):
         "robustness Adversarial Games adversarial (title)",
         "pruning Adversarial Games score 1 below 2: pruning (abstract)",
         "robustness Pruning Sparse Models weak keyword alone: robust (abstract ×2)",
-        "pruning Graph Neural Networks at Scale listed first under graphs by "
-        "graph neural network (title), message passing (abstract)",
+        "pruning Graph Neural Networks at Scale listed first under graphs (the title names it"
+        " first) by graph neural network (title), message passing (abstract)",
     ]
+
+
+def test_a_primary_topic_the_title_does_not_name_is_said_to_be_the_strongest(labelled: Project):
+    abstract = "A graph neural network by message passing, message passing; pruning, pruning."
+    feed = f"Mar 12\n\nNotes at Scale\n\n{abstract}\n"
+    labelled.feed("b.txt", feed)
+    labels = labelled.root / "labels.yaml"
+    item = (
+        "  - {title: Notes at Scale, split: tuning, topics: [graphs, pruning], primary: pruning}\n"
+    )
+    labels.write_text(LABELS_TEXT + item, encoding="utf-8")
+    out = evaluated(labelled).out
+    assert (
+        "listed first under graphs (the strongest topic) by "
+        "message passing (abstract ×2), graph neural network (abstract)"
+    ) in out
 
 
 def test_keywords_behind_wrong_placements_are_counted(labelled: Project):

@@ -183,7 +183,44 @@ def test_a_second_topic_needs_a_share_of_the_primary_topics_score():
 def test_a_paper_is_listed_under_three_topics_at_most():
     rules = [rule(name, name.lower()) for name in ("Alpha", "Beta", "Gamma", "Delta")]
     found, _ = classified(rules, ("Alpha Beta Gamma Delta", "Delta."))
-    assert found == {"Alpha Beta Gamma Delta": ["delta", "alpha", "beta"]}
+    # Alpha, named first in the title, then the strongest of the rest.
+    assert found == {"Alpha Beta Gamma Delta": ["alpha", "delta", "beta"]}
+
+
+def test_the_primary_topic_is_the_one_the_title_names_first():
+    rules = [rule("Pruning", "pruning"), rule("Transformers", "transformer")]
+    abstract = "A transformer; the transformer; transformers; and some pruning."
+    found, topics = classified(
+        rules,
+        ("Pruning Vision Transformers", abstract),
+        ("Transformers, Pruned Gently", abstract),
+        ("Notes on Efficiency", abstract),
+    )
+    # Named first in the title: pruning (3 + 1 = 4) leads transformers (3 + 3 = 6).
+    assert found["Pruning Vision Transformers"] == ["pruning", "transformers"]
+    (led,) = [ms for ms in topics.matches.values() if ms[0].topic == "pruning"]
+    assert [m.score for m in led] == [4, 6]
+    assert found["Transformers, Pruned Gently"] == ["transformers"]
+    # A title that names no topic: the strongest topic is the primary one.
+    assert found["Notes on Efficiency"] == ["transformers"]
+
+
+def test_a_weak_keyword_in_the_title_does_not_make_its_topic_primary():
+    rules = [rule("Graphs", "message passing", weak=("graph",)), rule("Pruning", "pruning")]
+    abstract = "Pruning a graph by message passing; pruning again, pruning once more."
+    found, _ = classified(rules, ("Graph Pruning", abstract))
+    # Graphs scores 3 + 1 + 1 = 5 and pruning 3 + 3 = 6 either way, but it is
+    # pruning's strong keyword the title names, so pruning is the primary.
+    assert found == {"Graph Pruning": ["pruning", "graphs"]}
+
+
+def test_a_weak_keyword_in_the_title_leaves_the_primary_to_the_strongest():
+    rules = [rule("Graphs", "message passing", weak=("graph",)), rule("Pruning", "pruning")]
+    abstract = "Message passing; pruning, pruning, pruning, pruning and pruning."
+    found, _ = classified(rules, ("Graph Studies", abstract))
+    # The title names graphs (3 + 1 = 4) by a weak keyword only: the strongest
+    # topic, pruning (5), leads.
+    assert found == {"Graph Studies": ["pruning", "graphs"]}
 
 
 def test_keywords_a_source_gave_the_paper_count_as_title():
@@ -191,7 +228,8 @@ def test_keywords_a_source_gave_the_paper_count_as_title():
     found, topics = classified(
         rules, ("Plain Title", "Nothing else."), keywords=("graph", "model pruning")
     )
-    assert found == {"Plain Title": ["graphs", "pruning"]}
+    # Pruning is named by a keyword that is not weak, so it is the primary topic.
+    assert found == {"Plain Title": ["pruning", "graphs"]}
     assert [m.score for m in next(iter(topics.matches.values()))] == [3, 3]
 
 
