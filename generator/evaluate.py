@@ -195,7 +195,8 @@ def _missed(
         place = listed.index(slug) + 1
         return f"topic {place} of the paper, over the cap of {MAX_TOPICS}: {seen}"
     bar = ranked[0][0] * SECONDARY_SHARE
-    return f"score {score} below {bar:g} (the primary's {ranked[0][0]} × {SECONDARY_SHARE}): {seen}"
+    strongest = f"the strongest topic's {ranked[0][0]} × {SECONDARY_SHARE}"
+    return f"score {score} below {bar:g} ({strongest}): {seen}"
 
 
 def _keywords(phrases: Mapping[str, tuple[int, int]]) -> str:
