@@ -235,11 +235,12 @@ class Placer:
             in_title.update(keywords.count_words(*words(" ; ".join(paper.keywords))))
         in_abstract = keywords.count_words(*abstract)
         found: Found = defaultdict(dict)
-        named: list[str] = []
-        for phrase in in_title:  # in the order of the title
-            for slug in keywords.topics[phrase]:
-                if (slug, phrase) not in weak and slug not in named:
-                    named.append(slug)
+        named = [
+            slug
+            for phrase in in_title  # in the order of the title
+            for slug in keywords.topics[phrase]
+            if (slug, phrase) not in weak
+        ]
         for phrase in (*in_title, *in_abstract):
             pair = (in_title[phrase], in_abstract[phrase])
             for slug in keywords.topics[phrase]:
@@ -300,12 +301,15 @@ class Placer:
     def listed(self, ranked: list[tuple[int, str]], named: list[str]) -> list[tuple[int, str]]:
         """The topics that ``choose`` lists, before the cap: the primary one,
         then the others over the bar, strongest first."""
-        score = dict((slug, score) for score, slug in ranked)
-        first = next((slug for slug in named if slug in score), ranked[0][1])
         bar = max(MIN_SCORE, ranked[0][0] * SECONDARY_SHARE)
-        return [(score[first], first)] + [
-            pair for pair in ranked if pair[0] >= bar and pair[1] != first
-        ]
+        listed = [pair for pair in ranked if pair[0] >= bar]
+        for slug in named:  # the first of them that the keywords reach
+            for first in ranked:
+                if first[1] == slug:
+                    if first is listed[0]:
+                        return listed
+                    return [first, *(pair for pair in listed if pair is not first)]
+        return listed
 
     def match(self, topic: str, keyword: str, score: int) -> TopicMatch:
         key = (topic, keyword, score)
