@@ -278,8 +278,8 @@ def test_shipped_taxonomy_covers_the_seeds_evenly(held_out):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 17's targets are not reached yet: held-out precision 0.748, recall 0.667, "
-    "primary 0.686 (the floor test below holds these)",
+    reason="issue 17's targets are not reached yet: held-out precision 0.719, recall 0.697, "
+    "primary 0.725 (the floor test below holds these)",
 )
 def test_shipped_taxonomy_meets_the_targets_on_the_held_out_labels(held_out):
     result, _ = held_out
@@ -290,11 +290,13 @@ def test_shipped_taxonomy_meets_the_targets_on_the_held_out_labels(held_out):
 
 def test_shipped_taxonomy_holds_its_measured_figures_on_the_held_out_labels(held_out):
     """What the tuned taxonomy reached, so that no change makes it worse
-    unnoticed (before tuning: precision 0.603, recall 0.714, primary 0.627)."""
+    unnoticed (before tuning: precision 0.603, recall 0.714, primary 0.627;
+    with weak keywords and a secondary bar: 0.748, 0.667, 0.686; with the
+    title naming the primary topic and more vocabulary: 0.719, 0.697, 0.725)."""
     result, _ = held_out
-    assert (result.overall.precision or 0) >= 0.74
-    assert (result.overall.recall or 0) >= 0.66
-    assert (result.primary_accuracy or 0) >= 0.68
+    assert (result.overall.precision or 0) >= 0.71
+    assert (result.overall.recall or 0) >= 0.69
+    assert (result.primary_accuracy or 0) >= 0.72
 
 
 def test_labels_fixture_is_split_by_a_hash_of_the_title():
