@@ -147,6 +147,7 @@ def parse_api_feed(text: str, path: str) -> Feed:
                 links=_links(kind, name, paper, arxiv_id),
                 categories=_strings(paper.get("categories")),
                 journal_ref=fold_spaces(_string(paper, "journal_ref")),
+                keywords=_strings(paper.get("keywords")),
             )
         )
     return Feed(tuple(entries), tuple(problems))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from generator import fetch, init, serve
+from generator import evaluate, fetch, init, serve
 from generator.build import Checked, build, check, input_key, recover, theme, up_to_date
 from generator.config import CATCH_ALL_SLUG, Config, load_config
 from generator.errors import DigestError, UsageError
@@ -55,7 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     check_command = commands.add_parser("check", help="report problems in the input only")
     common(check_command)
-    common(commands.add_parser("topics", help="show how the taxonomy divides the papers"))
+    topics_command = commands.add_parser("topics", help="show how the taxonomy divides the papers")
+    common(topics_command)
+    evaluate.add_arguments(topics_command)
     fetch.add_arguments(commands.add_parser("fetch", help="add the newest daily papers"))
     serve.add_arguments(commands.add_parser("serve", help="preview the site, rebuilding on change"))
     init.add_arguments(commands.add_parser("init", help="start a new site of one's own"))
@@ -116,6 +118,8 @@ def _run(args: argparse.Namespace) -> int:
         for line in () if args.quiet else fetched.lines:
             print(line)
         return fetched.exit_code
+    if args.command == "topics":
+        evaluate.check_arguments(args)
     config: Config = load_config(args.config, getattr(args, "base_url", None))
     templates, static = theme(args.config)
     if args.command == "build":
@@ -135,6 +139,13 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    if args.command == "topics" and args.evaluate is not None:
+        evaluated = evaluate.run(args, checked.archive, checked.topics, config.topics)
+        print("\n".join(evaluated.lines))
+        print(
+            *evaluated.problems, sep="\n", file=sys.stderr, end="\n" if evaluated.problems else ""
+        )
+        return evaluated.exit_code
     if args.command == "topics":
         print("\n".join(topic_table(checked.topics, len(checked.archive.papers))))
         return 0

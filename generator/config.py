@@ -39,6 +39,8 @@ class TopicRule:
     """Words or phrases with their spelling variants; all-capital ones are acronyms."""
     exclude: tuple[str, ...]
     """Words or phrases that keep a paper out of this topic even if a keyword matches."""
+    weak: tuple[str, ...] = ()
+    """Keywords too common alone: they count only in a title or beside another keyword."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,7 @@ _TOPIC_FIELDS: dict[str, type] = {
     "name": str,
     "description": str,
     "keywords": list,
+    "weak": list,
     "exclude": list,
 }
 
@@ -205,10 +208,11 @@ def _validate(data: Any, lines: _Lines, name: str, base_url: str | None) -> Conf
             problem(f"{label!r} needs a 'name'", *at)
             continue
         keywords = _phrases(fields.get("keywords", []), f"{label}.keywords", problem, *at)
+        weak = _phrases(fields.get("weak", []), f"{label}.weak", problem, *at)
         exclude = _phrases(fields.get("exclude", []), f"{label}.exclude", problem, *at)
-        if not keywords and "keywords" not in raw:
+        if not keywords and not weak and "keywords" not in raw:
             problem(f"topic {topic_name!r} has no keywords", *at)
-        elif not keywords and isinstance(raw["keywords"], list) and not raw["keywords"]:
+        elif not keywords and not weak and raw["keywords"] == []:
             problem(f"topic {topic_name!r} has no keywords", *at, "keywords")
         slug = slug_words(topic_name) or f"topic-{index + 1}"
         if slug in seen or slug == CATCH_ALL_SLUG:
@@ -217,7 +221,8 @@ def _validate(data: Any, lines: _Lines, name: str, base_url: str | None) -> Conf
         seen[slug] = topic_name
         if len(problems) == before:
             description = fields.get("description", "")
-            topics.append(TopicRule(topic_name.strip(), slug, description, keywords, exclude))
+            rule = TopicRule(topic_name.strip(), slug, description, keywords, exclude, weak)
+            topics.append(rule)
 
     sources = from_config(settings.get("sources"), problem)
     if problems:

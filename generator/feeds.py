@@ -87,6 +87,8 @@ class Entry:
     categories: tuple[str, ...] = ()
     """arXiv categories, the primary one first."""
     journal_ref: str = ""
+    keywords: tuple[str, ...] = ()
+    """The source's own keywords of the paper (Hugging Face's ``ai_keywords``)."""
 
 
 @dataclass(frozen=True, slots=True)

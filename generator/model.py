@@ -40,6 +40,8 @@ class Paper:
     """Where every source says the paper can be read, each place once."""
     categories: tuple[str, ...] = ()
     journal_ref: str = ""
+    keywords: tuple[str, ...] = ()
+    """The source's own keywords of the paper, where a feed gave them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +122,7 @@ def merge(entries: Iterable[Entry]) -> tuple[Archive, list[Diagnostic]]:
             links=_links(group),
             categories=next((e.categories for e in group if e.categories), ()),
             journal_ref=next((e.journal_ref for e in group if e.journal_ref), ""),
+            keywords=next((e.keywords for e in group if e.keywords), ()),
         )
 
     days: dict[date, dict[str, Paper]] = defaultdict(dict)

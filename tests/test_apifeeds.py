@@ -91,3 +91,23 @@ def test_hostile_json_is_a_diagnostic_not_a_traceback():
     ]
     lone = parse_api_feed(api_feed({"title": "Half \ud800 a pair", "abstract": ABSTRACT}), "x.json")
     assert lone.entries[0].title == "Half \ufffd a pair"
+
+
+def test_keywords_of_an_api_feed_place_a_paper_as_its_title_would(project: Project):
+    project.feed(
+        "hf-2025-03-12.json",
+        api_feed(
+            {"title": "A Plain Title", "abstract": ABSTRACT, "keywords": ["vision transformer", 3]},
+            {"title": "Another Plain Title", "abstract": ABSTRACT, "keywords": []},
+            day="2025-03-12",
+        ),
+    )
+    run = project.build()
+    assert run.code == 0, run.err
+    pages = {
+        path.parent.name.split("-")[0]: path.read_text(encoding="utf-8")
+        for path in (project.out / "papers").glob("*/index.html")
+    }
+    why = '<a href="../../topics/transformers/">Transformers</a> <span class="why">(“transformer”)'
+    assert why in pages["a"]
+    assert '<a href="../../topics/other/">Other topics</a></li>' in pages["another"]
