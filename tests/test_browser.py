@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from generator.search import shard_keys, words
+from generator.search import shard_keys
+from generator.terms import words
 from tests.conftest import (
     FOLDED_TITLES,
     SCRIPT_TITLE,
