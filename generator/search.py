@@ -10,6 +10,8 @@ what it needs, however large the archive.
 - ``search/papers/<n>.json``: what a result shows (title, URL name, days,
   topics by their place in the entry point's list) for a block of papers,
   fetched only for the results shown.
+- ``search/topics/*.json``, ``search/days/*.json`` and the entry point's
+  ``years``: what filters by topic and by date need (see ``filters``).
 
 Papers are numbered by first day, so a higher number is a newer paper and
 ranking needs no paper data at all. A term found in the abstracts of more
@@ -26,6 +28,7 @@ import re
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from generator.filters import filter_files
 from generator.model import Archive, Paper
 from generator.terms import BASE36_DIGITS, STOP_WORDS
 from generator.topics import Topics
@@ -33,7 +36,7 @@ from generator.topics import Topics
 if TYPE_CHECKING:
     from generator.postings import SearchWords
 
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 #: Papers per display block: small, because the results of a query are spread
 #: over the archive and each block is fetched whole for the one result in it.
 BLOCK_SIZE = 4
@@ -112,6 +115,8 @@ def search_files(archive: Archive, topics: Topics, found: SearchWords) -> dict[s
             for paper in papers[start : start + BLOCK_SIZE]
         ]
         files[f"search/papers/{start // BLOCK_SIZE}.json"] = block
+    filters, years = filter_files(papers, topics)
+    files.update(filters)
     files["search-index.json"] = {
         "version": INDEX_VERSION,
         "papers": len(papers),
@@ -119,6 +124,7 @@ def search_files(archive: Archive, topics: Topics, found: SearchWords) -> dict[s
         "shards": front_coded(sorted(shards)),
         "topics": [[topic.slug, topic.name] for topic in topics.topics],
         "stop_words": sorted(STOP_WORDS),
+        "years": years,
     }
     return files
 

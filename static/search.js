@@ -1,8 +1,13 @@
 // In-browser search over the split index that generator/search.py writes:
 // search-index.json lists term shards; a query fetches only the shards of its
 // words, ranks papers by their numbers alone, then fetches the display data
-// of the results it shows. Results are built from text nodes only, so nothing
-// from the index is ever parsed as HTML.
+// of the results it shows. Filters by topic and date (see generator/filters.py)
+// fetch a topic's members and, for a date that does not start a year, the
+// first paper of each day of its year; without words they list the papers
+// they leave, newest first. The whole state is in the URL:
+// ?q=…&topic=<slug>&topic=…&from=YYYY-MM-DD&to=YYYY-MM-DD&sort=new.
+// Results are built from text nodes only, so nothing from the index is ever
+// parsed as HTML.
 (() => {
   "use strict";
   const form = document.querySelector("form.search-page");
@@ -11,6 +16,12 @@
   const status = document.getElementById("search-status");
   const list = document.getElementById("results");
   const more = document.getElementById("more-results");
+  const topicBoxes = [...form.querySelectorAll("input[name=topic]")];
+  const topicsChosen = document.getElementById("topics-chosen");
+  const year = document.getElementById("year");
+  const from = document.getElementById("from");
+  const to = document.getElementById("to");
+  const sort = document.getElementById("sort");
   const root = form.dataset.root;
   const PAGE = 20;
   const WORD = /[\p{L}\p{N}]+/gu;
@@ -180,25 +191,123 @@
     more.hidden = shown.length >= ranked.length;
   }
 
-  async function show() {
-    const query = input.value;
-    const url = new URL(window.location.href);
-    if (query.trim()) url.searchParams.set("q", query);
-    else url.searchParams.delete("q");
-    window.history.replaceState(null, "", url);
+  // The filters as the controls show them.
+  const chosenTopics = () => topicBoxes.filter((box) => box.checked).map((box) => box.value);
+  const filtered = () => chosenTopics().length > 0 || from.value !== "" || to.value !== "";
 
+  // The controls' state as the page's URL, so that a search can be shared.
+  function writeUrl() {
+    const url = new URL(window.location.href);
+    const params = new URLSearchParams();
+    if (input.value.trim()) params.set("q", input.value);
+    for (const slug of chosenTopics()) params.append("topic", slug);
+    if (from.value) params.set("from", from.value);
+    if (to.value) params.set("to", to.value);
+    if (sort.value) params.set("sort", sort.value);
+    url.search = params.toString();
+    window.history.replaceState(null, "", url);
+  }
+
+  // The controls set from the page's URL; a value a control cannot take
+  // (an unknown topic, a malformed date) is left out.
+  function readUrl() {
+    const params = new URLSearchParams(window.location.search);
+    input.value = params.get("q") || "";
+    const topics = new Set(params.getAll("topic"));
+    for (const box of topicBoxes) box.checked = topics.has(box.value);
+    from.value = /^\d{4}-\d{2}-\d{2}$/.test(params.get("from") || "") ? params.get("from") : "";
+    to.value = /^\d{4}-\d{2}-\d{2}$/.test(params.get("to") || "") ? params.get("to") : "";
+    sort.value = params.get("sort") === "new" ? "new" : "";
+    showFilters();
+  }
+
+  // What the year and topics controls say, from the others.
+  function showFilters() {
+    const first = from.value.slice(0, 4);
+    const whole = from.value === `${first}-01-01` && to.value === `${first}-12-31`;
+    year.value = whole && [...year.options].some((option) => option.value === first) ? first : "";
+    const count = chosenTopics().length;
+    topicsChosen.textContent = count ? `(${count} chosen)` : "";
+  }
+
+  const nextDay = (iso) => {
+    const day = new Date(`${iso}T00:00:00Z`);
+    day.setUTCDate(day.getUTCDate() + 1);
+    return day.toISOString().slice(0, 10);
+  };
+
+  // The number of the first paper that first appeared on `iso` or later
+  // (papers are numbered by first day): the entry point's `years` for the
+  // first of a year, else the day file of that year.
+  async function startAt(iso) {
+    const year = iso.slice(0, 4);
+    const later = Object.keys(index.years).filter((y) => y > year).sort();
+    const afterYear = later.length ? index.years[later[0]] : index.papers;
+    if (!(year in index.years)) return afterYear;
+    if (iso.endsWith("-01-01")) return index.years[year];
+    const days = await fetchJson(`search/days/${year}.json`);
+    const on = Object.keys(days).filter((day) => day >= iso).sort();
+    return on.length ? days[on[0]] : afterYear;
+  }
+
+  // The range of paper numbers the dates leave: [low, high).
+  async function numberRange() {
+    const [low, high] = await Promise.all([
+      from.value ? startAt(from.value) : 0,
+      to.value ? startAt(nextDay(to.value)) : index.papers,
+    ]);
+    return [low, high];
+  }
+
+  // A paper number's membership in any chosen topic, or null for no topic filter.
+  async function topicMembers() {
+    const slugs = chosenTopics();
+    if (!slugs.length) return null;
+    const spelled = await Promise.all(slugs.map((slug) => fetchJson(`search/topics/${slug}.json`)));
+    const member = new Uint8Array(index.papers);
+    for (const topic of spelled) {
+      if ("gaps" in topic) {
+        for (const id of decode(topic.gaps)) member[id] = 1;
+      } else {
+        const bits = atob(topic.bits);
+        for (let id = 0; id < index.papers; id++) {
+          if ((bits.charCodeAt(id >> 3) >> (id & 7)) & 1) member[id] = 1;
+        }
+      }
+    }
+    return member;
+  }
+
+  // Every paper the filters leave, newest first (no words to rank by).
+  function listed(low, high, member) {
+    const found = [];
+    for (let id = high - 1; id >= low; id--) {
+      if (!member || member[id]) found.push([id, 0, true]);
+    }
+    return found;
+  }
+
+  async function show() {
+    writeUrl();
     const run = ++latest;
     const stop = new Set(index.stop_words);
-    const wanted = [...new Set(words(query))].filter((term) => !stop.has(term));
-    if (!wanted.length) {
+    const wanted = [...new Set(words(input.value))].filter((term) => !stop.has(term));
+    if (!wanted.length && !filtered()) {
       list.replaceChildren();
       more.hidden = true;
       status.textContent = `Type to search ${index.papers} papers.`;
       return;
     }
-    const found = await rank(index, wanted);
+    const [found, [low, high], member] = await Promise.all([
+      wanted.length ? rank(index, wanted) : [],
+      numberRange(),
+      topicMembers(),
+    ]);
     if (run !== latest) return; // a newer query is already on its way
-    ranked = found;
+    ranked = wanted.length
+      ? found.filter(([id]) => id >= low && id < high && (!member || member[id]))
+      : listed(low, high, member);
+    if (sort.value === "new") ranked.sort((a, b) => b[0] - a[0]);
     terms = wanted;
     shown = [];
     const first = ranked.slice(0, PAGE);
@@ -215,7 +324,7 @@
   const failed = (error) => {
     status.textContent = `Search is not available (${error.message}).`;
   };
-  input.value = new URLSearchParams(window.location.search).get("q") || "";
+  readUrl();
   status.textContent = "Loading the index…";
   fetchJson("search-index.json").then((loaded) => {
     index = { ...loaded, shards: shardKeys(loaded.shards) };
@@ -224,6 +333,17 @@
       clearTimeout(pause);
       pause = setTimeout(() => show().catch(failed), TYPING_PAUSE_MS);
     });
+    const changed = () => {
+      showFilters();
+      show().catch(failed);
+    };
+    for (const box of topicBoxes) box.addEventListener("change", changed);
+    year.addEventListener("change", () => {
+      from.value = year.value ? `${year.value}-01-01` : "";
+      to.value = year.value ? `${year.value}-12-31` : "";
+      changed();
+    });
+    for (const control of [from, to, sort]) control.addEventListener("change", changed);
     more.addEventListener("click", () => showMore().catch(failed));
     return show();
   }).catch(failed);

@@ -99,7 +99,7 @@ def test_keyboard_alone_reaches_every_result(page, browser_site):
     links = page.locator("#results li a")
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
     reached = []
-    for _ in range(len(hrefs) + 5):
+    for _ in range(len(hrefs) + 15):  # past the filters: topics, year, dates, sort
         page.keyboard.press("Tab")
         href = page.evaluate("document.activeElement.getAttribute('href')")
         if href in hrefs:
@@ -257,3 +257,142 @@ def test_prefix_search_spans_split_shards(page, tmp_path, monkeypatch):
         page.goto(url + "search/?q=con")
         page.wait_for_function("document.querySelectorAll('#results li').length > 0")
         assert page.locator("#search-status").inner_text() == f"{len(expected)} papers match."
+
+
+def wait_for_status(page: Any, pattern: str) -> str:
+    """The status line once it says ``pattern`` (a regular expression)."""
+    page.wait_for_function(
+        "pattern => new RegExp(pattern).test(document.getElementById('search-status').textContent)",
+        arg=pattern,
+    )
+    return str(page.locator("#search-status").inner_text())
+
+
+def in_dates(paper: dict[str, Any], start: str, end: str) -> bool:
+    """A date filter keeps a paper whose first day is in the range."""
+    return start <= paper["days"][0] <= end
+
+
+def test_a_topic_and_dates_without_words_list_that_slice_newest_first(page, browser_site):
+    topic, start, end = "pruning-and-compression", "2025-03-12", "2025-03-14"
+    newest_first = reversed(search_papers(browser_site.path))  # numbered oldest first
+    expected = [
+        p["title"] for p in newest_first if topic in p["topics"] and in_dates(p, start, end)
+    ]
+    page.goto(browser_site.url + f"search/?topic={topic}&from={start}&to={end}")
+    assert wait_for_status(page, "match") == f"{len(expected)} papers match."
+    assert len(expected) > 20 and result_titles(page) == expected[:20]
+    assert page.input_value("#q") == ""
+    assert page.is_checked(f"#topic-{topic}")
+    assert page.locator("input[name=topic]:checked").count() == 1
+    assert page.locator("#topic-filter").get_attribute("open") is not None
+    assert (page.input_value("#from"), page.input_value("#to")) == (start, end)
+    assert page.input_value("#year") == ""
+    assert page.locator("#topics-chosen").inner_text() == "(1 chosen)"
+    page.click("#more-results")
+    page.wait_for_function("document.querySelectorAll('#results li').length > 20")
+    assert result_titles(page) == expected
+
+
+def test_words_with_filters_keep_only_matching_papers_of_those_topics_and_dates(page, browser_site):
+    topics = ["pruning-and-compression", "graph-neural-networks"]
+    start, end = "2025-03-13", "2025-04-03"
+    papers = search_papers(browser_site.path)
+    expected = [
+        number
+        for number, p in enumerate(papers)
+        if set(topics) & set(p["topics"])
+        and in_dates(p, start, end)
+        and any(w.startswith("learn") for w in [*words(p["title"]), *p["words"].split()])
+    ]
+    query = "&".join(f"topic={t}" for t in topics)
+    page.goto(browser_site.url + f"search/?q=learn&{query}&from={start}&to={end}&sort=new")
+    assert wait_for_status(page, "match") == f"{len(expected)} papers match."
+    assert all(page.is_checked(f"#topic-{t}") for t in topics)
+    assert page.input_value("#sort") == "new"
+    # Newest first: in the order of the papers' numbers, highest first.
+    newest = sorted(expected, reverse=True)[:20]
+    assert result_titles(page) == [papers[number]["title"] for number in newest]
+
+
+def test_a_year_in_the_url_shows_in_the_year_control(page, browser_site):
+    page.goto(
+        browser_site.url + "search/?topic=graph-neural-networks&from=2025-01-01&to=2025-12-31"
+    )
+    wait_for_status(page, "match")
+    assert page.input_value("#year") == "2025"
+    expected = [
+        p for p in search_papers(browser_site.path) if "graph-neural-networks" in p["topics"]
+    ]
+    assert page.locator("#search-status").inner_text() == f"{len(expected)} papers match."
+
+
+def matching(site: ServedSite, prefix: str, topic: str = "", start: str = "", end: str = "9"):
+    """What the page should say for a query of one word of at least three letters."""
+    found = [
+        p
+        for p in search_papers(site.path)
+        if (not topic or topic in p["topics"])
+        and in_dates(p, start, end)
+        and any(w.startswith(prefix) for w in [*words(p["title"]), *p["words"].split()])
+    ]
+    return f"{len(found)} papers match."
+
+
+def test_changing_a_control_updates_the_url_and_the_results(page, browser_site):
+    topic = "graph-neural-networks"
+    page.goto(browser_site.url + "search/?q=graph")
+    wait_for_status(page, matching(browser_site, "graph"))
+    page.locator("#topic-filter summary").click()
+    page.check(f"#topic-{topic}")
+    page.wait_for_url(re.compile(rf"\?q=graph&topic={topic}$"))
+    wait_for_status(page, matching(browser_site, "graph", topic))
+    page.select_option("#year", "2025")
+    page.wait_for_url(re.compile(r"&from=2025-01-01&to=2025-12-31$"))
+    page.select_option("#sort", "new")
+    page.wait_for_url(re.compile(r"&sort=new$"))
+    page.fill("#from", "2025-04-01")
+    page.wait_for_url(re.compile(r"&from=2025-04-01&to=2025-12-31&sort=new$"))
+    assert page.input_value("#year") == ""  # no longer the whole year
+    wait_for_status(page, matching(browser_site, "graph", topic, "2025-04-01"))
+    assert all(m.startswith("2025-04") for m in page.locator("#results .meta").all_inner_texts())
+    page.select_option("#year", "")
+    page.uncheck(f"#topic-{topic}")
+    page.wait_for_url(re.compile(r"/search/\?q=graph&sort=new$"))
+    wait_for_status(page, matching(browser_site, "graph"))
+
+
+def test_filters_work_from_the_keyboard_alone(page, browser_site):
+    page.goto(browser_site.url + "search/")
+    page.keyboard.press("/")
+    page.keyboard.type("learning")
+    wait_for_status(page, "match")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    first_topic = page.evaluate("document.activeElement.value")
+    page.keyboard.press("Space")
+    page.wait_for_url(re.compile(rf"&topic={first_topic}$"))
+    for _ in range(page.locator("input[name=topic]").count()):
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "year"
+    page.keyboard.press("ArrowDown")
+    page.wait_for_url(re.compile(r"&from=2025-01-01&to=2025-12-31$"))
+    passed = []  # a date field is a stop per part (day, month, year)
+    while page.evaluate("document.activeElement.id") != "sort" and len(passed) < 12:
+        page.keyboard.press("Tab")
+        passed.append(page.evaluate("document.activeElement.id"))
+    assert {"from", "to", "sort"} <= set(passed)
+    page.keyboard.press("ArrowDown")
+    page.wait_for_url(re.compile(r"&sort=new$"))
+    status = wait_for_status(page, "match")
+    assert (
+        page.evaluate("document.getElementById('search-status').getAttribute('role')") == "status"
+    )
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('#results') !== null")
+    assert (
+        int(status.split()[0]) == len(result_titles(page))
+        or page.locator("#more-results").is_visible()
+    )
