@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import markupsafe
 
+from generator.bibtex import Citation, bib_file, citation_keys, entry
 from generator.config import Config
 from generator.content import Content
 from generator.errors import DigestError
 from generator.model import Archive, Day, Paper
-from generator.search import search_files, to_json
+from generator.search import numbered, search_files, to_json
 from generator.topics import Topic, Topics
 from generator.workers import Progress, collector_paused, in_worker, run_chunks, runs, told
 from generator.writer import Record, Site
@@ -289,6 +290,10 @@ class Renderer:
             for paper in archive.papers
         }
         self.topic_order = {t.slug: i for i, t in enumerate(topics.topics)}
+        self.citation_keys = citation_keys(numbered(archive))
+        #: BibTeX entries made so far in this process: a paper's is on its
+        #: page, in its own .bib and in those of its days and topic pages.
+        self.entries: dict[str, str] = {}
         self.site_globals = {
             "site_title": config.title,
             "site_description": config.description,
@@ -388,15 +393,7 @@ class Renderer:
                     papers=topic.papers,
                 )
             )
-        jobs += [
-            partial(
-                self.page,
-                path=f"papers/{paper.slug}/index.html",
-                template="paper.html",
-                paper=self.views[paper.slug],
-            )
-            for paper in self.archive.papers
-        ]
+        jobs += [partial(self.render_paper, paper=paper) for paper in self.archive.papers]
         jobs.append(
             partial(
                 self.page,
@@ -421,6 +418,41 @@ class Renderer:
         jobs.append(self.render_404)
         return jobs
 
+    def bibtex(self, paper: Paper) -> str:
+        """The BibTeX entry of ``paper``."""
+        made = self.entries.get(paper.slug)
+        if made is None:
+            made = self.entries[paper.slug] = entry(
+                Citation(
+                    key=self.citation_keys[paper.slug],
+                    title=paper.title,
+                    authors=paper.authors,
+                    first_day=paper.days[0] if paper.days else None,
+                    arxiv_id=paper.arxiv_id,
+                    page_url=f"{self.config.base_url}papers/{paper.slug}/",
+                    site_title=self.config.title,
+                )
+            )
+        return made
+
+    def write_bib(self, site: Site, folder: str, papers: Iterable[Paper]) -> None:
+        """The BibTeX entries of ``papers`` as ``folder``papers.bib."""
+        site.write(f"{folder}papers.bib", bib_file([self.bibtex(paper) for paper in papers]))
+
+    def render_paper(self, site: Site, paper: Paper) -> None:
+        """A paper's page, and its BibTeX entry as a .bib file beside it."""
+        folder = f"papers/{paper.slug}/"
+        bibtex = self.bibtex(paper)
+        site.write(f"{folder}citation.bib", bibtex)
+        self.page(
+            site,
+            f"{folder}index.html",
+            "paper.html",
+            paper=self.views[paper.slug],
+            bibtex=bibtex,
+            citation_key=self.citation_keys[paper.slug],
+        )
+
     def render_listing(self, site: Site, topic: Topic, listing: Listing) -> None:
         self.page(
             site,
@@ -430,6 +462,7 @@ class Renderer:
             groups=self.by_day(listing.papers),
             pager=listing.pager,
         )
+        self.write_bib(site, listing.path.removesuffix("index.html"), listing.papers)
 
     def render_404(self, site: Site) -> None:
         html = self.env.get_template("404.html").render(
@@ -493,6 +526,7 @@ class Renderer:
             previous=previous,
             next=following[0] if following else None,
         )
+        self.write_bib(site, f"days/{day.date.isoformat()}/", day.papers)
 
     def write_feed(self, site: Site, folder: str, title: str, papers: Sequence[Paper]) -> None:
         """An Atom feed of the newest of ``papers`` at ``folder``feed.xml."""

@@ -396,3 +396,21 @@ def test_filters_work_from_the_keyboard_alone(page, browser_site):
         int(status.split()[0]) == len(result_titles(page))
         or page.locator("#more-results").is_visible()
     )
+
+
+def test_the_copy_button_copies_the_bibtex_entry_without_a_mouse(browser, browser_site):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    paper = index_of(browser_site)["papers"][0]
+    page.goto(browser_site.url + paper["url"])
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Copy BibTeX":
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('.cite [role=status]').textContent !== ''")
+    assert page.locator(".cite [role=status]").inner_text() == "Copied."
+    copied = page.evaluate("navigator.clipboard.readText()")
+    bib = (browser_site.path / paper["url"] / "citation.bib").read_text(encoding="utf-8")
+    assert copied == bib == page.locator("#bibtex").inner_text()
+    context.close()
