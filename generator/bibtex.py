@@ -55,7 +55,7 @@ _NAMED = {
     "ß": r"{\ss}", "æ": r"{\ae}", "Æ": r"{\AE}", "œ": r"{\oe}", "Œ": r"{\OE}",
     "ø": r"{\o}", "Ø": r"{\O}", "ł": r"{\l}", "Ł": r"{\L}", "ı": r"{\i}",
     "–": "--", "—": "---", "“": "``", "”": "''",
-    "…": r"{\ldots}", "\u00a0": "~",
+    "…": r"{\ldots}",
     "×": r"{$\times$}", "±": r"{$\pm$}", "≤": r"{$\leq$}", "≥": r"{$\geq$}",
     "≈": r"{$\approx$}", "→": r"{$\rightarrow$}", "←": r"{$\leftarrow$}",
     "∞": r"{$\infty$}", "·": r"{$\cdot$}",
@@ -71,8 +71,11 @@ for _at, _name in enumerate(_GREEK):
         _NAMED[chr(0x391 + _at)] = f"{{$\\{_name.capitalize()}$}}"
 #: Text with none of the characters above: the usual title, as it is.
 _PLAIN = re.compile(r"[A-Za-z0-9 .,:;!?()\[\]'\"/@*+=`-]*")
-_SPACES = re.compile(r"\s+")
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
+_AND = re.compile(r"\band\b", re.IGNORECASE)
+#: What a URL keeps as it is in a ``url`` field.
+_URL_KEPT = ":/?#[]@!$&'()*+,;=%~-._"
+_URL_SAFE = re.compile(r"[A-Za-z0-9:/?#\[\]@!$&'()*+,;=%~._-]*")
 #: Title words that make poor keys.
 #: Two characters that LaTeX would print as one (a dash, a quotation mark).
 _LIGATURE = re.compile(r"([-`',])(?=\1)|[?!](?=`)")
@@ -82,13 +85,14 @@ _SKIPPED = frozenset("a an the on of in for to and with towards toward is are do
 
 def escaped(text: str) -> str:
     """``text`` as LaTeX for a BibTeX field, runs of white space as one space."""
-    text = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
-    pairs = [match.start() for match in _LIGATURE.finditer(text)]
-    if _PLAIN.fullmatch(text) and not pairs:
-        return text
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    text = " ".join(text.split())
+    if _PLAIN.fullmatch(text) and not _LIGATURE.search(text):
+        return text  # the usual title: checked by two regular expressions, in C
     latex = list(map(_escaped_char, text))
-    for at in pairs:  # "--" as written, not an en dash; "?`" not "¿"
-        latex[at] += "{}"
+    for match in _LIGATURE.finditer(text):  # "--" as written, not an en dash
+        latex[match.start()] += "{}"
     return "".join(latex)
 
 
@@ -106,8 +110,9 @@ def _escaped_char(char: str) -> str:
 
 
 def _ascii_words(text: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return _ASCII_WORD.findall(folded.lower())
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _ASCII_WORD.findall(text.lower())
 
 
 def _key_base(paper: Paper) -> str:
@@ -181,15 +186,15 @@ def _author(name: str) -> str:
     """A name as one person: in braces where BibTeX would read its commas or
     an "and" in it as the parts of a name or two people."""
     latex = escaped(name)
-    if "," in latex or re.search(r"\band\b", latex, re.IGNORECASE):
-        return "{" + latex + "}"
-    return latex
+    return "{" + latex + "}" if "," in latex or _AND.search(latex) else latex
 
 
 def _url(url: str) -> str:
     """A URL as a ``url`` field takes it, verbatim: characters that would
     break the field (braces, backslashes, spaces) percent-encoded."""
-    return quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
+    if _URL_SAFE.fullmatch(url):
+        return url
+    return quote(url, safe=_URL_KEPT)
 
 
 def bib_file(entries: Sequence[str]) -> str:
