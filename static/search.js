@@ -135,11 +135,13 @@
     return scored;
   }
 
-  async function papersFor(index, ids) {
-    const blocks = [...new Set(ids.map((id) => Math.floor(id / index.block_size)))];
-    const loaded = await Promise.all(blocks.map((block) => fetchJson(`search/papers/${block}.json`)));
-    const byBlock = new Map(blocks.map((block, i) => [block, loaded[i]]));
-    return ids.map((id) => byBlock.get(Math.floor(id / index.block_size))[id % index.block_size]);
+  // The display records of `ids`, in order, each as soon as it and those
+  // before it are in: the blocks are fetched at once, and the first results
+  // show without waiting for the last block (a round trip or more sooner
+  // when more blocks are asked for than the browser fetches at a time).
+  async function* papersFor(index, ids) {
+    const blocks = ids.map((id) => fetchJson(`search/papers/${Math.floor(id / index.block_size)}.json`));
+    for (const [i, id] of ids.entries()) yield (await blocks[i])[id % index.block_size];
   }
 
   function highlighted(title, terms) {
@@ -184,9 +186,13 @@
   let terms = [];
 
   async function showMore() {
+    const run = latest;
     const next = ranked.slice(shown.length, shown.length + PAGE);
-    const records = await papersFor(index, next.map(([id]) => id));
-    list.append(...records.map((record, i) => resultItem(index, record, next[i][2], terms)));
+    let i = 0;
+    for await (const record of papersFor(index, next.map(([id]) => id))) {
+      if (run !== latest) return;
+      list.append(resultItem(index, record, next[i++][2], terms));
+    }
     shown = ranked.slice(0, shown.length + next.length);
     more.hidden = shown.length >= ranked.length;
   }
@@ -311,9 +317,14 @@
     terms = wanted;
     shown = [];
     const first = ranked.slice(0, PAGE);
-    const records = await papersFor(index, first.map(([id]) => id));
-    if (run !== latest) return;
-    list.replaceChildren(...records.map((record, i) => resultItem(index, record, first[i][2], terms)));
+    let i = 0;
+    for await (const record of papersFor(index, first.map(([id]) => id))) {
+      if (run !== latest) return;
+      const item = resultItem(index, record, first[i][2], terms);
+      if (i++ === 0) list.replaceChildren(item); // the old results stay until then
+      else list.append(item);
+    }
+    if (!first.length) list.replaceChildren();
     shown = first;
     more.hidden = shown.length >= ranked.length;
     status.textContent = ranked.length === 0

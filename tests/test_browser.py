@@ -31,9 +31,12 @@ def result_titles(page: Any) -> list[str]:
 
 
 def search(page: Any, site: ServedSite, query: str) -> None:
+    """``query`` typed into the search page, once every result it shows is in
+    (results arrive one by one; the count is said when the last is shown)."""
     page.goto(site.url + "search/")
     page.fill("#q", query)
     page.wait_for_function("document.querySelectorAll('#results li').length > 0")
+    page.wait_for_function("/match/.test(document.getElementById('search-status').textContent)")
 
 
 def test_search_as_you_type_finds_title_words_first_and_highlights(page, browser_site):
@@ -283,7 +286,7 @@ def test_a_topic_and_dates_without_words_list_that_slice_newest_first(page, brow
     assert wait_for_status(page, "match") == f"{len(expected)} papers match."
     assert len(expected) > 20 and result_titles(page) == expected[:20]
     assert page.input_value("#q") == ""
-    assert page.is_checked(f"#topic-{topic}")
+    assert page.is_checked(f"input[value={topic}]")
     assert page.locator("input[name=topic]:checked").count() == 1
     assert page.locator("#topic-filter").get_attribute("open") is not None
     assert (page.input_value("#from"), page.input_value("#to")) == (start, end)
@@ -308,7 +311,7 @@ def test_words_with_filters_keep_only_matching_papers_of_those_topics_and_dates(
     query = "&".join(f"topic={t}" for t in topics)
     page.goto(browser_site.url + f"search/?q=learn&{query}&from={start}&to={end}&sort=new")
     assert wait_for_status(page, "match") == f"{len(expected)} papers match."
-    assert all(page.is_checked(f"#topic-{t}") for t in topics)
+    assert all(page.is_checked(f"input[value={t}]") for t in topics)
     assert page.input_value("#sort") == "new"
     # Newest first: in the order of the papers' numbers, highest first.
     newest = sorted(expected, reverse=True)[:20]
@@ -344,7 +347,7 @@ def test_changing_a_control_updates_the_url_and_the_results(page, browser_site):
     page.goto(browser_site.url + "search/?q=graph")
     wait_for_status(page, matching(browser_site, "graph"))
     page.locator("#topic-filter summary").click()
-    page.check(f"#topic-{topic}")
+    page.check(f"input[value={topic}]")
     page.wait_for_url(re.compile(rf"\?q=graph&topic={topic}$"))
     wait_for_status(page, matching(browser_site, "graph", topic))
     page.select_option("#year", "2025")
@@ -357,7 +360,7 @@ def test_changing_a_control_updates_the_url_and_the_results(page, browser_site):
     wait_for_status(page, matching(browser_site, "graph", topic, "2025-04-01"))
     assert all(m.startswith("2025-04") for m in page.locator("#results .meta").all_inner_texts())
     page.select_option("#year", "")
-    page.uncheck(f"#topic-{topic}")
+    page.uncheck(f"input[value={topic}]")
     page.wait_for_url(re.compile(r"/search/\?q=graph&sort=new$"))
     wait_for_status(page, matching(browser_site, "graph"))
 
