@@ -232,8 +232,8 @@
     const first = from.value.slice(0, 4);
     const whole = from.value === `${first}-01-01` && to.value === `${first}-12-31`;
     year.value = whole && [...year.options].some((option) => option.value === first) ? first : "";
-    const count = chosenTopics().length;
-    topicsChosen.textContent = count ? `(${count} chosen)` : "";
+    const names = topicBoxes.filter((box) => box.checked).map((box) => box.labels[0].textContent.trim());
+    topicsChosen.textContent = names.length ? `: ${names.join(", ")}` : "";
   }
 
   const nextDay = (iso) => {
@@ -329,7 +329,7 @@
     more.hidden = shown.length >= ranked.length;
     status.textContent = ranked.length === 0
       ? "No papers match."
-      : `${ranked.length} paper${ranked.length === 1 ? "" : "s"} match.`;
+      : ranked.length === 1 ? "1 paper matches." : `${ranked.length} papers match.`;
   }
 
   const failed = (error) => {

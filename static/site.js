@@ -10,6 +10,10 @@ document.addEventListener("keydown", (event) => {
   field.select();
 });
 
+// Controls that need this script (the copy buttons) are shown only with it,
+// by visibility, which moves nothing on the page.
+document.documentElement.classList.add("js");
+
 // A "Copy" button copies the text of the element its data-copy names, and
 // says so in the status beside it; where the clipboard is not allowed, it
 // selects the text for the reader to copy.
