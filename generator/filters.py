@@ -2,13 +2,17 @@
 filtered query downloads little more than the same query without a filter,
 and a filter without words needs no term shard at all.
 
-- ``search/topics/<slug>.json``: the numbers of a topic's papers (every
-  topic a paper is in, not only its primary one), as base-36 gaps or, where
-  that would be longer, as a bitmap of the archive in base 64: at most one
-  bit per paper, 17 KB at 100,000 papers, however large the topic.
+- ``search/topics/<slug>/<k>.bin``: which of the papers numbered from
+  ``k * TOPIC_PIECE`` up to the next piece are in the topic (every topic a
+  paper is in, not only its primary one). Binary, in the shorter of two
+  forms: a byte 0 and a bitmap (bit ``n % 8`` of byte ``n // 8``), at most
+  one bit per paper however large the topic; or a byte 1 and the gaps
+  between members as LEB128 varints, for a small topic. Pieces, so that a
+  date filter fetches only those its range of papers spans.
 - ``years`` in the entry point: the number of the first paper of each year.
-- ``search/days/<year>.json``: the number of the first paper of each day of
-  that year, fetched only for a date that is not the first of a year.
+- ``search/days/<year>.json``: the first paper of each day of that year, as
+  one string of ``MMDD`` and the number in base 36, space apart; fetched only
+  for a date that is not the first of a year.
 
 Papers are numbered by first day (see ``search``), so a date filter is a range
 of numbers: from the first paper of the first day on or after ``from`` up to
@@ -18,8 +22,7 @@ the day it first appeared is.
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -27,34 +30,44 @@ from generator.model import Paper
 from generator.terms import BASE36_DIGITS
 from generator.topics import Topics
 
-
-def membership(numbers: Sequence[int], papers: int) -> dict[str, str]:
-    """Sorted paper numbers out of ``papers``, in the shorter of two
-    spellings: ``{"gaps": "0,3,1z"}`` or ``{"bits": base64}`` (bit ``n % 8``
-    of byte ``n // 8`` for paper ``n``)."""
-    spelled, previous = [], 0
-    for number in numbers:
-        spelled.append(base36(number - previous))
-        previous = number
-    gaps = ",".join(spelled)
-    if len(gaps) <= -(-((papers + 7) // 8) // 3) * 4:
-        return {"gaps": gaps}
-    bits = bytearray((papers + 7) // 8)
-    for number in numbers:
-        bits[number >> 3] |= 1 << (number & 7)
-    return {"bits": base64.b64encode(bytes(bits)).decode("ascii")}
+#: Papers per piece of a topic's members: 2 KB of bitmap.
+TOPIC_PIECE = 16_384
+_BITMAP, _GAPS = 0, 1
 
 
-def members(spelled: dict[str, str]) -> list[int]:
+def membership(numbers: Iterable[int], papers: int) -> bytes:
+    """Sorted paper numbers below ``papers``, as a topic piece holds them."""
+    gaps = bytearray([_GAPS])
+    previous = 0
+    members = list(numbers)
+    for number in members:
+        gap, previous = number - previous, number
+        while gap >= 0x80:
+            gaps.append(gap & 0x7F | 0x80)
+            gap >>= 7
+        gaps.append(gap)
+    if len(gaps) <= 1 + (papers + 7) // 8:
+        return bytes(gaps)
+    bits = bytearray(1 + (papers + 7) // 8)
+    bits[0] = _BITMAP
+    for number in members:
+        bits[1 + (number >> 3)] |= 1 << (number & 7)
+    return bytes(bits)
+
+
+def members(piece: bytes) -> list[int]:
     """The paper numbers that ``membership`` wrote, as the page's script reads them."""
-    if "gaps" in spelled:
-        numbers, previous = [], 0
-        for gap in spelled["gaps"].split(",") if spelled["gaps"] else []:
-            previous += int(gap, 36)
-            numbers.append(previous)
-        return numbers
-    bits = base64.b64decode(spelled["bits"])
-    return [n for n in range(len(bits) * 8) if bits[n >> 3] >> (n & 7) & 1]
+    if piece[0] == _BITMAP:
+        return [n for n in range((len(piece) - 1) * 8) if piece[1 + (n >> 3)] >> (n & 7) & 1]
+    numbers, number, gap, shift = [], 0, 0, 0
+    for byte in piece[1:]:
+        gap |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            number += gap
+            numbers.append(number)
+            gap = shift = 0
+    return numbers
 
 
 def base36(number: int) -> str:
@@ -75,21 +88,25 @@ def first_days(papers: Sequence[Paper]) -> dict[date, int]:
     return starts
 
 
-def filter_files(papers: Sequence[Paper], topics: Topics) -> tuple[dict[str, Any], dict[str, int]]:
-    """The topic and day files of the search index, by path, and the
-    entry point's ``years``; ``papers`` in number order."""
+def filter_files(papers: Sequence[Paper], topics: Topics) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The topic and day files of the search index, by path, and what the
+    entry point says of them (``years``, ``topic_piece``); ``papers`` in
+    number order."""
     number = {paper.slug: at for at, paper in enumerate(papers)}
-    files: dict[str, Any] = {
-        f"search/topics/{topic.slug}.json": membership(
-            sorted(number[paper.slug] for paper in topic.papers), len(papers)
-        )
-        for topic in topics.topics
-    }
+    files: dict[str, Any] = {}
+    for topic in topics.topics:
+        pieces: list[list[int]] = [[] for _ in range(0, len(papers), TOPIC_PIECE)]
+        for paper in topic.papers:
+            piece, at = divmod(number[paper.slug], TOPIC_PIECE)
+            pieces[piece].append(at)
+        for piece, numbers in enumerate(pieces):
+            size = min(TOPIC_PIECE, len(papers) - piece * TOPIC_PIECE)
+            files[f"search/topics/{topic.slug}/{piece}.bin"] = membership(sorted(numbers), size)
     years: dict[str, int] = {}
-    by_year: dict[int, dict[str, int]] = {}
+    by_year: dict[int, list[str]] = {}
     for day, start in first_days(papers).items():
         years.setdefault(str(day.year), start)
-        by_year.setdefault(day.year, {})[day.isoformat()] = start
+        by_year.setdefault(day.year, []).append(f"{day:%m%d}{base36(start)}")
     for year, days in by_year.items():
-        files[f"search/days/{year}.json"] = days
-    return files, years
+        files[f"search/days/{year}.json"] = " ".join(days)
+    return files, {"years": years, "topic_piece": TOPIC_PIECE}

@@ -546,7 +546,7 @@ class Renderer:
         for path, data in sorted(
             search_files(self.archive, self.topics, self.search_words).items()
         ):
-            site.write(path, to_json(data) + "\n")
+            site.write(path, data if isinstance(data, bytes) else to_json(data) + "\n")
 
     def render_machine_files(self, site: Site) -> None:
         self.write_feed(site, "", self.config.title, self.archive.papers)

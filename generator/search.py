@@ -10,8 +10,9 @@ what it needs, however large the archive.
 - ``search/papers/<n>.json``: what a result shows (title, URL name, days,
   topics by their place in the entry point's list) for a block of papers,
   fetched only for the results shown.
-- ``search/topics/*.json``, ``search/days/*.json`` and the entry point's
-  ``years``: what filters by topic and by date need (see ``filters``).
+- ``search/topics/<slug>/*.bin``, ``search/days/*.json`` and the entry
+  point's ``years`` and ``topic_piece``: what filters by topic and by date
+  need (see ``filters``).
 
 Papers are numbered by first day, so a higher number is a newer paper and
 ranking needs no paper data at all. A term found in the abstracts of more
@@ -115,7 +116,7 @@ def search_files(archive: Archive, topics: Topics, found: SearchWords) -> dict[s
             for paper in papers[start : start + BLOCK_SIZE]
         ]
         files[f"search/papers/{start // BLOCK_SIZE}.json"] = block
-    filters, years = filter_files(papers, topics)
+    filters, filtering = filter_files(papers, topics)
     files.update(filters)
     files["search-index.json"] = {
         "version": INDEX_VERSION,
@@ -124,7 +125,7 @@ def search_files(archive: Archive, topics: Topics, found: SearchWords) -> dict[s
         "shards": front_coded(sorted(shards)),
         "topics": [[topic.slug, topic.name] for topic in topics.topics],
         "stop_words": sorted(STOP_WORDS),
-        "years": years,
+        **filtering,
     }
     return files
 

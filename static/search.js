@@ -51,15 +51,18 @@
   }
 
   const cache = new Map();
-  const fetchJson = (path) => {
+  const fetchAs = (path, read) => {
     if (!cache.has(path)) {
       cache.set(path, fetch(root + path).then((response) => {
         if (!response.ok) throw new Error(`HTTP ${response.status} for ${path}`);
-        return response.json();
+        return read(response);
       }));
     }
     return cache.get(path);
   };
+  const fetchJson = (path) => fetchAs(path, (response) => response.json());
+  const fetchBytes = (path) =>
+    fetchAs(path, async (response) => new Uint8Array(await response.arrayBuffer()));
 
   function decode(postings) {
     const ids = [];
@@ -244,7 +247,8 @@
 
   // The number of the first paper that first appeared on `iso` or later
   // (papers are numbered by first day): the entry point's `years` for the
-  // first of a year, else the day file of that year.
+  // first of a year, else the day file of that year ("MMDD" and the first
+  // paper's number in base 36, for each day).
   async function startAt(iso) {
     const year = iso.slice(0, 4);
     const later = Object.keys(index.years).filter((y) => y > year).sort();
@@ -252,8 +256,9 @@
     if (!(year in index.years)) return afterYear;
     if (iso.endsWith("-01-01")) return index.years[year];
     const days = await fetchJson(`search/days/${year}.json`);
-    const on = Object.keys(days).filter((day) => day >= iso).sort();
-    return on.length ? days[on[0]] : afterYear;
+    const wanted = iso.slice(5, 7) + iso.slice(8, 10);
+    const day = days.split(" ").find((item) => item.slice(0, 4) >= wanted);
+    return day ? parseInt(day.slice(4), 36) : afterYear;
   }
 
   // The range of paper numbers the dates leave: [low, high).
@@ -265,19 +270,35 @@
     return [low, high];
   }
 
-  // A paper number's membership in any chosen topic, or null for no topic filter.
-  async function topicMembers() {
+  // Whether each paper number in [low, high) is in any chosen topic, or null
+  // for no topic filter: only the pieces of each topic's members that the
+  // range spans (see generator/filters.py for their two forms).
+  async function topicMembers(low, high) {
     const slugs = chosenTopics();
     if (!slugs.length) return null;
-    const spelled = await Promise.all(slugs.map((slug) => fetchJson(`search/topics/${slug}.json`)));
     const member = new Uint8Array(index.papers);
-    for (const topic of spelled) {
-      if ("gaps" in topic) {
-        for (const id of decode(topic.gaps)) member[id] = 1;
-      } else {
-        const bits = atob(topic.bits);
-        for (let id = 0; id < index.papers; id++) {
-          if ((bits.charCodeAt(id >> 3) >> (id & 7)) & 1) member[id] = 1;
+    const size = index.topic_piece;
+    const pieces = [];
+    for (let piece = Math.floor(low / size); piece * size < high; piece++) {
+      pieces.push(...slugs.map((slug) => [piece, fetchBytes(`search/topics/${slug}/${piece}.bin`)]));
+    }
+    for (const [piece, loading] of pieces) {
+      const bytes = await loading;
+      const start = piece * size;
+      if (bytes[0] === 0) { // a bitmap
+        for (let n = 0; n < (bytes.length - 1) * 8; n++) {
+          if ((bytes[1 + (n >> 3)] >> (n & 7)) & 1) member[start + n] = 1;
+        }
+      } else { // gaps, as LEB128 varints
+        let number = start, gap = 0, shift = 0;
+        for (const byte of bytes.subarray(1)) {
+          gap += (byte & 0x7f) * 2 ** shift;
+          shift += 7;
+          if (byte < 0x80) {
+            number += gap;
+            member[number] = 1;
+            gap = shift = 0;
+          }
         }
       }
     }
@@ -304,11 +325,9 @@
       status.textContent = `Type to search ${index.papers} papers.`;
       return;
     }
-    const [found, [low, high], member] = await Promise.all([
-      wanted.length ? rank(index, wanted) : [],
-      numberRange(),
-      topicMembers(),
-    ]);
+    const ranking = wanted.length ? rank(index, wanted) : [];
+    const [low, high] = await numberRange();
+    const [found, member] = await Promise.all([ranking, topicMembers(low, high)]);
     if (run !== latest) return; // a newer query is already on its way
     ranked = wanted.length
       ? found.filter(([id]) => id >= low && id < high && (!member || member[id]))

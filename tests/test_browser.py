@@ -432,3 +432,26 @@ def test_the_copy_button_copies_the_bibtex_entry_without_a_mouse(browser, browse
     bib = (browser_site.path / paper["url"] / "citation.bib").read_text(encoding="utf-8")
     assert copied == bib == page.locator("#bibtex").inner_text()
     context.close()
+
+
+def test_topic_members_in_many_pieces(page, tmp_path, monkeypatch):
+    """With pieces of 16 papers, a topic's members span many files, and a date
+    range fetches only the pieces it spans."""
+    import generator.filters
+
+    monkeypatch.setattr(generator.filters, "TOPIC_PIECE", 16)
+    topic, start, end = "pruning-and-compression", "2025-03-13", "2025-03-13"
+    with built_and_served(SEEDS, tmp_path / "site") as served:
+        papers = search_papers(served.path)
+        expected = [p for p in papers if topic in p["topics"] and in_dates(p, start, end)]
+        fetched: list[str] = []
+        page.on("request", lambda r: "/search/topics/" in r.url and fetched.append(r.url))
+        page.goto(served.url + f"search/?topic={topic}&from={start}&to={end}")
+        assert wait_for_status(page, "match") == said(len(expected))
+        numbers = [n for n, p in enumerate(papers) if p["days"][0] == start]
+        assert len(fetched) == numbers[-1] // 16 - numbers[0] // 16 + 1 < len(papers) // 16
+        page.goto(served.url + f"search/?topic={topic}")
+        everything = [p for p in papers if topic in p["topics"]]
+        assert wait_for_status(page, "match") == said(len(everything))
+        page.click("#more-results")
+        page.wait_for_function("document.querySelectorAll('#results li').length > 20")
