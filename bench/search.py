@@ -356,10 +356,13 @@ def resource_spans(page: Page) -> list[tuple[str, float, float]]:
 
 def group_name(site: Path, path: str) -> str:
     """``folder/*.ext`` for a file among many alike (shards, blocks,
-    fragments), else the file's own path."""
+    fragments), ``folder/*/*.ext`` for one in a folder among many alike (the
+    pieces of each topic), else the file's own path."""
     file = Path(path)
     if files_in(site / file.parent) > MANY_FILES:
         return f"{file.parent.as_posix()}/*{file.suffix}"
+    if files_in(site / file.parent.parent) > MANY_FILES:  # a topic's pieces
+        return f"{file.parent.parent.as_posix()}/*/*{file.suffix}"
     return path
 
 
