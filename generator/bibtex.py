@@ -76,10 +76,11 @@ _AND = re.compile(r"\band\b", re.IGNORECASE)
 #: What a URL keeps as it is in a ``url`` field.
 _URL_KEPT = ":/?#[]@!$&'()*+,;=%~-._"
 _URL_SAFE = re.compile(r"[A-Za-z0-9:/?#\[\]@!$&'()*+,;=%~._-]*")
-#: Title words that make poor keys.
 #: Two characters that LaTeX would print as one (a dash, a quotation mark).
 _LIGATURE = re.compile(r"([-`',])(?=\1)|[?!](?=`)")
+#: What a key taken by an older paper gets, in turn.
 _MORE = "bcdefghijklmnopqrstuvwxyz"
+#: Title words that make poor keys.
 _SKIPPED = frozenset("a an the on of in for to and with towards toward is are do does".split())
 
 

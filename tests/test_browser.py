@@ -308,7 +308,7 @@ def test_a_topic_and_dates_without_words_list_that_slice_newest_first(page, brow
     assert (page.input_value("#from"), page.input_value("#to")) == (start, end)
     assert page.input_value("#year") == ""
     page.click("#more-results")
-    page.wait_for_function("document.querySelectorAll('#results li').length > 20")
+    page.wait_for_function(f"document.querySelectorAll('#results li').length === {len(expected)}")
     assert result_titles(page) == expected
 
 
