@@ -400,7 +400,6 @@ class Renderer:
                 path="search/index.html",
                 template="search.html",
                 paper_count=len(self.archive.papers),
-                topics=self.topics.topics,
                 years=sorted({day.date.year for day in days}, reverse=True),
                 first_day=days[0].date if days else None,
                 last_day=days[-1].date if days else None,

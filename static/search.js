@@ -16,7 +16,7 @@
   const status = document.getElementById("search-status");
   const list = document.getElementById("results");
   const more = document.getElementById("more-results");
-  const topicBoxes = [...form.querySelectorAll("input[name=topic]")];
+  const topicBoxes = []; // filled in from the index
   const topicsChosen = document.getElementById("topics-chosen");
   const year = document.getElementById("year");
   const from = document.getElementById("from");
@@ -200,6 +200,22 @@
     more.hidden = shown.length >= ranked.length;
   }
 
+  // A checkbox per topic of the index, in the folded list, checked as the URL says.
+  function addTopics() {
+    const choices = form.querySelector(".choices");
+    const chosen = new Set(new URLSearchParams(window.location.search).getAll("topic"));
+    for (const [slug, name] of index.topics) {
+      const box = Object.assign(document.createElement("input"), { type: "checkbox", name: "topic", value: slug });
+      box.checked = chosen.has(slug);
+      const label = document.createElement("label");
+      label.append(box, ` ${name}`);
+      const item = document.createElement("li");
+      item.append(label);
+      choices.append(item);
+      topicBoxes.push(box);
+    }
+  }
+
   // The filters as the controls show them.
   const chosenTopics = () => topicBoxes.filter((box) => box.checked).map((box) => box.value);
   const filtered = () => chosenTopics().length > 0 || from.value !== "" || to.value !== "";
@@ -217,13 +233,11 @@
     window.history.replaceState(null, "", url);
   }
 
-  // The controls set from the page's URL; a value a control cannot take
-  // (an unknown topic, a malformed date) is left out.
+  // The controls set from the page's URL (topics: see addTopics); a value a
+  // control cannot take (an unknown topic, a malformed date) is left out.
   function readUrl() {
     const params = new URLSearchParams(window.location.search);
     input.value = params.get("q") || "";
-    const topics = new Set(params.getAll("topic"));
-    for (const box of topicBoxes) box.checked = topics.has(box.value);
     from.value = /^\d{4}-\d{2}-\d{2}$/.test(params.get("from") || "") ? params.get("from") : "";
     to.value = /^\d{4}-\d{2}-\d{2}$/.test(params.get("to") || "") ? params.get("to") : "";
     sort.value = params.get("sort") === "new" ? "new" : "";
@@ -358,6 +372,8 @@
   status.textContent = "Loading the index…";
   fetchJson("search-index.json").then((loaded) => {
     index = { ...loaded, shards: shardKeys(loaded.shards) };
+    addTopics();
+    showFilters();
     let pause;
     input.addEventListener("input", () => {
       clearTimeout(pause);
