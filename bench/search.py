@@ -2,15 +2,20 @@
 Chromium, for the site's own search and, with ``--pagefind``, for Pagefind
 indexing the same built site.
 
-    python3 bench/search.py --site DIR [--queries Q ...] [--typed Q ...] [--runs N]
-        [--pagefind [--pagefind-glob GLOB] [--pagefind-memory GB] [--work DIR]]
+    python3 bench/search.py --site DIR [--queries Q ...] [--typed Q ...] [--urls QS ...]
+        [--runs N] [--pagefind [--pagefind-glob GLOB] [--pagefind-memory GB] [--work DIR]]
 
 The site is served under ``/repo/`` on a free port of 127.0.0.1 by the tests'
 GitHub-Pages-like server, which sends files uncompressed. Every query runs in
 a fresh browser context (empty cache) on a freshly loaded search page, typed
 into the search box as a reader types: ``--queries`` arrive as one input event
 (a paste, or a fast typist), ``--typed`` one character at a time, so that
-every search the page starts on the way counts. Per query it reports:
+every search the page starts on the way counts. ``--urls`` are searches as a
+shared address opens them, filters included: ``search/?`` plus each query
+string (``q=pruning&topic=pruning-and-compression&from=2025-01-01``), loaded
+in a fresh context with nothing typed (the default: a filtered query and a
+filter without words for the first topic of the site and the year of its
+newest papers). Per query it reports:
 
 - search bytes and requests: the bodies of every response the query
   triggered, plus search data the page fetched while loading (the site's
@@ -24,9 +29,10 @@ every search the page starts on the way counts. Per query it reports:
   list (a MutationObserver): the script's own work of parsing, ranking and
   building the list, not the network. It stops at the DOM, before paint.
 - query -> results: from the last input event (or, for Pagefind, the submit
-  that stands for its UI's 300 ms debounce having elapsed) to that same last
-  change of the results list: everything a reader waits for once they stop
-  typing, network included.
+  that stands for its UI's 300 ms debounce having elapsed; for ``--urls``,
+  the start of the page's navigation) to that same last change of the
+  results list: everything a reader waits for once they stop typing,
+  network included.
 - script: the part of query -> results when no search request was in flight
   (Resource Timing spans): the page's own work, ranking included, which
   data -> DOM leaves out when ranking happens before the last fetch (digest
@@ -114,6 +120,7 @@ RESOURCE_SPANS = """performance.getEntriesByType("resource").map((entry) => [
 ])"""
 #: What the page shows at the end; times in ms since the epoch.
 PAGE_STATE = """() => ({
+  origin: performance.timeOrigin,
   events: __bench.events.map((t) => performance.timeOrigin + t),
   changes: __bench.changes.map((t) => performance.timeOrigin + t),
   status: document.getElementById("search-status").textContent,
@@ -234,13 +241,18 @@ def measure(
     browser: Browser, root: str, engine: Engine, query: str, typed: bool, delay: float
 ) -> Measurement:
     """``query`` as a reader's first search: a fresh context, the search page
-    loaded and idle, the query typed, and everything it set off finished."""
+    loaded and idle, the query typed, and everything it set off finished.
+    A query starting with ``?`` is an address opened instead (``--urls``)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_SECONDS * 1000)
         page.add_init_script(PROBE)
         network = Network(page)
+        if query.startswith("?"):
+            page.goto(root + engine.page + query)
+            state = wait_until_quiet(page, network, answered=True)
+            return collect(page, network, engine, root, query, typed, state)
         page.goto(root + engine.page)
         wait_until_quiet(page, network)
         network.querying = True
@@ -267,7 +279,8 @@ def wait_until_quiet(page: Page, network: Network, answered: bool = False) -> di
         state: dict[str, Any] = page.evaluate(PAGE_STATE)
         last = max(state["events"] + state["changes"], default=0.0) / 1000
         idle = min(time.monotonic() - network.last_event, time.time() - last)
-        changed = state["events"] and max(state["changes"], default=0) > state["events"][0]
+        asked = state["events"][0] if state["events"] else state["origin"]
+        changed = max(state["changes"], default=0) > asked
         if network.in_flight == 0 and idle >= QUIET_SECONDS and (changed or not answered):
             return state
     raise SystemExit(f"bench: {page.url} was still busy after {TIMEOUT_SECONDS} s")
@@ -296,7 +309,9 @@ def collect(
         else:
             page_load.add(request.resource_type, body)
     spans = [(start, end) for url, start, end in resource_spans(page) if url in search_urls]
-    asked, shown = state["events"][-1], state["changes"][-1]
+    # An address opened (--urls) asks at the start of its navigation.
+    asked = state["events"][-1] if state["events"] else state["origin"]
+    shown = state["changes"][-1]
     data_end = max((end for _, end in spans), default=0.0)
     matches = re.search(r"\d[\d,]*", state["status"])
     return Measurement(
@@ -341,10 +356,13 @@ def resource_spans(page: Page) -> list[tuple[str, float, float]]:
 
 def group_name(site: Path, path: str) -> str:
     """``folder/*.ext`` for a file among many alike (shards, blocks,
-    fragments), else the file's own path."""
+    fragments), ``folder/*/*.ext`` for one in a folder among many alike (the
+    pieces of each topic), else the file's own path."""
     file = Path(path)
     if files_in(site / file.parent) > MANY_FILES:
         return f"{file.parent.as_posix()}/*{file.suffix}"
+    if files_in(site / file.parent.parent) > MANY_FILES:  # a topic's pieces
+        return f"{file.parent.parent.as_posix()}/*/*{file.suffix}"
     return path
 
 
@@ -364,6 +382,8 @@ def run_queries(
         for engine in engines:
             with serve(engine.site) as root:
                 for query, typed in queries:
+                    if query.startswith("?") and engine.name != "digest":
+                        continue  # filters are the site's own
                     say(f"{engine.name}: {query!r}{' typed' if typed else ''}")
                     each = [
                         measure(browser, root, engine, query, typed, delay) for _ in range(runs)
@@ -577,6 +597,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site", type=Path, required=True, help="a site built by digest build")
     parser.add_argument("--queries", nargs="*", default=list(DEFAULT_QUERIES))
     parser.add_argument("--typed", nargs="*", default=list(DEFAULT_TYPED))
+    parser.add_argument(
+        "--urls", nargs="*", help="query strings of search/ to open (default: with filters)"
+    )
     parser.add_argument("--delay", type=float, default=150, help="ms between typed keys")
     parser.add_argument("--runs", type=int, default=3, help="runs of each query (median times)")
     parser.add_argument("--pagefind", action="store_true", help="also measure Pagefind")
@@ -598,6 +621,8 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     queries = [(query, False) for query in args.queries]
     queries += [(query, True) for query in args.typed]
+    urls = args.urls if args.urls is not None else filtered_urls(site)
+    queries += [("?" + query.removeprefix("?"), False) for query in urls]
     try:
         engines, pagefind = engines_for(site, work, args)
         results, browser = run_queries(engines, queries, args.delay, args.runs)
@@ -621,6 +646,19 @@ def engines_for(
     if not pagefind.error:
         engines.append(Engine("Pagefind", pagefind.site, "pagefind-bench/", is_pagefind, True))
     return engines, pagefind
+
+
+def filtered_urls(site: Path) -> list[str]:
+    """Searches with filters, for the site's first topic and the year of its
+    newest papers: words with a topic, words with a year, and the slice of
+    that topic and year without words (newest first)."""
+    index = json.loads((site / "search-index.json").read_text(encoding="utf-8"))
+    if "years" not in index or not index["topics"] or not index["years"]:
+        return []
+    topic, year = index["topics"][0][0], max(index["years"])
+    dates = f"from={year}-01-01&to={year}-12-31"
+    query = DEFAULT_QUERIES[0]
+    return [f"q={query}&topic={topic}", f"q={query}&{dates}&sort=new", f"topic={topic}&{dates}"]
 
 
 def is_pagefind(path: str) -> bool:

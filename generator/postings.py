@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from generator.search import BASE36_DIGITS, STOP_WORDS
+from generator.terms import BASE36_DIGITS, STOP_WORDS
 from generator.vocabulary import group_starts, narrow, number_words
 
 

@@ -22,7 +22,7 @@ from scipy import sparse
 
 from generator.model import Archive, Paper
 from generator.postings import RunWords, SearchWords, run_words, searchable
-from generator.search import STOP_WORDS, words
+from generator.terms import STOP_WORDS, words
 from generator.vocabulary import group_starts, narrow, number_words
 from generator.workers import Progress, run_chunks, runs, told
 

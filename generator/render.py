@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import markupsafe
 
+from generator.bibtex import Citation, bib_file, citation_keys, entry
 from generator.config import Config
 from generator.content import Content
 from generator.errors import DigestError
 from generator.feeds import Link
 from generator.model import Archive, Day, Paper
-from generator.search import search_files, to_json
+from generator.search import numbered, search_files, to_json
 from generator.stops import stage
 from generator.topics import Topic, Topics
 from generator.workers import Progress, collector_paused, in_worker, run_chunks, runs, told
@@ -299,6 +300,10 @@ class Renderer:
             for paper in archive.papers
         }
         self.topic_order = {t.slug: i for i, t in enumerate(topics.topics)}
+        self.citation_keys = citation_keys(numbered(archive))
+        #: BibTeX entries made so far in this process: a paper's is on its
+        #: page, in its own .bib and in those of its days and topic pages.
+        self.entries: dict[str, str] = {}
         self.site_globals = {
             "site_title": config.title,
             "site_description": config.description,
@@ -400,16 +405,18 @@ class Renderer:
                     papers=topic.papers,
                 )
             )
-        jobs += [
+        jobs += [partial(self.render_paper, paper=paper) for paper in self.archive.papers]
+        jobs.append(
             partial(
                 self.page,
-                path=f"papers/{paper.slug}/index.html",
-                template="paper.html",
-                paper=self.views[paper.slug],
+                path="search/index.html",
+                template="search.html",
+                paper_count=len(self.archive.papers),
+                years=sorted({day.date.year for day in days}, reverse=True),
+                first_day=days[0].date if days else None,
+                last_day=days[-1].date if days else None,
             )
-            for paper in self.archive.papers
-        ]
-        jobs.append(partial(self.page, path="search/index.html", template="search.html"))
+        )
         if self.content.about is not None:
             jobs.append(
                 partial(
@@ -422,6 +429,41 @@ class Renderer:
         jobs.append(self.render_404)
         return jobs
 
+    def bibtex(self, paper: Paper) -> str:
+        """The BibTeX entry of ``paper``."""
+        made = self.entries.get(paper.slug)
+        if made is None:
+            made = self.entries[paper.slug] = entry(
+                Citation(
+                    key=self.citation_keys[paper.slug],
+                    title=paper.title,
+                    authors=paper.authors,
+                    first_day=paper.days[0] if paper.days else None,
+                    arxiv_id=paper.arxiv_id,
+                    page_url=f"{self.config.base_url}papers/{paper.slug}/",
+                    site_title=self.config.title,
+                )
+            )
+        return made
+
+    def write_bib(self, site: Site, folder: str, papers: Iterable[Paper]) -> None:
+        """The BibTeX entries of ``papers`` as ``folder``papers.bib."""
+        site.write(f"{folder}papers.bib", bib_file([self.bibtex(paper) for paper in papers]))
+
+    def render_paper(self, site: Site, paper: Paper) -> None:
+        """A paper's page, and its BibTeX entry as a .bib file beside it."""
+        folder = f"papers/{paper.slug}/"
+        bibtex = self.bibtex(paper)
+        site.write(f"{folder}citation.bib", bibtex)
+        self.page(
+            site,
+            f"{folder}index.html",
+            "paper.html",
+            paper=self.views[paper.slug],
+            bibtex=bibtex,
+            citation_key=self.citation_keys[paper.slug],
+        )
+
     def render_listing(self, site: Site, topic: Topic, listing: Listing) -> None:
         self.page(
             site,
@@ -431,6 +473,7 @@ class Renderer:
             groups=self.by_day(listing.papers),
             pager=listing.pager,
         )
+        self.write_bib(site, listing.path.removesuffix("index.html"), listing.papers)
 
     def render_404(self, site: Site) -> None:
         html = self.env.get_template("404.html").render(
@@ -494,6 +537,7 @@ class Renderer:
             previous=previous,
             next=following[0] if following else None,
         )
+        self.write_bib(site, f"days/{day.date.isoformat()}/", day.papers)
 
     def write_feed(self, site: Site, folder: str, title: str, papers: Sequence[Paper]) -> None:
         """An Atom feed of the newest of ``papers`` at ``folder``feed.xml."""
@@ -513,7 +557,7 @@ class Renderer:
         for path, data in sorted(
             search_files(self.archive, self.topics, self.search_words).items()
         ):
-            site.write(path, to_json(data) + "\n")
+            site.write(path, data if isinstance(data, bytes) else to_json(data) + "\n")
 
     def render_machine_files(self, site: Site) -> None:
         self.write_feed(site, "", self.config.title, self.archive.papers)

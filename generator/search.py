@@ -10,6 +10,9 @@ what it needs, however large the archive.
 - ``search/papers/<n>.json``: what a result shows (title, URL name, days,
   topics by their place in the entry point's list) for a block of papers,
   fetched only for the results shown.
+- ``search/topics/<slug>/*.bin``, ``search/days/*.json`` and the entry
+  point's ``years`` and ``topic_piece``: what filters by topic and by date
+  need (see ``filters``).
 
 Papers are numbered by first day, so a higher number is a newer paper and
 ranking needs no paper data at all. A term found in the abstracts of more
@@ -23,17 +26,18 @@ from __future__ import annotations
 import json
 import os
 import re
-import unicodedata
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from generator.filters import filter_files
 from generator.model import Archive, Paper
+from generator.terms import BASE36_DIGITS, STOP_WORDS
 from generator.topics import Topics
 
 if TYPE_CHECKING:
     from generator.postings import SearchWords
 
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 #: Papers per display block: small, because the results of a query are spread
 #: over the archive and each block is fetched whole for the one result in it.
 BLOCK_SIZE = 4
@@ -44,29 +48,7 @@ SHARD_CHARS = 24_000
 COMMON_SHARE = 0.05
 COMMON_MIN = 200
 
-_WORD = re.compile(r"[^\W_]+")
 _PLAIN_KEY = re.compile(r"[a-z0-9]+")
-#: Every byte that is not an ASCII letter or digit as a space.
-_ASCII_GAPS = bytes(
-    code if chr(code).isascii() and chr(code).isalnum() else 32 for code in range(256)
-)
-#: Words too common in abstracts to help find a paper.
-STOP_WORDS = frozenset(
-    """a an and are as at be been but by can do does for from has have how in into is it its
-    of on or our such than that the their then these they this to via was we were what when
-    which while with without""".split()
-)
-
-
-def words(text: str) -> list[str]:
-    """Search words: lower case, marks (accents) removed, split at anything not
-    a letter or digit, exactly as the page's script splits queries (NFKD, no
-    \\p{M}, toLowerCase, [\\p{L}\\p{N}]+)."""
-    if text.isascii():  # the usual case, in C: bytes.translate and split
-        return text.lower().encode().translate(_ASCII_GAPS).decode().split()
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.category(c).startswith("M"))
-    return _WORD.findall(text.lower())
 
 
 def shard_name(key: str) -> str:
@@ -134,6 +116,8 @@ def search_files(archive: Archive, topics: Topics, found: SearchWords) -> dict[s
             for paper in papers[start : start + BLOCK_SIZE]
         ]
         files[f"search/papers/{start // BLOCK_SIZE}.json"] = block
+    filters, filtering = filter_files(papers, topics)
+    files.update(filters)
     files["search-index.json"] = {
         "version": INDEX_VERSION,
         "papers": len(papers),
@@ -141,11 +125,9 @@ def search_files(archive: Archive, topics: Topics, found: SearchWords) -> dict[s
         "shards": front_coded(sorted(shards)),
         "topics": [[topic.slug, topic.name] for topic in topics.topics],
         "stop_words": sorted(STOP_WORDS),
+        **filtering,
     }
     return files
-
-
-BASE36_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 def front_coded(keys: list[str]) -> str:

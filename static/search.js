@@ -1,8 +1,13 @@
 // In-browser search over the split index that generator/search.py writes:
 // search-index.json lists term shards; a query fetches only the shards of its
 // words, ranks papers by their numbers alone, then fetches the display data
-// of the results it shows. Results are built from text nodes only, so nothing
-// from the index is ever parsed as HTML.
+// of the results it shows. Filters by topic and date (see generator/filters.py)
+// fetch a topic's members and, for a date that does not start a year, the
+// first paper of each day of its year; without words they list the papers
+// they leave, newest first. The whole state is in the URL:
+// ?q=…&topic=<slug>&topic=…&from=YYYY-MM-DD&to=YYYY-MM-DD&sort=new.
+// Results are built from text nodes only, so nothing from the index is ever
+// parsed as HTML.
 (() => {
   "use strict";
   const form = document.querySelector("form.search-page");
@@ -11,6 +16,12 @@
   const status = document.getElementById("search-status");
   const list = document.getElementById("results");
   const more = document.getElementById("more-results");
+  const topicBoxes = []; // filled in from the index
+  const topicsChosen = document.getElementById("topics-chosen");
+  const year = document.getElementById("year");
+  const from = document.getElementById("from");
+  const to = document.getElementById("to");
+  const sort = document.getElementById("sort");
   const root = form.dataset.root;
   const PAGE = 20;
   const WORD = /[\p{L}\p{N}]+/gu;
@@ -40,15 +51,18 @@
   }
 
   const cache = new Map();
-  const fetchJson = (path) => {
+  const fetchAs = (path, read) => {
     if (!cache.has(path)) {
       cache.set(path, fetch(root + path).then((response) => {
         if (!response.ok) throw new Error(`HTTP ${response.status} for ${path}`);
-        return response.json();
+        return read(response);
       }));
     }
     return cache.get(path);
   };
+  const fetchJson = (path) => fetchAs(path, (response) => response.json());
+  const fetchBytes = (path) =>
+    fetchAs(path, async (response) => new Uint8Array(await response.arrayBuffer()));
 
   function decode(postings) {
     const ids = [];
@@ -124,11 +138,13 @@
     return scored;
   }
 
-  async function papersFor(index, ids) {
-    const blocks = [...new Set(ids.map((id) => Math.floor(id / index.block_size)))];
-    const loaded = await Promise.all(blocks.map((block) => fetchJson(`search/papers/${block}.json`)));
-    const byBlock = new Map(blocks.map((block, i) => [block, loaded[i]]));
-    return ids.map((id) => byBlock.get(Math.floor(id / index.block_size))[id % index.block_size]);
+  // The display records of `ids`, in order, each as soon as it and those
+  // before it are in: the blocks are fetched at once, and the first results
+  // show without waiting for the last block (a round trip or more sooner
+  // when more blocks are asked for than the browser fetches at a time).
+  async function* papersFor(index, ids) {
+    const blocks = ids.map((id) => fetchJson(`search/papers/${Math.floor(id / index.block_size)}.json`));
+    for (const [i, id] of ids.entries()) yield (await blocks[i])[id % index.block_size];
   }
 
   function highlighted(title, terms) {
@@ -173,57 +189,207 @@
   let terms = [];
 
   async function showMore() {
+    const run = latest;
     const next = ranked.slice(shown.length, shown.length + PAGE);
-    const records = await papersFor(index, next.map(([id]) => id));
-    list.append(...records.map((record, i) => resultItem(index, record, next[i][2], terms)));
+    let i = 0;
+    for await (const record of papersFor(index, next.map(([id]) => id))) {
+      if (run !== latest) return;
+      list.append(resultItem(index, record, next[i++][2], terms));
+    }
     shown = ranked.slice(0, shown.length + next.length);
     more.hidden = shown.length >= ranked.length;
   }
 
-  async function show() {
-    const query = input.value;
-    const url = new URL(window.location.href);
-    if (query.trim()) url.searchParams.set("q", query);
-    else url.searchParams.delete("q");
-    window.history.replaceState(null, "", url);
+  // A checkbox per topic of the index, in the folded list, checked as the URL says.
+  function addTopics() {
+    const choices = form.querySelector(".choices");
+    const chosen = new Set(new URLSearchParams(window.location.search).getAll("topic"));
+    for (const [slug, name] of index.topics) {
+      const box = Object.assign(document.createElement("input"), { type: "checkbox", name: "topic", value: slug });
+      box.checked = chosen.has(slug);
+      const label = document.createElement("label");
+      label.append(box, ` ${name}`);
+      const item = document.createElement("li");
+      item.append(label);
+      choices.append(item);
+      topicBoxes.push(box);
+    }
+  }
 
+  // The filters as the controls show them.
+  const chosenTopics = () => topicBoxes.filter((box) => box.checked).map((box) => box.value);
+  const filtered = () => chosenTopics().length > 0 || from.value !== "" || to.value !== "";
+
+  // The controls' state as the page's URL, so that a search can be shared.
+  function writeUrl() {
+    const url = new URL(window.location.href);
+    const params = new URLSearchParams();
+    if (input.value.trim()) params.set("q", input.value);
+    for (const slug of chosenTopics()) params.append("topic", slug);
+    if (from.value) params.set("from", from.value);
+    if (to.value) params.set("to", to.value);
+    if (sort.value) params.set("sort", sort.value);
+    url.search = params.toString();
+    window.history.replaceState(null, "", url);
+  }
+
+  // The controls set from the page's URL (topics: see addTopics); a value a
+  // control cannot take (an unknown topic, a malformed date) is left out.
+  function readUrl() {
+    const params = new URLSearchParams(window.location.search);
+    input.value = params.get("q") || "";
+    from.value = /^\d{4}-\d{2}-\d{2}$/.test(params.get("from") || "") ? params.get("from") : "";
+    to.value = /^\d{4}-\d{2}-\d{2}$/.test(params.get("to") || "") ? params.get("to") : "";
+    sort.value = params.get("sort") === "new" ? "new" : "";
+    showFilters();
+  }
+
+  // What the year and topics controls say, from the others.
+  function showFilters() {
+    const first = from.value.slice(0, 4);
+    const whole = from.value === `${first}-01-01` && to.value === `${first}-12-31`;
+    year.value = whole && [...year.options].some((option) => option.value === first) ? first : "";
+    const names = topicBoxes.filter((box) => box.checked).map((box) => box.labels[0].textContent.trim());
+    topicsChosen.textContent = names.length ? `: ${names.join(", ")}` : "";
+  }
+
+  const nextDay = (iso) => {
+    const day = new Date(`${iso}T00:00:00Z`);
+    day.setUTCDate(day.getUTCDate() + 1);
+    return day.toISOString().slice(0, 10);
+  };
+
+  // The number of the first paper that first appeared on `iso` or later
+  // (papers are numbered by first day): the entry point's `years` for the
+  // first of a year, else the day file of that year ("MMDD" and the first
+  // paper's number in base 36, for each day).
+  async function startAt(iso) {
+    const year = iso.slice(0, 4);
+    const later = Object.keys(index.years).filter((y) => y > year).sort();
+    const afterYear = later.length ? index.years[later[0]] : index.papers;
+    if (!(year in index.years)) return afterYear;
+    if (iso.endsWith("-01-01")) return index.years[year];
+    const days = await fetchJson(`search/days/${year}.json`);
+    const wanted = iso.slice(5, 7) + iso.slice(8, 10);
+    const day = days.split(" ").find((item) => item.slice(0, 4) >= wanted);
+    return day ? parseInt(day.slice(4), 36) : afterYear;
+  }
+
+  // The range of paper numbers the dates leave: [low, high).
+  async function numberRange() {
+    const [low, high] = await Promise.all([
+      from.value ? startAt(from.value) : 0,
+      to.value ? startAt(nextDay(to.value)) : index.papers,
+    ]);
+    return [low, high];
+  }
+
+  // Whether each paper number in [low, high) is in any chosen topic, or null
+  // for no topic filter: only the pieces of each topic's members that the
+  // range spans (see generator/filters.py for their two forms).
+  async function topicMembers(low, high) {
+    const slugs = chosenTopics();
+    if (!slugs.length) return null;
+    const member = new Uint8Array(index.papers);
+    const size = index.topic_piece;
+    const pieces = [];
+    for (let piece = Math.floor(low / size); piece * size < high; piece++) {
+      pieces.push(...slugs.map((slug) => [piece, fetchBytes(`search/topics/${slug}/${piece}.bin`)]));
+    }
+    for (const [piece, loading] of pieces) {
+      const bytes = await loading;
+      const start = piece * size;
+      if (bytes[0] === 0) { // a bitmap
+        for (let n = 0; n < (bytes.length - 1) * 8; n++) {
+          if ((bytes[1 + (n >> 3)] >> (n & 7)) & 1) member[start + n] = 1;
+        }
+      } else { // gaps, as LEB128 varints
+        let number = start, gap = 0, shift = 0;
+        for (const byte of bytes.subarray(1)) {
+          gap += (byte & 0x7f) * 2 ** shift;
+          shift += 7;
+          if (byte < 0x80) {
+            number += gap;
+            member[number] = 1;
+            gap = shift = 0;
+          }
+        }
+      }
+    }
+    return member;
+  }
+
+  // Every paper the filters leave, newest first (no words to rank by).
+  function listed(low, high, member) {
+    const found = [];
+    for (let id = high - 1; id >= low; id--) {
+      if (!member || member[id]) found.push([id, 0, true]);
+    }
+    return found;
+  }
+
+  async function show() {
+    writeUrl();
     const run = ++latest;
     const stop = new Set(index.stop_words);
-    const wanted = [...new Set(words(query))].filter((term) => !stop.has(term));
-    if (!wanted.length) {
+    const wanted = [...new Set(words(input.value))].filter((term) => !stop.has(term));
+    if (!wanted.length && !filtered()) {
       list.replaceChildren();
       more.hidden = true;
       status.textContent = `Type to search ${index.papers} papers.`;
       return;
     }
-    const found = await rank(index, wanted);
+    const ranking = wanted.length ? rank(index, wanted) : [];
+    const [low, high] = await numberRange();
+    const [found, member] = await Promise.all([ranking, topicMembers(low, high)]);
     if (run !== latest) return; // a newer query is already on its way
-    ranked = found;
+    ranked = wanted.length
+      ? found.filter(([id]) => id >= low && id < high && (!member || member[id]))
+      : listed(low, high, member);
+    if (sort.value === "new") ranked.sort((a, b) => b[0] - a[0]);
     terms = wanted;
     shown = [];
     const first = ranked.slice(0, PAGE);
-    const records = await papersFor(index, first.map(([id]) => id));
-    if (run !== latest) return;
-    list.replaceChildren(...records.map((record, i) => resultItem(index, record, first[i][2], terms)));
+    let i = 0;
+    for await (const record of papersFor(index, first.map(([id]) => id))) {
+      if (run !== latest) return;
+      const item = resultItem(index, record, first[i][2], terms);
+      if (i++ === 0) list.replaceChildren(item); // the old results stay until then
+      else list.append(item);
+    }
+    if (!first.length) list.replaceChildren();
     shown = first;
     more.hidden = shown.length >= ranked.length;
     status.textContent = ranked.length === 0
       ? "No papers match."
-      : `${ranked.length} paper${ranked.length === 1 ? "" : "s"} match.`;
+      : ranked.length === 1 ? "1 paper matches." : `${ranked.length} papers match.`;
   }
 
   const failed = (error) => {
     status.textContent = `Search is not available (${error.message}).`;
   };
-  input.value = new URLSearchParams(window.location.search).get("q") || "";
+  readUrl();
   status.textContent = "Loading the index…";
   fetchJson("search-index.json").then((loaded) => {
     index = { ...loaded, shards: shardKeys(loaded.shards) };
+    addTopics();
+    showFilters();
     let pause;
     input.addEventListener("input", () => {
       clearTimeout(pause);
       pause = setTimeout(() => show().catch(failed), TYPING_PAUSE_MS);
     });
+    const changed = () => {
+      showFilters();
+      show().catch(failed);
+    };
+    for (const box of topicBoxes) box.addEventListener("change", changed);
+    year.addEventListener("change", () => {
+      from.value = year.value ? `${year.value}-01-01` : "";
+      to.value = year.value ? `${year.value}-12-31` : "";
+      changed();
+    });
+    for (const control of [from, to, sort]) control.addEventListener("change", changed);
     more.addEventListener("click", () => showMore().catch(failed));
     return show();
   }).catch(failed);

@@ -9,3 +9,28 @@ document.addEventListener("keydown", (event) => {
   field.focus();
   field.select();
 });
+
+// Controls that need this script (the copy buttons) are shown only with it,
+// by visibility, which moves nothing on the page.
+document.documentElement.classList.add("js");
+
+// A "Copy" button copies the text of the element its data-copy names, and
+// says so in the status beside it; where the clipboard is not allowed, it
+// selects the text for the reader to copy.
+for (const button of document.querySelectorAll("button[data-copy]")) {
+  button.addEventListener("click", async () => {
+    const source = document.getElementById(button.dataset.copy);
+    const said = button.parentElement.querySelector("[role=status]");
+    try {
+      await navigator.clipboard.writeText(source.textContent);
+      said.textContent = "Copied.";
+    } catch {
+      const range = document.createRange();
+      range.selectNodeContents(source);
+      window.getSelection().removeAllRanges();
+      window.getSelection().addRange(range);
+      source.focus();
+      said.textContent = "Selected: press Ctrl+C to copy.";
+    }
+  });
+}

@@ -138,6 +138,12 @@ FOLDED_TITLES = {
     "\U00020000\U00020001 Graph Study": "\U00020000\U00020001",
     "\U00020000\U00020002 Tree Study": "\U00020000\U00020002",
 }
+#: A search page once every result it shows is in: they arrive one by one,
+#: and the count is said when the last is shown.
+RESULTS_SHOWN = (
+    "document.querySelectorAll('#results li').length > 0"
+    " && / match(es)?\\.$/.test(document.getElementById('search-status').textContent)"
+)
 CHROMIUM = Path("/usr/bin/chromium")
 #: What Chromium needs on a machine without a network or a sandbox (see the env notes).
 CHROMIUM_ARGS = [

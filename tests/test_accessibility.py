@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PROJECT, ServedSite
+from tests.conftest import PROJECT, RESULTS_SHOWN, ServedSite
 
 AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
 PAGE_KINDS = {
@@ -52,7 +52,7 @@ def test_no_serious_accessibility_violations(browser, browser_site: ServedSite, 
     page = context.new_page()
     page.goto(browser_site.url + PAGE_KINDS[kind].format(paper=paper), wait_until="networkidle")
     if kind == "search":
-        page.wait_for_function("document.querySelectorAll('#results li').length > 0")
+        page.wait_for_function(RESULTS_SHOWN)
     found = violations(page)
     context.close()
     assert found == []

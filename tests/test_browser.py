@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
-from generator.search import shard_keys, words
+from generator.search import shard_keys
+from generator.terms import words
 from tests.conftest import (
     FOLDED_TITLES,
+    RESULTS_SHOWN,
     SCRIPT_TITLE,
     SEEDS,
     ServedSite,
@@ -29,16 +31,22 @@ def result_titles(page: Any) -> list[str]:
     return page.locator("#results li h2").all_inner_texts()
 
 
+def said(count: int) -> str:
+    """What the status line says of ``count`` results."""
+    return "1 paper matches." if count == 1 else f"{count} papers match."
+
+
 def search(page: Any, site: ServedSite, query: str) -> None:
+    """``query`` typed into the search page, once every result it shows is in."""
     page.goto(site.url + "search/")
     page.fill("#q", query)
-    page.wait_for_function("document.querySelectorAll('#results li').length > 0")
+    page.wait_for_function(RESULTS_SHOWN)
 
 
 def test_search_as_you_type_finds_title_words_first_and_highlights(page, browser_site):
     page.goto(browser_site.url + "search/")
     page.locator("#q").press_sequentially("lottery", delay=20)
-    page.wait_for_function("document.querySelectorAll('#results li').length > 0")
+    page.wait_for_function(RESULTS_SHOWN)
     titles = result_titles(page)
     in_title = [t for t in titles if "lottery" in t.lower()]
     assert in_title and titles[: len(in_title)] == in_title
@@ -73,7 +81,7 @@ def test_clicking_a_result_opens_the_paper(page, browser_site):
 
 def test_query_in_the_url_restores_the_search(page, browser_site):
     page.goto(browser_site.url + "search/?q=diffusion%20models")
-    page.wait_for_function("document.querySelectorAll('#results li').length > 0")
+    page.wait_for_function(RESULTS_SHOWN)
     assert page.input_value("#q") == "diffusion models"
     assert "diffusion" in result_titles(page)[0].lower()
     assert "match" in page.locator("#search-status").inner_text()
@@ -85,7 +93,7 @@ def test_header_search_form_works_from_a_deep_page(page, browser_site):
     page.fill("#site-search-q", "transformer")
     page.press("#site-search-q", "Enter")
     page.wait_for_url(re.compile(r"/repo/search/\?q=transformer$"))
-    page.wait_for_function("document.querySelectorAll('#results li').length > 0")
+    page.wait_for_function(RESULTS_SHOWN)
     assert page.input_value("#q") == "transformer"
 
 
@@ -94,11 +102,11 @@ def test_keyboard_alone_reaches_every_result(page, browser_site):
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.id") == "q"
     page.keyboard.type("hypernetwork")
-    page.wait_for_function("document.querySelectorAll('#results li').length > 0")
+    page.wait_for_function(RESULTS_SHOWN)
     links = page.locator("#results li a")
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
     reached = []
-    for _ in range(len(hrefs) + 5):
+    for _ in range(len(hrefs) + 15):  # past the filters: topics, year, dates, sort
         page.keyboard.press("Tab")
         href = page.evaluate("document.activeElement.getAttribute('href')")
         if href in hrefs:
@@ -209,18 +217,30 @@ def test_no_horizontal_overflow_on_a_phone(browser, browser_site, path):
     context.close()
 
 
-def test_a_first_query_downloads_little(page, browser_site):
-    """The split index: the search page plus a first query fetch at most 50 KB
-    (uncompressed; GitHub Pages compresses it further) for the seeds."""
+@pytest.mark.parametrize(
+    ("query", "files"),
+    [
+        ("q=pruning", 1 + 2 + 20),  # index, shards of the word, a block per result shown
+        # ... and a topic's members; a day file for a date not the first of a year
+        ("q=pruning&topic=pruning-and-compression&topic=graph-neural-networks", 1 + 2 + 2 + 20),
+        ("q=diffusion%20model&from=2025-03-12&to=2025-12-31&sort=new", 1 + 4 + 1 + 20),
+        ("topic=large-language-models&from=2025-01-01&to=2025-12-31", 1 + 1 + 20),
+    ],
+)
+def test_a_first_query_downloads_little(page, browser_site, query, files):
+    """The split index: the search page plus a first query, filters or not,
+    fetch at most 50 KB (uncompressed; GitHub Pages compresses it further)
+    for the seeds."""
     sizes: dict[str, int] = {}
     page.on("response", lambda r: sizes.__setitem__(r.url, len(r.body())))
-    page.goto(browser_site.url + "search/?q=pruning", wait_until="networkidle")
-    page.wait_for_function("document.querySelectorAll('#results li').length > 0")
+    page.goto(browser_site.url + f"search/?{query}", wait_until="networkidle")
+    page.wait_for_function(RESULTS_SHOWN)
     page.wait_for_load_state("networkidle")
     data = {url: size for url, size in sizes.items() if url.endswith(".json")}
     assert any(url.endswith("search-index.json") for url in data)
     assert sum(sizes.values()) <= 50_000, sizes
-    assert len(data) <= 1 + 2 + 20, data  # index, shards of the word, a block per result shown
+    assert len(data) <= files, data
+    assert not any("/search/terms/" in url for url in data) or "q=" in query
 
 
 def test_show_more_adds_the_next_results(page, browser_site):
@@ -254,5 +274,184 @@ def test_prefix_search_spans_split_shards(page, tmp_path, monkeypatch):
             if any(w.startswith("con") for w in [*words(p["title"]), *p["words"].split()])
         ]  # fmt: skip
         page.goto(url + "search/?q=con")
-        page.wait_for_function("document.querySelectorAll('#results li').length > 0")
-        assert page.locator("#search-status").inner_text() == f"{len(expected)} papers match."
+        assert wait_for_status(page, "match") == said(len(expected))
+
+
+def wait_for_status(page: Any, pattern: str) -> str:
+    """The status line once it says ``pattern`` (a regular expression)."""
+    page.wait_for_function(
+        "pattern => new RegExp(pattern).test(document.getElementById('search-status').textContent)",
+        arg=pattern,
+    )
+    return str(page.locator("#search-status").inner_text())
+
+
+def in_dates(paper: dict[str, Any], start: str, end: str) -> bool:
+    """A date filter keeps a paper whose first day is in the range."""
+    return start <= paper["days"][0] <= end
+
+
+def test_a_topic_and_dates_without_words_list_that_slice_newest_first(page, browser_site):
+    topic, start, end = "pruning-and-compression", "2025-03-12", "2025-03-14"
+    newest_first = reversed(search_papers(browser_site.path))  # numbered oldest first
+    expected = [
+        p["title"] for p in newest_first if topic in p["topics"] and in_dates(p, start, end)
+    ]
+    page.goto(browser_site.url + f"search/?topic={topic}&from={start}&to={end}")
+    assert wait_for_status(page, "match") == said(len(expected))
+    assert len(expected) > 20 and result_titles(page) == expected[:20]
+    assert page.input_value("#q") == ""
+    assert page.is_checked(f"input[value={topic}]")
+    assert page.locator("input[name=topic]:checked").count() == 1
+    # Folded, so that nothing moves; its summary names the chosen topic.
+    assert page.locator("#topic-filter summary").inner_text() == "Topics: Pruning and compression"
+    assert (page.input_value("#from"), page.input_value("#to")) == (start, end)
+    assert page.input_value("#year") == ""
+    page.click("#more-results")
+    page.wait_for_function(f"document.querySelectorAll('#results li').length === {len(expected)}")
+    assert result_titles(page) == expected
+
+
+def test_words_with_filters_keep_only_matching_papers_of_those_topics_and_dates(page, browser_site):
+    topics = ["pruning-and-compression", "graph-neural-networks"]
+    start, end = "2025-03-13", "2025-04-03"
+    papers = search_papers(browser_site.path)
+    expected = [
+        number
+        for number, p in enumerate(papers)
+        if set(topics) & set(p["topics"])
+        and in_dates(p, start, end)
+        and any(w.startswith("learn") for w in [*words(p["title"]), *p["words"].split()])
+    ]
+    query = "&".join(f"topic={t}" for t in topics)
+    page.goto(browser_site.url + f"search/?q=learn&{query}&from={start}&to={end}&sort=new")
+    assert wait_for_status(page, "match") == said(len(expected))
+    assert all(page.is_checked(f"input[value={t}]") for t in topics)
+    assert page.input_value("#sort") == "new"
+    # Newest first: in the order of the papers' numbers, highest first.
+    newest = sorted(expected, reverse=True)[:20]
+    assert result_titles(page) == [papers[number]["title"] for number in newest]
+
+
+def test_a_year_in_the_url_shows_in_the_year_control(page, browser_site):
+    page.goto(
+        browser_site.url + "search/?topic=graph-neural-networks&from=2025-01-01&to=2025-12-31"
+    )
+    wait_for_status(page, "match")
+    assert page.input_value("#year") == "2025"
+    expected = [
+        p for p in search_papers(browser_site.path) if "graph-neural-networks" in p["topics"]
+    ]
+    assert page.locator("#search-status").inner_text() == said(len(expected))
+
+
+def matching(site: ServedSite, prefix: str, topic: str = "", start: str = "", end: str = "9"):
+    """What the page should say for a query of one word of at least three letters."""
+    found = [
+        p
+        for p in search_papers(site.path)
+        if (not topic or topic in p["topics"])
+        and in_dates(p, start, end)
+        and any(w.startswith(prefix) for w in [*words(p["title"]), *p["words"].split()])
+    ]
+    return said(len(found))
+
+
+def test_changing_a_control_updates_the_url_and_the_results(page, browser_site):
+    topic = "graph-neural-networks"
+    page.goto(browser_site.url + "search/?q=graph")
+    wait_for_status(page, matching(browser_site, "graph"))
+    page.locator("#topic-filter summary").click()
+    page.check(f"input[value={topic}]")
+    page.wait_for_url(re.compile(rf"\?q=graph&topic={topic}$"))
+    wait_for_status(page, matching(browser_site, "graph", topic))
+    page.select_option("#year", "2025")
+    page.wait_for_url(re.compile(r"&from=2025-01-01&to=2025-12-31$"))
+    page.select_option("#sort", "new")
+    page.wait_for_url(re.compile(r"&sort=new$"))
+    page.fill("#from", "2025-04-01")
+    page.wait_for_url(re.compile(r"&from=2025-04-01&to=2025-12-31&sort=new$"))
+    assert page.input_value("#year") == ""  # no longer the whole year
+    wait_for_status(page, matching(browser_site, "graph", topic, "2025-04-01"))
+    assert all(m.startswith("2025-04") for m in page.locator("#results .meta").all_inner_texts())
+    page.select_option("#year", "")
+    page.uncheck(f"input[value={topic}]")
+    page.wait_for_url(re.compile(r"/search/\?q=graph&sort=new$"))
+    wait_for_status(page, matching(browser_site, "graph"))
+
+
+def test_filters_work_from_the_keyboard_alone(page, browser_site):
+    page.goto(browser_site.url + "search/")
+    page.keyboard.press("/")
+    page.keyboard.type("learning")
+    wait_for_status(page, "match")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    first_topic = page.evaluate("document.activeElement.value")
+    page.keyboard.press("Space")
+    page.wait_for_url(re.compile(rf"&topic={first_topic}$"))
+    for _ in range(page.locator("input[name=topic]").count()):
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "year"
+    page.keyboard.press("ArrowDown")
+    page.wait_for_url(re.compile(r"&from=2025-01-01&to=2025-12-31$"))
+    passed = []  # a date field is a stop per part (day, month, year)
+    while page.evaluate("document.activeElement.id") != "sort" and len(passed) < 12:
+        page.keyboard.press("Tab")
+        passed.append(page.evaluate("document.activeElement.id"))
+    assert {"from", "to", "sort"} <= set(passed)
+    page.keyboard.press("ArrowDown")
+    page.wait_for_url(re.compile(r"&sort=new$"))
+    status = wait_for_status(page, "match")
+    assert (
+        page.evaluate("document.getElementById('search-status').getAttribute('role')") == "status"
+    )
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('#results') !== null")
+    assert (
+        int(status.split()[0]) == len(result_titles(page))
+        or page.locator("#more-results").is_visible()
+    )
+
+
+def test_the_copy_button_copies_the_bibtex_entry_without_a_mouse(browser, browser_site):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    paper = index_of(browser_site)["papers"][0]
+    page.goto(browser_site.url + paper["url"])
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Copy BibTeX":
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('.cite [role=status]').textContent !== ''")
+    assert page.locator(".cite [role=status]").inner_text() == "Copied."
+    copied = page.evaluate("navigator.clipboard.readText()")
+    bib = (browser_site.path / paper["url"] / "citation.bib").read_text(encoding="utf-8")
+    assert copied == bib == page.locator("#bibtex").inner_text()
+    context.close()
+
+
+def test_topic_members_in_many_pieces(page, tmp_path, monkeypatch):
+    """With pieces of 16 papers, a topic's members span many files, and a date
+    range fetches only the pieces it spans."""
+    import generator.filters
+
+    monkeypatch.setattr(generator.filters, "TOPIC_PIECE", 16)
+    topic, start, end = "pruning-and-compression", "2025-03-13", "2025-03-13"
+    with built_and_served(SEEDS, tmp_path / "site") as served:
+        papers = search_papers(served.path)
+        expected = [p for p in papers if topic in p["topics"] and in_dates(p, start, end)]
+        fetched: list[str] = []
+        page.on("request", lambda r: "/search/topics/" in r.url and fetched.append(r.url))
+        page.goto(served.url + f"search/?topic={topic}&from={start}&to={end}")
+        assert wait_for_status(page, "match") == said(len(expected))
+        numbers = [n for n, p in enumerate(papers) if p["days"][0] == start]
+        assert len(fetched) == numbers[-1] // 16 - numbers[0] // 16 + 1 < len(papers) // 16
+        page.goto(served.url + f"search/?topic={topic}")
+        everything = [p for p in papers if topic in p["topics"]]
+        assert wait_for_status(page, "match") == said(len(everything))
+        page.click("#more-results")
+        page.wait_for_function("document.querySelectorAll('#results li').length > 20")

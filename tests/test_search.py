@@ -13,7 +13,8 @@ from generator.feeds import Entry
 from generator.model import merge
 from generator.postings import spelled_gaps
 from generator.related import _BREAK, _tokens, relate
-from generator.search import STOP_WORDS, front_coded, numbered, search_files, shard_keys, words
+from generator.search import front_coded, numbered, search_files, shard_keys
+from generator.terms import STOP_WORDS, words
 from generator.topics import classify
 
 

@@ -1,0 +1,203 @@
+"""BibTeX entries for papers, to cite them: on each paper's page, in a .bib
+beside it, and in a .bib per day and per page of a topic.
+
+Feed text is plain Unicode; BibTeX reads LaTeX. Each character is written as
+LaTeX where it has a usual spelling there: the ten that LaTeX or BibTeX read
+as syntax (``{ } \\ % & # $ _ ^ ~``), accented letters (``é`` as
+``{\\'{e}}``, in braces so that BibTeX sorts and changes case around them),
+letters such as ``ß`` and ``ø``, Greek letters and the common symbols of
+titles. Anything else is kept as it is: the file is UTF-8, which biber, and
+BibTeX with ``inputenc``, read. So no title can end a field early, start a
+comment or switch to math mode.
+
+Citation keys are ``<family name><year><first word of the title>`` in ASCII.
+Papers are given keys oldest first, and a key already taken gets ``b``,
+``c``… in that order, so that a new day's papers never change the key of a
+paper cited before.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import quote
+
+from generator.model import Paper
+
+#: Characters that LaTeX or BibTeX read as syntax. Braces are commands, not
+#: ``\{``: BibTeX counts every brace, escaped or not, to find a field's end.
+_SYNTAX = {
+    "\\": r"\textbackslash{}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
+    "%": r"\%",
+    "&": r"\&",
+    "#": r"\#",
+    "$": r"\$",
+    "_": r"\_",
+    "^": r"\^{}",
+    "~": r"\~{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
+#: Combining marks and the LaTeX accent commands that put them on a letter.
+_ACCENTS = {
+    "\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0304": "=",
+    "\u0306": "u", "\u0307": ".", "\u0308": '"', "\u030a": "r", "\u030b": "H",
+    "\u030c": "v", "\u0327": "c", "\u0328": "k",
+}  # fmt: skip
+#: Letters and symbols with a LaTeX spelling of their own.
+_NAMED = {
+    "ß": r"{\ss}", "æ": r"{\ae}", "Æ": r"{\AE}", "œ": r"{\oe}", "Œ": r"{\OE}",
+    "ø": r"{\o}", "Ø": r"{\O}", "ł": r"{\l}", "Ł": r"{\L}", "ı": r"{\i}",
+    "–": "--", "—": "---", "“": "``", "”": "''",
+    "…": r"{\ldots}",
+    "×": r"{$\times$}", "±": r"{$\pm$}", "≤": r"{$\leq$}", "≥": r"{$\geq$}",
+    "≈": r"{$\approx$}", "→": r"{$\rightarrow$}", "←": r"{$\leftarrow$}",
+    "∞": r"{$\infty$}", "·": r"{$\cdot$}",
+}  # fmt: skip
+_GREEK = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi".split()
+_GREEK += "omicron pi rho finalsigma sigma tau upsilon phi chi psi omega".split()
+#: Capitals that LaTeX spells apart from the Latin letters they look like.
+_GREEK_CAPITALS = frozenset("Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split())
+for _at, _name in enumerate(_GREEK):
+    if _name not in ("omicron", "finalsigma"):  # no LaTeX command of their own
+        _NAMED[chr(0x3B1 + _at)] = f"{{$\\{_name}$}}"
+    if _name.capitalize() in _GREEK_CAPITALS:
+        _NAMED[chr(0x391 + _at)] = f"{{$\\{_name.capitalize()}$}}"
+#: Text with none of the characters above: the usual title, as it is.
+_PLAIN = re.compile(r"[A-Za-z0-9 .,:;!?()\[\]'\"/@*+=`-]*")
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+_AND = re.compile(r"\band\b", re.IGNORECASE)
+#: What a URL keeps as it is in a ``url`` field.
+_URL_KEPT = ":/?#[]@!$&'()*+,;=%~-._"
+_URL_SAFE = re.compile(r"[A-Za-z0-9:/?#\[\]@!$&'()*+,;=%~._-]*")
+#: Two characters that LaTeX would print as one (a dash, a quotation mark).
+_LIGATURE = re.compile(r"([-`',])(?=\1)|[?!](?=`)")
+#: What a key taken by an older paper gets, in turn.
+_MORE = "bcdefghijklmnopqrstuvwxyz"
+#: Title words that make poor keys.
+_SKIPPED = frozenset("a an the on of in for to and with towards toward is are do does".split())
+
+
+def escaped(text: str) -> str:
+    """``text`` as LaTeX for a BibTeX field, runs of white space as one space."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    text = " ".join(text.split())
+    if _PLAIN.fullmatch(text) and not _LIGATURE.search(text):
+        return text  # the usual title: checked by two regular expressions, in C
+    latex = list(map(_escaped_char, text))
+    for match in _LIGATURE.finditer(text):  # "--" as written, not an en dash
+        latex[match.start()] += "{}"
+    return "".join(latex)
+
+
+def _escaped_char(char: str) -> str:
+    if char.isascii():
+        return _SYNTAX.get(char, char)
+    if char in _NAMED:
+        return _NAMED[char]
+    # One accent on an ASCII letter; a letter with two (Vietnamese ễ) stays
+    # as it is, as LaTeX readers such as latexcodec do not read them nested.
+    decomposed = unicodedata.normalize("NFD", char)
+    if len(decomposed) == 2 and decomposed[0].isascii() and decomposed[1] in _ACCENTS:
+        return f"{{\\{_ACCENTS[decomposed[1]]}{{{decomposed[0]}}}}}"
+    return char
+
+
+def _ascii_words(text: str) -> list[str]:
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _ASCII_WORD.findall(text.lower())
+
+
+def _key_base(paper: Paper) -> str:
+    """``vinyals2025pointer``: the first author's family name (the last word
+    of the name), the year of the paper's first day, the first title word
+    that says something (three letters or more, not "the"); each part left
+    out where there is none in ASCII."""
+    family = _ascii_words(paper.authors[0])[-1:] if paper.authors else []
+    year = [str(paper.days[0].year)] if paper.days else []
+    found = _ascii_words(paper.title)
+    telling = [w for w in found if len(w) > 2 and w.isalpha() and w not in _SKIPPED]
+    title = (telling or found)[:1]
+    if not family:  # ``llamafusion2025``: a key starts with a word
+        return "".join(title + year) or "paper" + "".join(year)
+    return "".join(family + year + title)
+
+
+def citation_keys(papers: Iterable[Paper]) -> dict[str, str]:
+    """Per paper slug, its key; ``papers`` oldest first (see the module's note)."""
+    keys: dict[str, str] = {}
+    taken: set[str] = set()
+    for paper in papers:
+        base = key = _key_base(paper)
+        more = 0
+        while key in taken:
+            more += 1
+            key = base + (_MORE[more - 1] if more <= len(_MORE) else str(more + 1))
+        taken.add(key)
+        keys[paper.slug] = key
+    return keys
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """What a BibTeX entry of a paper says, before escaping."""
+
+    key: str
+    title: str
+    authors: tuple[str, ...]
+    first_day: date | None
+    arxiv_id: str
+    page_url: str
+    """The paper's page on the site, for papers without an arXiv id."""
+    site_title: str
+
+
+def entry(citation: Citation) -> str:
+    """One ``@misc`` entry: with ``eprint`` and ``archivePrefix`` where the
+    arXiv id is known, else pointing at the paper's page on the site."""
+    fields = [("title", "{" + escaped(citation.title) + "}")]
+    if citation.authors:
+        fields.append(("author", " and ".join(_author(name) for name in citation.authors)))
+    if citation.first_day:
+        fields.append(("year", str(citation.first_day.year)))
+    if citation.arxiv_id:
+        fields += [
+            ("eprint", escaped(citation.arxiv_id)),
+            ("archivePrefix", "arXiv"),
+            ("url", _url(f"https://arxiv.org/abs/{citation.arxiv_id}")),
+        ]
+    else:
+        fields.append(("url", _url(citation.page_url)))
+        if citation.first_day:
+            listed = f"Listed in {citation.site_title} on {citation.first_day.isoformat()}"
+            fields.append(("note", escaped(listed)))
+    body = "".join(f"  {name} = {{{value}}},\n" for name, value in fields)
+    return f"@misc{{{citation.key},\n{body}}}\n"
+
+
+def _author(name: str) -> str:
+    """A name as one person: in braces where BibTeX would read its commas or
+    an "and" in it as the parts of a name or two people."""
+    latex = escaped(name)
+    return "{" + latex + "}" if "," in latex or _AND.search(latex) else latex
+
+
+def _url(url: str) -> str:
+    """A URL as a ``url`` field takes it, verbatim: characters that would
+    break the field (braces, backslashes, spaces) percent-encoded."""
+    if _URL_SAFE.fullmatch(url):
+        return url
+    return quote(url, safe=_URL_KEPT)
+
+
+def bib_file(entries: Sequence[str]) -> str:
+    """Entries as one .bib file, one blank line between them."""
+    return "\n".join(entries)

@@ -1,0 +1,207 @@
+"""BibTeX: every .bib the site holds parses with a BibTeX parser (pybtex),
+and what a parser reads back from a field is the text the feed gave, however
+hostile."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pybtex.database import BibliographyData, parse_string
+from pybtex.richtext import Text
+
+from generator.apifeeds import FORMAT
+from generator.bibtex import Citation, citation_keys, entry, escaped
+from generator.errors import Source
+from generator.feeds import Entry
+from generator.model import merge
+from generator.search import numbered
+from tests.conftest import ABSTRACT, Project, ServedSite
+
+#: What our escapes for ASCII stand for, read before pybtex's own LaTeX
+#: decoding (latexcodec), which leaves these as written.
+_ASCII_ESCAPES = {
+    r"\textbackslash{}": "\\",
+    r"\textbraceleft{}": "{",
+    r"\textbraceright{}": "}",
+    r"\$": "$",
+    r"\^{}": "^",
+    r"\~{}": "~",
+    r"\textless{}": "<",
+    r"\textgreater{}": ">",
+    r"\textbar{}": "|",
+}
+_HELD = {latex: chr(0xF0000 + n) for n, latex in enumerate(_ASCII_ESCAPES)}
+
+
+#: LaTeX's accent commands, and the combining mark each puts on a letter
+#: (latexcodec reads only the usual letters with each).
+_LATEX_ACCENTS = {
+    "`": "\u0300", "'": "\u0301", "^": "\u0302", "~": "\u0303", "=": "\u0304",
+    "u": "\u0306", ".": "\u0307", '"': "\u0308", "r": "\u030a", "H": "\u030b",
+    "v": "\u030c", "c": "\u0327", "k": "\u0328",
+}  # fmt: skip
+_ACCENTED = re.compile(r"\{\\([`'^~=u.\"rHvck])\{([A-Za-z])\}\}")
+
+
+def plain(latex: str) -> str:
+    """A field's LaTeX as text, the way a reference manager shows it."""
+    latex = _ACCENTED.sub(
+        lambda m: unicodedata.normalize("NFC", m[2] + _LATEX_ACCENTS[m[1]]), latex
+    )
+    for escape, held in _HELD.items():
+        latex = latex.replace(escape, held)
+    text = Text.from_latex(latex).render_as("text")
+    for escape, held in _HELD.items():
+        text = text.replace(held, _ASCII_ESCAPES[escape])
+    return text
+
+
+def parsed(bib: str) -> BibliographyData:
+    return parse_string(bib, "bibtex")
+
+
+def citation(title: str, authors: tuple[str, ...] = (), arxiv_id: str = "") -> Citation:
+    return Citation(
+        key="key2025",
+        title=title,
+        authors=authors,
+        first_day=date(2025, 3, 11),
+        arxiv_id=arxiv_id,
+        page_url="https://example.org/repo/papers/x-1a2b3c/",
+        site_title="Test {digest} 100%",
+    )
+
+
+HOSTILE_TITLES = [
+    "Braces {unbalanced and } closed} and a \\ backslash \\",
+    "100% of R&D #1 costs $5 for snake_case ^ and ~",
+    "} @misc{evil, title = {pwned}",
+    "Crème Brûlée, Straße, Łódź, Ærø, naïve, Nguyễn, Dvořák",
+    "ΟΔΥΣΣΕΥΣ: α-β γ ≤ 0.5 × 10 → ∞ … “quoted” ‘single’",
+    "日本語 and emoji 🙂 and ﬁ ligature",
+    "Dashes -- and --- and quotes `` '' kept as written",
+    "Less < greater > bar | and \\textbf{not bold}",
+    "Ends with a backslash \\",
+]
+
+
+@pytest.mark.parametrize("title", HOSTILE_TITLES)
+def test_a_hostile_title_reads_back_as_written(title):
+    bib = entry(citation(title, ("Ann {Smith}", "Bo and Co, Jr.", "José Müller")))
+    (only,) = parsed(bib).entries.values()
+    assert plain(only.fields["title"]) == title
+    people = [p.first_names + p.middle_names + p.last_names for p in only.persons["author"]]
+    assert [plain(" ".join(names)) for names in people] == [
+        "Ann {Smith}",
+        "Bo and Co, Jr.",  # one person, not two, nor "Jr., Bo and Co"
+        "José Müller",
+    ]
+    assert set(only.fields) == {"title", "year", "url", "note"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))))
+def test_any_title_reads_back_as_written(title):
+    """Whatever a feed's title holds, a parser reads one entry whose title is
+    that text (white space folded, as titles are)."""
+    bib = entry(citation(title, arxiv_id="2503.01234"))
+    (only,) = parsed(bib).entries.values()
+    expected = re.sub(r"\s+", " ", unicodedata.normalize("NFC", title)).strip()
+    assert unicodedata.normalize("NFC", plain(only.fields["title"])) == expected
+    assert only.fields["eprint"] == "2503.01234"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="{}\\%&#$_^~<>| -`'aé", max_size=30))
+def test_syntax_characters_never_unbalance_a_field(text):
+    assert plain(escaped(text)) == re.sub(r"\s+", " ", text).strip()
+    depth = 0
+    for char in escaped(text):
+        if char in "{}":  # BibTeX counts every brace, escaped or not
+            depth += 1 if char == "{" else -1
+            assert depth >= 0
+    assert depth == 0
+
+
+def test_an_arxiv_paper_has_eprint_and_archive_prefix():
+    (only,) = parsed(entry(citation("A Paper", ("Ada Lovelace",), "2503.01234"))).entries.values()
+    assert only.fields["eprint"] == "2503.01234"
+    assert only.fields["archivePrefix"] == "arXiv"
+    assert only.fields["url"] == "https://arxiv.org/abs/2503.01234"
+    assert "note" not in only.fields
+
+
+def test_keys_are_unique_and_a_newer_paper_never_changes_an_older_key():
+    def keys(titles: list[tuple[str, int]]) -> dict[str, str]:
+        entries = [
+            Entry(title, ABSTRACT, date(2025, 3, day), Source("f.txt", n))
+            for n, (title, day) in enumerate(titles, start=1)
+        ]
+        archive, _ = merge(entries)
+        by_slug = citation_keys(numbered(archive))
+        return {paper.title: by_slug[paper.slug] for paper in archive.papers}
+
+    first = keys([("Deep Nets", 11), ("Deep nets, again", 12), ("Ünïcode Naïve", 12)])
+    assert first == {
+        "Deep Nets": "deep2025",
+        "Deep nets, again": "deep2025b",
+        "Ünïcode Naïve": "unicode2025",
+    }
+    later = keys([("Deep Nets", 11), ("Deep nets, again", 12), ("Deep Down", 13)])
+    assert later["Deep nets, again"] == "deep2025b" and later["Deep Down"] == "deep2025c"
+
+
+def every_bib(site: Path) -> dict[Path, BibliographyData]:
+    return {path: parsed(path.read_text(encoding="utf-8")) for path in site.rglob("*.bib")}
+
+
+def test_every_bib_of_the_seeds_parses(seeds_site: ServedSite):
+    bibs = every_bib(seeds_site.path)
+    papers = list((seeds_site.path / "papers").iterdir())
+    assert len([p for p in bibs if p.parent.parent.name == "papers"]) == len(papers)
+    day = bibs[seeds_site.path / "days/2025-03-11/papers.bib"]
+    page = (seeds_site.path / "days/2025-03-11/index.html").read_text(encoding="utf-8")
+    assert len(day.entries) == int(re.search(r"<p>(\d+) papers", page)[1])
+    assert 'href="papers.bib"' in page
+    topic = seeds_site.path / "topics/pruning-and-compression"
+    assert len(bibs[topic / "papers.bib"].entries) > 0
+    assert 'href="papers.bib"' in (topic / "index.html").read_text(encoding="utf-8")
+    keys = [
+        key
+        for path, bib in bibs.items()
+        if path.parent.parent.name == "papers"
+        for key in bib.entries
+    ]
+    assert len(keys) == len(set(keys)) == len(papers)
+
+
+def test_a_paper_page_shows_its_entry_and_links_its_bib(project: Project):
+    hostile = {"id": "2503.01234", "title": "R&D {x} at 100% — Ünïcode", "abstract": ABSTRACT}
+    hostile["authors"] = ["Ada Lovelace", "Grace Hopper"]
+    project.feed(
+        "hf-2025-03-11.json",
+        json.dumps({"format": FORMAT, "date": "2025-03-11", "papers": [hostile]}),
+    )
+    project.feed("plain.txt", f"Mar 12\n\nA Paper Without an Id\n\n{ABSTRACT}\n")
+    assert project.build().code == 0
+    for folder in (project.out / "papers").iterdir():
+        bib = (folder / "citation.bib").read_text(encoding="utf-8")
+        ((key, only),) = parsed(bib).entries.items()
+        html = (folder / "index.html").read_text(encoding="utf-8")
+        assert f'href="citation.bib" download="{key}.bib"' in html
+        assert f"@misc{{{key}," in html
+        if only.fields.get("eprint"):
+            assert key == "lovelace2025unicode"
+            assert only.fields["archivePrefix"] == "arXiv"
+            assert plain(only.fields["title"]) == hostile["title"]
+            assert r"R\&amp;D \textbraceleft{}x\textbraceright{} at 100\%" in html
+        else:
+            assert only.fields["url"].endswith(f"/papers/{folder.name}/")
+    assert every_bib(project.out)
