@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pybtex.database import BibliographyData, parse_string
 from pybtex.richtext import Text
 
-from generator.apifeeds import FORMAT
+from generator.apifeeds import HF_DAILY_FORMAT
 from generator.bibtex import Citation, citation_keys, entry, escaped
 from generator.errors import Source
 from generator.feeds import Entry
@@ -187,7 +187,7 @@ def test_a_paper_page_shows_its_entry_and_links_its_bib(project: Project):
     hostile["authors"] = ["Ada Lovelace", "Grace Hopper"]
     project.feed(
         "hf-2025-03-11.json",
-        json.dumps({"format": FORMAT, "date": "2025-03-11", "papers": [hostile]}),
+        json.dumps({"format": HF_DAILY_FORMAT, "date": "2025-03-11", "papers": [hostile]}),
     )
     project.feed("plain.txt", f"Mar 12\n\nA Paper Without an Id\n\n{ABSTRACT}\n")
     assert project.build().code == 0
