@@ -18,8 +18,8 @@ from generator.build import Checked, build, check, input_key, recover, theme, up
 from generator.config import CATCH_ALL_SLUG, Config, load_config
 from generator.errors import DigestError, UsageError
 from generator.lock import site_lock
-from generator.render import template_error_line
 from generator.stops import Terminated, sigterm_raises
+from generator.templating import template_error_line
 from generator.topics import CATCH_ALL_NAME, topic_table
 from generator.workers import Progress, cores
 

@@ -1,52 +1,48 @@
-"""Rendering the archive into a site folder with Jinja templates.
+"""Rendering the archive into a site folder: which pages and files there
+are, as independent jobs spread over the worker processes, and writing them.
 
-Templates receive plain view data built here once per paper, never raw feed
-text or the configuration object. Every link inside the site is relative (a
-page's ``root`` is the way back to the site root), except on ``404.html``,
-which GitHub Pages serves at any depth and so links through the base URL.
+Templates receive the plain view data of ``views``, never raw feed text or
+the configuration object. Every link inside the site is relative (a page's
+``root`` is the way back to the site root), except on ``404.html``, which
+GitHub Pages serves at any depth and so links through the base URL.
 """
 
 from __future__ import annotations
 
 import contextlib
-import traceback
-from collections.abc import Callable, Iterable, MutableMapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
-from types import CodeType
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-import markupsafe
 
 from generator.bibtex import Citation, bib_file, citation_keys, entry
 from generator.config import Config
 from generator.content import Content
-from generator.errors import DigestError
-from generator.feeds import Link
 from generator.model import Archive, Day, Paper
 from generator.search import numbered, search_files, to_json
 from generator.stops import stage
+from generator.templating import TemplateFailure, environment, template_error_line
 from generator.topics import Topic, Topics
+from generator.views import (
+    PAGE_SIZE,
+    Group,
+    Listing,
+    PaperView,
+    long_date,
+    paper_views,
+    topic_listings,
+)
 from generator.workers import Progress, collector_paused, in_worker, run_chunks, runs, told
 from generator.writer import Record, Site
 
 if TYPE_CHECKING:  # numpy and scipy load only when pages are rendered
     from generator.related import Related
 
-_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-EXCERPT_CHARS = 280
 #: How many recent days the home page links to.
 RECENT_DAYS = 7
-#: Papers on one page of a topic; long listings are split so that no page
-#: grows with the archive.
-PAGE_SIZE = 100
 #: Days listed on the days index before the per-year pages take over.
 LATEST_DAYS = 30
 #: URLs per sitemap file (the protocol allows 50,000).
@@ -55,201 +51,10 @@ SITEMAP_URLS = 40_000
 CHUNK_PAGES = 200
 
 
-class TemplateFailure(DigestError):
-    """A template broke while rendering: one ``path:line: error: ...`` line."""
-
-    def __str__(self) -> str:
-        return self.message
-
-
 def _chunks(count: int, size: int = CHUNK_PAGES) -> list[range]:
     """Job numbers in runs of ``size``; the first job (the search index, the
     longest) alone, so that a worker starts on it while the other renders."""
     return [range(0, min(count, 1)), *runs(count, size, start=1)]
-
-
-def long_date(day: date) -> str:
-    """``Tuesday, 11 March 2025``, the same in every locale."""
-    return f"{_DAY_NAMES[day.weekday()]}, {day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
-
-
-def short_date(day: date) -> str:
-    return f"{day.day} {_MONTH_NAMES[day.month - 1][:3]} {day.year}"
-
-
-def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    """The start of ``text``, cut at a word boundary."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(None, 1)[0] if " " in text[:limit] else text[:limit]
-    return cut.rstrip(" ,;:.") + "…"
-
-
-@dataclass(frozen=True, slots=True)
-class TopicTag:
-    slug: str
-    name: str
-    keyword: str
-    """The keyword that placed the paper in this topic; empty for the catch-all."""
-
-
-@dataclass(frozen=True, slots=True)
-class PaperLink:
-    slug: str
-    title: str
-
-
-@dataclass(frozen=True, slots=True)
-class PaperView:
-    """What any page shows of a paper."""
-
-    slug: str
-    title: str
-    abstract: str
-    excerpt: str
-    days: tuple[date, ...]
-    topics: tuple[TopicTag, ...]
-    """Primary topic first."""
-    arxiv_id: str
-    authors: tuple[str, ...]
-    links: tuple[Link, ...]
-    """Where every source says the paper can be read."""
-    categories: tuple[str, ...]
-    journal_ref: str
-    keywords: tuple[str, ...]
-    """Distinctive terms of this paper within the archive."""
-    related: tuple[PaperLink, ...]
-    """The most similar papers, most similar first."""
-
-    @property
-    def primary(self) -> TopicTag:
-        return self.topics[0]
-
-
-@dataclass(frozen=True, slots=True)
-class Pager:
-    """Links to the neighbouring pages of a split listing, relative to this page."""
-
-    newer: str | None
-    older: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Listing:
-    """One page of a topic: its path, its papers (newest first) and its pager."""
-
-    path: str
-    papers: tuple[Paper, ...]
-    pager: Pager
-
-
-def topic_listings(slug: str, papers: Sequence[Paper], size: int = PAGE_SIZE) -> list[Listing]:
-    """A topic's papers in pages of ``size``, counted from the oldest, so that a
-    full page keeps its URL and its papers while new papers arrive; the topic's
-    own page shows the newest ones (at least half a page, so it may repeat the
-    newest numbered page) and links to the page of papers just older."""
-    oldest_first = list(reversed(papers))
-    chunks = [oldest_first[i : i + size] for i in range(0, len(oldest_first), size)] or [[]]
-    shown = 2 if len(chunks) > 1 and len(chunks[-1]) < size // 2 else 1
-    first_shown = len(chunks) - shown  # 0-based index of the oldest chunk on the topic page
-    listings = [
-        Listing(
-            f"topics/{slug}/index.html",
-            tuple(reversed([p for chunk in chunks[first_shown:] for p in chunk])),
-            Pager(None, f"page/{first_shown}/" if first_shown else None),
-        )
-    ]
-    if not first_shown:  # the topic's page shows every paper
-        return listings
-    for number in range(1, len(chunks)):
-        newer = f"../{number + 1}/" if number + 1 < len(chunks) else "../../"
-        older = f"../{number - 1}/" if number > 1 else None
-        listings.append(
-            Listing(
-                f"topics/{slug}/page/{number}/index.html",
-                tuple(reversed(chunks[number - 1])),
-                Pager(newer, older),
-            )
-        )
-    return listings
-
-
-@dataclass(frozen=True, slots=True)
-class Group:
-    """Papers under one heading: a topic on day pages, a day on topic pages."""
-
-    key: str
-    label: str
-    papers: tuple[PaperView, ...]
-
-
-_TEMPLATES = (".html", ".xml")
-
-
-def template_error_line(error: jinja2.TemplateError, templates: Path) -> str:
-    """A broken template as one ``path:line: error: message`` line."""
-    where = str(templates)
-    if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
-        where = f"{error.filename}:{error.lineno}"
-    else:  # Jinja puts template lines into the traceback; the innermost one is the culprit
-        frames = traceback.extract_tb(error.__traceback__)
-        lines = [
-            f"{f.filename}:{f.lineno}" for f in frames if f.filename.endswith((".html", ".xml"))
-        ]
-        where = lines[-1] if lines else where
-    return f"{where}: error: {error.message or type(error).__name__}"
-
-
-#: What markupsafe's escape() does to a string: since markupsafe 3 a
-#: function of its own (in C where it is compiled), else escape() itself.
-_escape_text: Callable[[str], str] = getattr(markupsafe, "_escape_inner", markupsafe.escape)
-
-
-def _escape(value: object) -> str:
-    """What ``{{ value }}`` writes: markupsafe's escape, but a plain string
-    for a plain string, whose characters the same C function escapes. The
-    Markup object that markupsafe makes of each value, only to be joined
-    into the page at once, was a fifth of the time of rendering the pages
-    (at 10,000 papers, 2.3 s against 1.8 s)."""
-    if type(value) is str:
-        return _escape_text(value)
-    return markupsafe.escape(value)
-
-
-class _Template(jinja2.Template):
-    """A template whose output values are escaped by ``_escape``."""
-
-    @classmethod
-    def from_code(
-        cls,
-        environment: jinja2.Environment,
-        code: CodeType,
-        globals: MutableMapping[str, Any],
-        uptodate: Callable[[], bool] | None = None,
-    ) -> jinja2.Template:
-        template = super().from_code(environment, code, globals, uptodate)
-        # The module namespace that every function of the template runs in;
-        # compiled code calls ``escape`` only to write an output value.
-        template.root_render_func.__globals__["escape"] = _escape
-        return template
-
-
-def environment(templates: Path) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        # A build renders each template thousands of times and never sees
-        # one change: no file system check before each page.
-        auto_reload=False,
-    )
-    env.template_class = _Template
-    env.filters["long_date"] = long_date
-    env.filters["short_date"] = short_date
-    return env
 
 
 class Renderer:
@@ -276,29 +81,7 @@ class Renderer:
         self.templates = templates
         self.search_words = related.search_words
         self.env = environment(templates)
-        names = {t.slug: t.name for t in topics.topics}
-        # One link per paper, shared by the pages that list it as related.
-        links = {paper.slug: PaperLink(paper.slug, paper.title) for paper in archive.papers}
-        self.views = {
-            paper.slug: PaperView(
-                slug=paper.slug,
-                title=paper.title,
-                abstract=paper.abstract,
-                excerpt=excerpt(paper.abstract),
-                days=paper.days,
-                topics=tuple(
-                    TopicTag(m.topic, names[m.topic], m.keyword) for m in topics.matches[paper.slug]
-                ),
-                arxiv_id=paper.arxiv_id,
-                authors=paper.authors,
-                links=paper.links,
-                categories=paper.categories,
-                journal_ref=paper.journal_ref,
-                keywords=related.keywords[paper.slug],
-                related=tuple(links[slug] for slug in related.similar[paper.slug]),
-            )
-            for paper in archive.papers
-        }
+        self.views = paper_views(archive, topics, related)
         self.topic_order = {t.slug: i for i, t in enumerate(topics.topics)}
         self.citation_keys = citation_keys(numbered(archive))
         #: BibTeX entries made so far in this process: a paper's is on its

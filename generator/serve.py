@@ -37,8 +37,8 @@ from generator.build import TEMPLATES, build, check, theme
 from generator.config import load_config
 from generator.errors import ConfigError, DigestError, Source, UsageError
 from generator.lock import site_lock
-from generator.render import template_error_line
 from generator.stops import Terminated, sigterm_raises
+from generator.templating import template_error_line
 from generator.workers import can_fork, cores
 
 #: Where the server's own files live, under the site's path; never in the site.

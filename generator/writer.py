@@ -47,9 +47,11 @@ def _create(path: str, data: bytes) -> None:
     file object cost a fifth of the time of writing a page (5 of 23 µs)."""
     descriptor = os.open(path, _NEW_FILE, 0o666)
     try:
-        left = memoryview(data)
-        while left:
-            left = left[os.write(descriptor, left) :]
+        written = os.write(descriptor, data)
+        if written < len(data):  # as a rule all of it at once
+            left = memoryview(data)[written:]
+            while left:
+                left = left[os.write(descriptor, left) :]
     finally:
         os.close(descriptor)
 
@@ -59,6 +61,7 @@ class Site:
 
     def __init__(self, staging: Path, previous: Path | None = None) -> None:
         self.out = staging.resolve()
+        self._out = str(self.out)
         self.hashes: dict[str, str] = {}
         self.files = self.pages = self.bytes = self.written = 0
         self.folders: set[str] = set()
@@ -72,18 +75,21 @@ class Site:
 
     def write(self, relative: str, content: str | bytes) -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
-        parts = relative.split("/")
         if (
             not relative
-            or relative.startswith("/")
-            or any(p in ("..", ".", "") for p in parts)
+            or relative[0] == "/"
+            or relative[-1] == "/"
+            or "//" in relative
             or ("\\" in relative or "\0" in relative)
+            or "." in relative
+            and any(p in ("..", ".") for p in relative.split("/"))
         ):
             raise ValueError(f"refusing to write outside the site: {relative!r}")
         if relative in self.hashes:
             raise ValueError(f"two pages of the site would be {relative!r}")
-        target = os.path.join(self.out, relative)
-        folder = os.path.dirname(target)
+        # Strings, not os.path: a build writes tens of thousands of files.
+        target = f"{self._out}/{relative}"
+        folder = target.rpartition("/")[0]
         if folder not in self.folders:
             try:
                 os.mkdir(folder)  # the parent is there as a rule: one system call

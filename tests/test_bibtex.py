@@ -17,7 +17,7 @@ from pybtex.database import BibliographyData, parse_string
 from pybtex.richtext import Text
 
 from generator.apifeeds import HF_DAILY_FORMAT
-from generator.bibtex import Citation, citation_keys, entry, escaped
+from generator.bibtex import _LIGATURE, Citation, _has_ligature, citation_keys, entry, escaped
 from generator.errors import Source
 from generator.feeds import Entry
 from generator.model import merge
@@ -128,6 +128,12 @@ def test_syntax_characters_never_unbalance_a_field(text):
             depth += 1 if char == "{" else -1
             assert depth >= 0
     assert depth == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="-`',?!a ", max_size=12))
+def test_the_quick_ligature_check_finds_what_the_pattern_finds(text):
+    assert _has_ligature(text) == bool(_LIGATURE.search(text))
 
 
 def test_an_arxiv_paper_has_eprint_and_archive_prefix():

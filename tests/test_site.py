@@ -228,7 +228,7 @@ def test_paper_pages_link_related_papers(seeds_site: ServedSite):
 
 def test_topic_pages_are_split_with_stable_numbered_pages():
     from generator.model import Paper
-    from generator.render import topic_listings
+    from generator.views import topic_listings
 
     def papers(count: int) -> list[Paper]:
         # Newest first, as topics list them.
