@@ -147,9 +147,15 @@ class Group:
 
 
 def paper_views(archive: Archive, topics: Topics, related: Related) -> dict[str, PaperView]:
-    """Per paper slug, its view."""
+    """Per paper slug, its view. Tags and related links are made once and
+    shared by every view that shows them: this runs in the parent, before
+    the workers start."""
     names = {t.slug: t.name for t in topics.topics}
-    # One link per paper, shared by the pages that list it as related.
+    tags = {
+        (m.topic, m.keyword): TopicTag(m.topic, names[m.topic], m.keyword)
+        for matches in topics.matches.values()
+        for m in matches
+    }
     links = {paper.slug: PaperLink(paper.slug, paper.title) for paper in archive.papers}
     return {
         paper.slug: PaperView(
@@ -158,16 +164,14 @@ def paper_views(archive: Archive, topics: Topics, related: Related) -> dict[str,
             abstract=paper.abstract,
             excerpt=excerpt(paper.abstract),
             days=paper.days,
-            topics=tuple(
-                TopicTag(m.topic, names[m.topic], m.keyword) for m in topics.matches[paper.slug]
-            ),
+            topics=tuple([tags[m.topic, m.keyword] for m in topics.matches[paper.slug]]),
             arxiv_id=paper.arxiv_id,
             authors=paper.authors,
             links=paper.links,
             categories=paper.categories,
             journal_ref=paper.journal_ref,
             keywords=related.keywords[paper.slug],
-            related=tuple(links[slug] for slug in related.similar[paper.slug]),
+            related=tuple([links[slug] for slug in related.similar[paper.slug]]),
         )
         for paper in archive.papers
     }
