@@ -24,7 +24,8 @@ import pytest
 from generator.build import TEMPLATES, build, check
 from generator.config import load_config
 from generator.errors import DigestError
-from generator.serve import Builder, Outcome, error_lines, inject
+from generator.preview import inject
+from generator.serve import Builder, Outcome, error_lines
 from generator.templating import TemplateFailure
 from tests.conftest import ABSTRACT, SMALL_CONFIG, Project, digest
 
