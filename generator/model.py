@@ -151,13 +151,16 @@ def _same_papers(entries: list[Entry]) -> dict[str, list[int]]:
         low, high = sorted((root(one), root(other)))
         parent[high] = low
 
+    title_keys = [paper_key(entry.title) for entry in entries]  # once: it is dear
     by_id: dict[str, int] = {}
     by_title: dict[str, list[int]] = defaultdict(list)
     for number, entry in enumerate(entries):
         if entry.arxiv_id:
             join(by_id.setdefault(entry.arxiv_id, number), number)
-        by_title[paper_key(entry.title)].append(number)
+        by_title[title_keys[number]].append(number)
     for members in by_title.values():
+        if len(members) == 1:  # most titles: nothing to join
+            continue
         with_id = [n for n in members if entries[n].arxiv_id]
         ids = {entries[n].arxiv_id for n in with_id}
         for number in members if len(ids) <= 1 else set(members) - set(with_id):
@@ -166,7 +169,7 @@ def _same_papers(entries: list[Entry]) -> dict[str, list[int]]:
     groups: dict[int, list[int]] = defaultdict(list)
     for number in range(len(entries)):
         groups[root(number)].append(number)
-    titles = [paper_key(entries[members[0]].title) for members in groups.values()]
+    titles = [title_keys[members[0]] for members in groups.values()]
     shared = {key for key, count in Counter(titles).items() if count > 1}
     by_key: dict[str, list[int]] = {}
     for key, members in zip(titles, groups.values(), strict=True):
