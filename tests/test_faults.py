@@ -27,7 +27,8 @@ from generator import build, writer
 from generator.stops import PAUSE_AT
 from tests.conftest import ABSTRACT, PROJECT, Project, digest
 from tests.test_incremental import snapshot
-from tests.test_serve import Served, collect, showing
+from tests.test_serve import Served, showing
+from tests.test_serve import serving as serve_process
 from tests.test_workers import many_papers
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -418,32 +419,9 @@ def test_a_write_that_fails_midway_names_the_site_and_its_cause(
 @contextlib.contextmanager
 def serving(project: Project, *extra: str, pause_at: str = "") -> Iterator[Served]:
     """``digest serve`` running on ``project``; its builds pause at ``pause_at``."""
-    project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
-    paths = ["--seeds", project.seeds, "--config", project.config, "--out", project.out]
-    process = subprocess.Popen(
-        [sys.executable, "-c", AS_DASH_M.format(""), "serve", "--port", "0", *map(str, paths)]
-        + list(extra),
-        cwd=PROJECT,
-        env={**os.environ, PAUSE_AT: pause_at},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    served = Served(process)
-    readers = [
-        threading.Thread(target=collect, args=(process.stdout, served.out)),
-        threading.Thread(target=collect, args=(process.stderr, served.err)),
-    ]
-    for reader in readers:
-        reader.start()
-    try:
+    environment = {**os.environ, PAUSE_AT: pause_at}
+    with serve_process(project, *extra, cwd=PROJECT, env=environment) as served:
         yield served
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=WAIT)
-        for reader in readers:
-            reader.join(timeout=WAIT)
 
 
 def builder(served: Served) -> int:

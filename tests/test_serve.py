@@ -3,6 +3,7 @@ real edits to the files it watches. Every wait is bounded."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -125,13 +126,18 @@ def collect(stream: IO[str] | None, lines: list[str]) -> None:
             lines.append(line)
 
 
-@pytest.fixture
-def served(project: Project) -> Iterator[Served]:
+@contextlib.contextmanager
+def serving(
+    project: Project, *extra: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> Iterator[Served]:
+    """``digest serve`` running on ``project`` (a feed of one paper), its
+    output collected as it comes; killed at the end if still running."""
     project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
     paths = ["--seeds", project.seeds, "--config", project.config, "--out", project.out]
     process = subprocess.Popen(
-        [sys.executable, "-c", AS_DASH_M, "serve", "--port", "0", *map(str, paths)],
-        cwd=project.root,
+        [sys.executable, "-c", AS_DASH_M, "serve", "--port", "0", *map(str, paths), *extra],
+        cwd=cwd or project.root,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -144,7 +150,6 @@ def served(project: Project) -> Iterator[Served]:
     for reader in readers:
         reader.start()
     try:
-        served.url = poll(served.address, "the server's address")
         yield served
     finally:
         if process.poll() is None:
@@ -152,6 +157,13 @@ def served(project: Project) -> Iterator[Served]:
         process.wait(timeout=WAIT)
         for reader in readers:
             reader.join(timeout=WAIT)
+
+
+@pytest.fixture
+def served(project: Project) -> Iterator[Served]:
+    with serving(project) as served:
+        served.url = poll(served.address, "the server's address")
+        yield served
 
 
 def test_serves_under_the_base_url_path_with_pages_404(served: Served):
