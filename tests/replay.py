@@ -68,7 +68,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class _Server(http.server.ThreadingHTTPServer):
+class QuietServer(http.server.ThreadingHTTPServer):
+    """A test server that never waits for its threads and keeps quiet when a
+    client hangs up on a slow or large reply: that is what the tests do."""
+
     daemon_threads = True
     block_on_close = False
 
@@ -79,7 +82,7 @@ class _Server(http.server.ThreadingHTTPServer):
 @contextlib.contextmanager
 def replaying(path: str = "/api/query") -> Iterator[Replay]:
     handler = type("Handler", (_Handler,), {})
-    server = _Server(("127.0.0.1", 0), handler)
+    server = QuietServer(("127.0.0.1", 0), handler)
     replay = Replay(f"http://127.0.0.1:{server.server_address[1]}{path}")
     handler.replay = replay
     thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)

@@ -22,6 +22,7 @@ from generator.sources import http as source_http
 from generator.sources.http import Client
 from generator.sources.spec import SourceSpec
 from tests.conftest import Project, Run, digest
+from tests.replay import QuietServer
 
 DAY = "2025-03-10"
 
@@ -172,19 +173,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # the client hung up on a slow reply: that is the test
-
-
 @pytest.fixture
 def api() -> Iterator[FakeApi]:
     stop = threading.Event()
     handler = type("Handler", (_Handler,), {})
-    server = _Server(("127.0.0.1", 0), handler)
+    server = QuietServer(("127.0.0.1", 0), handler)
     fake = FakeApi(f"http://127.0.0.1:{server.server_address[1]}/api/daily_papers", stop)
     handler.api = fake
     thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
