@@ -80,15 +80,22 @@ class QuietServer(http.server.ThreadingHTTPServer):
 
 
 @contextlib.contextmanager
-def replaying(path: str = "/api/query") -> Iterator[Replay]:
-    handler = type("Handler", (_Handler,), {})
+def running(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """``handler`` served by a ``QuietServer`` on a free port of 127.0.0.1, in
+    a thread, for the length of the block; yields the server's root URL."""
     server = QuietServer(("127.0.0.1", 0), handler)
-    replay = Replay(f"http://127.0.0.1:{server.server_address[1]}{path}")
-    handler.replay = replay
     thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     try:
-        yield replay
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextlib.contextmanager
+def replaying(path: str = "/api/query") -> Iterator[Replay]:
+    handler = type("Handler", (_Handler,), {})
+    with running(handler) as root:
+        handler.replay = Replay(root + path)
+        yield handler.replay

@@ -22,7 +22,7 @@ from generator.sources import http as source_http
 from generator.sources.http import Client
 from generator.sources.spec import SourceSpec
 from tests.conftest import Project, Run, digest
-from tests.replay import QuietServer
+from tests.replay import running
 
 DAY = "2025-03-10"
 
@@ -177,17 +177,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 def api() -> Iterator[FakeApi]:
     stop = threading.Event()
     handler = type("Handler", (_Handler,), {})
-    server = QuietServer(("127.0.0.1", 0), handler)
-    fake = FakeApi(f"http://127.0.0.1:{server.server_address[1]}/api/daily_papers", stop)
-    handler.api = fake
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    try:
-        yield fake
-    finally:
-        stop.set()
-        server.shutdown()
-        server.server_close()
+    with running(handler) as root:
+        handler.api = FakeApi(root + "/api/daily_papers", stop)
+        try:
+            yield handler.api
+        finally:
+            stop.set()
 
 
 def run_fetch(api: FakeApi, seeds: Path, *extra: str) -> Run:

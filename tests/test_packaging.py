@@ -90,10 +90,7 @@ def test_an_installed_digest_builds_a_site_in_a_folder_of_its_own(
 ):
     """The venv's digest (not this repository's) builds the same bytes as this one."""
     _, _, venv = installed
-    site = tmp_path / "elsewhere"
-    (site / "seeds").mkdir(parents=True)
-    (site / "digest.yaml").write_text(SMALL_CONFIG, encoding="utf-8")
-    (site / "seeds" / "a.txt").write_text(FEED, encoding="utf-8")
+    site = small_site(tmp_path / "elsewhere")
     where = run(
         venv / "bin" / "python", "-c", "import generator; print(generator.__file__)", cwd=site
     )
@@ -122,10 +119,7 @@ def test_a_site_s_own_templates_and_static_files_still_win(
     installed: tuple[Path, Path, Path], tmp_path: Path
 ):
     _, _, venv = installed
-    site = tmp_path / "themed"
-    (site / "seeds").mkdir(parents=True)
-    (site / "digest.yaml").write_text(SMALL_CONFIG, encoding="utf-8")
-    (site / "seeds" / "a.txt").write_text(FEED, encoding="utf-8")
+    site = small_site(tmp_path / "themed")
     shutil.copytree(PROJECT / "templates", site / "templates")
     shutil.copytree(PROJECT / "static", site / "static")
     home = site / "templates" / "home.html"
@@ -161,6 +155,14 @@ def test_init_from_an_installed_digest_asks_where_to_install_from(
         "digest init: error: cannot tell where the workflow should install"
     )
     assert not (tmp_path / "new").exists()
+
+
+def small_site(site: Path) -> Path:
+    """A site folder of its own: ``digest.yaml`` and one feed of two papers."""
+    (site / "seeds").mkdir(parents=True)
+    (site / "digest.yaml").write_text(SMALL_CONFIG, encoding="utf-8")
+    (site / "seeds" / "a.txt").write_text(FEED, encoding="utf-8")
+    return site
 
 
 def tree(folder: Path) -> dict[str, bytes]:
