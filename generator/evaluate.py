@@ -29,6 +29,7 @@ from generator.topics import (
     Found,
     Placer,
     Topics,
+    text_table,
 )
 
 
@@ -235,7 +236,7 @@ def report(evaluation: Evaluation, rules: tuple[TopicRule, ...]) -> list[str]:
     lines = [
         f"{evaluation.labelled} labelled papers ({split}) of {evaluation.papers} in the archive",
         "",
-        *_table(rows, right=range(1, 8)),
+        *text_table(rows, right=range(1, 8)),
         "",
         f"primary topic right: {evaluation.primary_right} of {evaluation.labelled}"
         f" ({_figure(evaluation.primary_accuracy)})",
@@ -259,7 +260,7 @@ def report(evaluation: Evaluation, rules: tuple[TopicRule, ...]) -> list[str]:
         rows += [
             (slug, keyword, str(wrong), str(placed)) for wrong, placed, slug, keyword in blamed
         ]
-        lines += _table(rows, right=(2, 3))
+        lines += text_table(rows, right=(2, 3))
     if evaluation.mistakes:
         order = {rule.slug: index for index, rule in enumerate(rules)}
         kinds = {"wrong": 0, "missed": 1, "primary": 2}
@@ -269,7 +270,7 @@ def report(evaluation: Evaluation, rules: tuple[TopicRule, ...]) -> list[str]:
         lines += ["", f"wrong and missed placements ({len(mistakes)}):"]
         rows = [("kind", "topic", "paper", "keywords or why")]
         rows += [(m.kind, m.topic, shorten(m.title), m.why) for m in mistakes]
-        lines += _table(rows)
+        lines += text_table(rows)
     return lines
 
 
@@ -306,19 +307,6 @@ def _figures(tally: Tally) -> tuple[str, ...]:
 
 def _figure(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
-
-
-def _table(rows: list[tuple[str, ...]], right: Iterable[int] = ()) -> list[str]:
-    """Columns padded to their widest cell; the last one runs on."""
-    aligned = set(right)
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  ".join(
-            cell.rjust(width) if i in aligned else cell.ljust(width) if i < len(row) - 1 else cell
-            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ).rstrip()
-        for row in rows
-    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import itertools
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from generator.config import CATCH_ALL_SLUG, TopicRule
@@ -389,11 +389,18 @@ def topic_table(topics: Topics, papers: int, samples: int = 2) -> list[str]:
                 " | ".join(p.title[:40] for p in strongest),
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    return text_table(rows, right=(1, 2))
+
+
+def text_table(rows: Sequence[tuple[str, ...]], right: Iterable[int] = ()) -> list[str]:
+    """Lines of a plain-text table: columns padded to their widest cell (the
+    ``right`` ones on the right), the last one running on."""
+    aligned = set(right)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
         "  ".join(
-            [row[0].ljust(widths[0]), row[1].rjust(widths[1]), row[2].rjust(widths[2])]
-            + [row[3].ljust(widths[3]), row[4]]
+            cell.rjust(width) if i in aligned else cell.ljust(width) if i < len(row) - 1 else cell
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
         ).rstrip()
         for row in rows
     ]
