@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from pybtex.database import BibliographyData, parse_string
 from pybtex.richtext import Text
 
-from generator.apifeeds import HF_DAILY_FORMAT
-from generator.bibtex import _LIGATURE, Citation, _has_ligature, citation_keys, entry, escaped
-from generator.errors import Source
-from generator.feeds import Entry
-from generator.model import merge
-from generator.search import numbered
+from generator.core.errors import Source
+from generator.reading.archive import merge
+from generator.reading.entries import Entry
+from generator.reading.stored import HF_DAILY_FORMAT
+from generator.site.bibtex import _LIGATURE, Citation, _has_ligature, citation_keys, entry, escaped
+from generator.site.search_files import numbered
 from tests.conftest import ABSTRACT, Project, ServedSite
 
 #: What our escapes for ASCII stand for, read before pybtex's own LaTeX

@@ -8,11 +8,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.errors import Source
-from generator.feeds import Entry
-from generator.model import merge
-from generator.related import _STOPS, _distinct, _terms, _tokens, relate
-from generator.vocabulary import narrow
+from generator.analysis.related import _STOPS, _distinct, _terms, _tokens, relate
+from generator.analysis.vocabulary import narrow
+from generator.core.errors import Source
+from generator.reading.archive import merge
+from generator.reading.entries import Entry
 
 
 def archive_of(*papers: tuple[str, str]):

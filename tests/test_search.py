@@ -7,15 +7,16 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import postings, related, search
-from generator.errors import Source
-from generator.feeds import Entry
-from generator.model import merge
-from generator.postings import spelled_gaps
-from generator.related import _BREAK, _tokens, relate
-from generator.search import front_coded, numbered, search_files, shard_keys
-from generator.terms import STOP_WORDS, words
-from generator.topics import classify
+from generator.analysis import postings, related
+from generator.analysis.postings import spelled_gaps
+from generator.analysis.related import _BREAK, _tokens, relate
+from generator.analysis.terms import STOP_WORDS, words
+from generator.analysis.topics import classify
+from generator.core.errors import Source
+from generator.reading.archive import merge
+from generator.reading.entries import Entry
+from generator.site import search_files as search
+from generator.site.search_files import front_coded, numbered, search_files, shard_keys
 
 
 def decode(gaps: str) -> list[int]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
 
-from generator.model import Paper
+from generator.reading.archive import Paper
 
 #: Characters that LaTeX or BibTeX read as syntax. Braces are commands, not
 #: ``\{``: BibTeX counts every brace, escaped or not, to find a field's end.

@@ -16,9 +16,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from generator.config import CATCH_ALL_SLUG, TopicRule
-from generator.model import Archive, Paper
-from generator.workers import Progress, run_chunks, runs, told
+from generator.config.digest_yaml import CATCH_ALL_SLUG, TopicRule
+from generator.core.workers import Progress, run_chunks, runs, told
+from generator.reading.archive import Archive, Paper
 
 TITLE_WEIGHT = 3
 #: A paper joins a topic with one title match or two abstract matches...

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from generator.model import Archive, Paper
-from generator.postings import RunWords, SearchWords, run_words, searchable
-from generator.terms import STOP_WORDS, words
-from generator.vocabulary import group_starts, narrow, number_words
-from generator.workers import Progress, run_chunks, runs, told
+from generator.analysis.postings import RunWords, SearchWords, run_words, searchable
+from generator.analysis.terms import STOP_WORDS, words
+from generator.analysis.vocabulary import group_starts, narrow, number_words
+from generator.core.workers import Progress, run_chunks, runs, told
+from generator.reading.archive import Archive, Paper
 
 KEYWORDS_PER_PAPER = 5
 RELATED_PER_PAPER = 5

@@ -17,11 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from generator.config import CATCH_ALL_SLUG, TopicRule
-from generator.errors import ConfigError, Diagnostic, UsageError, shorten
-from generator.labels import SPLITS, Label, load_labels
-from generator.model import Archive, Paper, paper_key
-from generator.topics import (
+from generator.analysis.labels import SPLITS, Label, load_labels
+from generator.analysis.topics import (
     MAX_TOPICS,
     MIN_SCORE,
     SECONDARY_SHARE,
@@ -31,6 +28,9 @@ from generator.topics import (
     Topics,
     text_table,
 )
+from generator.config.digest_yaml import CATCH_ALL_SLUG, TopicRule
+from generator.core.errors import ConfigError, Diagnostic, UsageError, shorten
+from generator.reading.archive import Archive, Paper, paper_key
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,15 +18,16 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from generator.bibtex import Citation, bib_file, citation_keys, entry
-from generator.config import Config
-from generator.content import Content
-from generator.model import Archive, Day, Paper
-from generator.search import numbered, search_files, to_json
-from generator.stops import stage
-from generator.templating import TemplateFailure, environment, template_error_line
-from generator.topics import Topic, Topics
-from generator.views import (
+from generator.analysis.topics import Topic, Topics
+from generator.config.digest_yaml import Config
+from generator.core.stops import stage
+from generator.core.workers import Progress, collector_paused, in_worker, run_chunks, runs, told
+from generator.reading.archive import Archive, Day, Paper
+from generator.reading.content import Content
+from generator.site.bibtex import Citation, bib_file, citation_keys, entry
+from generator.site.search_files import numbered, search_files, to_json
+from generator.site.templating import TemplateFailure, environment, template_error_line
+from generator.site.views import (
     PAGE_SIZE,
     Group,
     Listing,
@@ -35,11 +36,10 @@ from generator.views import (
     paper_views,
     topic_listings,
 )
-from generator.workers import Progress, collector_paused, in_worker, run_chunks, runs, told
-from generator.writer import Record, Site
+from generator.site.writer import Record, Site
 
 if TYPE_CHECKING:  # numpy and scipy load only when pages are rendered
-    from generator.related import Related
+    from generator.analysis.related import Related
 
 #: How many recent days the home page links to.
 RECENT_DAYS = 7
