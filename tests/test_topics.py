@@ -6,7 +6,8 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.analysis.topics import Matcher, classify, words
+from generator.analysis.keyword_matching import Matcher, words
+from generator.analysis.topics import classify
 from generator.config.digest_yaml import TopicRule
 from generator.core.errors import Source
 from generator.reading.archive import merge

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from generator.analysis.labels import SPLITS, Label, load_labels
+from generator.analysis.topic_table import text_table
 from generator.analysis.topics import (
     MAX_TOPICS,
     MIN_SCORE,
@@ -26,7 +27,6 @@ from generator.analysis.topics import (
     Found,
     Placer,
     Topics,
-    text_table,
 )
 from generator.config.digest_yaml import CATCH_ALL_SLUG, TopicRule
 from generator.core.errors import ConfigError, Diagnostic, UsageError, shorten

@@ -14,7 +14,8 @@ from pathlib import Path
 import jinja2
 
 from generator.analysis import evaluate
-from generator.analysis.topics import CATCH_ALL_NAME, topic_table
+from generator.analysis.topic_table import topic_table
+from generator.analysis.topics import CATCH_ALL_NAME
 from generator.commands import fetch, init, serve
 from generator.commands.build import Checked, build, check, input_key, recover, theme, up_to_date
 from generator.config.digest_yaml import CATCH_ALL_SLUG, Config, load_config
