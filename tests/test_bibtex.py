@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pybtex.database import BibliographyData, parse_string
 from pybtex.richtext import Text
@@ -106,11 +106,22 @@ def test_a_hostile_title_reads_back_as_written(title):
     assert set(only.fields) == {"title", "year", "url", "note"}
 
 
+def test_dashes_side_by_side_read_back_as_written():
+    """An en dash was ``--``, so two of them made ``----``, which LaTeX reads
+    as an em dash and a hyphen (found by the property test below)."""
+    for title in ("––", "–-", "—–", "a – b — c"):
+        (only,) = parsed(entry(citation(title))).entries.values()
+        assert plain(only.fields["title"]) == title
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))))
 def test_any_title_reads_back_as_written(title):
     """Whatever a feed's title holds, a parser reads one entry whose title is
     that text (white space folded, as titles are)."""
+    # The reading back holds our escapes as private-use characters; a title
+    # with one of those would read back changed by the test, not the entry.
+    assume(not any(held in title for held in _HELD.values()))
     bib = entry(citation(title, arxiv_id="2503.01234"))
     (only,) = parsed(bib).entries.values()
     expected = re.sub(r"\s+", " ", unicodedata.normalize("NFC", title)).strip()

@@ -56,7 +56,8 @@ _ACCENTS = {
 _NAMED = {
     "ß": r"{\ss}", "æ": r"{\ae}", "Æ": r"{\AE}", "œ": r"{\oe}", "Œ": r"{\OE}",
     "ø": r"{\o}", "Ø": r"{\O}", "ł": r"{\l}", "Ł": r"{\L}", "ı": r"{\i}",
-    "–": "--", "—": "---", "“": "``", "”": "''",
+    # Braced, so that two dashes in a row never join into a longer one.
+    "–": "{--}", "—": "{---}", "“": "``", "”": "''",
     "…": r"{\ldots}",
     "×": r"{$\times$}", "±": r"{$\pm$}", "≤": r"{$\leq$}", "≥": r"{$\geq$}",
     "≈": r"{$\approx$}", "→": r"{$\rightarrow$}", "←": r"{$\leftarrow$}",
