@@ -93,7 +93,14 @@ class Renderer:
             "latest_day": archive.days[-1].date if archive.days else None,
         }
         self.machine_files = MachineFiles(
-            config, archive, topics, self.env, self.site_globals, self.views, self.search_words
+            config,
+            archive,
+            topics,
+            self.env,
+            self.site_globals,
+            self.views,
+            self.search_words,
+            related.vectors,
         )
 
     def page(self, site: Site, path: str, template: str, **context: Any) -> None:
@@ -158,6 +165,7 @@ class Renderer:
         pieces of work, the longest first."""
         days = self.archive.days
         jobs: list[Callable[[Site], None]] = [self.machine_files.write_search, self.render_home]
+        jobs.append(self.machine_files.write_library)
         jobs.append(self.render_day_indexes)
         jobs += [
             partial(
@@ -201,6 +209,7 @@ class Renderer:
                 last_day=days[-1].date if days else None,
             )
         )
+        jobs.append(partial(self.page, path="saved/index.html", template="saved.html"))
         if self.content.about is not None:
             jobs.append(
                 partial(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from generator.analysis.topics import Topics
 from generator.reading.archive import Archive, Paper
 from generator.reading.entries import Link
+from generator.site.search_files import numbered
 
 if TYPE_CHECKING:  # numpy and scipy load only when pages are rendered
     from generator.analysis.related import Related
@@ -60,6 +61,8 @@ class TopicTag:
 class PaperLink:
     slug: str
     title: str
+    number: int
+    """The paper's number in the search and library data (by first day)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,9 @@ class PaperView:
     """Distinctive terms of this paper within the archive."""
     related: tuple[PaperLink, ...]
     """The most similar papers, most similar first."""
+    number: int
+    """The paper's number in the search and library data (by first day):
+    where the reader's library finds it (its Save button says)."""
 
     @property
     def primary(self) -> TopicTag:
@@ -156,7 +162,11 @@ def paper_views(archive: Archive, topics: Topics, related: Related) -> dict[str,
         for matches in topics.matches.values()
         for m in matches
     }
-    links = {paper.slug: PaperLink(paper.slug, paper.title) for paper in archive.papers}
+    numbers = {paper.slug: at for at, paper in enumerate(numbered(archive))}
+    links = {
+        paper.slug: PaperLink(paper.slug, paper.title, numbers[paper.slug])
+        for paper in archive.papers
+    }
     return {
         paper.slug: PaperView(
             slug=paper.slug,
@@ -172,6 +182,7 @@ def paper_views(archive: Archive, topics: Topics, related: Related) -> dict[str,
             journal_ref=paper.journal_ref,
             keywords=related.keywords[paper.slug],
             related=tuple([links[slug] for slug in related.similar[paper.slug]]),
+            number=numbers[paper.slug],
         )
         for paper in archive.papers
     }
