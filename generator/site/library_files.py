@@ -2,7 +2,9 @@
 papers of recent days by how much they are like the papers a reader saved
 ("For you", ``static/foryou.js``), with no server and little to download.
 
-- ``library.json``, the entry point: how papers are numbered into blocks,
+- ``library.json``, the entry point: how papers are numbered into blocks
+  (these and the search data's display blocks, ``records``, which give a
+  paper's title, URL name, days and topics),
   the topics (slug and name, as in the search entry point) and, for the
   newest ``RECENT_DAYS`` days, the number of each day's first
   paper and the papers listed again that day (older papers, whose numbers
@@ -28,7 +30,7 @@ from typing import Any
 
 from generator.analysis.topics import Topics
 from generator.reading.archive import Archive, Paper
-from generator.site.search_files import numbered
+from generator.site.search_files import BLOCK_SIZE, numbered
 
 LIBRARY_VERSION = 1
 #: Papers per block: small enough that a saved paper costs a few KB, large
@@ -152,6 +154,7 @@ def library_files(archive: Archive, topics: Topics, vectors: Any) -> dict[str, A
         "version": LIBRARY_VERSION,
         "papers": len(papers),
         "block": BLOCK_PAPERS,
+        "records": BLOCK_SIZE,
         "days": days,
         "topics": [[topic.slug, topic.name] for topic in topics.topics],
     }
