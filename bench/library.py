@@ -97,7 +97,9 @@ class Reference:
         counts = []
         for text in texts:
             found = words(text)
-            counts.append(Counter(found + [f"{a} {b}" for a, b in zip(found, found[1:])]))
+            counts.append(
+                Counter(found + [f"{a} {b}" for a, b in zip(found, found[1:], strict=False)])
+            )
         papers_with: Counter[str] = Counter()
         for count in counts:
             papers_with.update(count.keys())
@@ -266,7 +268,8 @@ def quality(args: argparse.Namespace) -> None:
             results[name] = [ranker(list(saved)) for _, saved in chosen]
         print(
             f"{len(records)} papers, {len(labels)} labelled; {len(protocol)} topics with at least "
-            f"{MIN_PRIMARY} labelled papers as primary; {args.trials} trials each of {SAVED} saved; seed {args.seed}\n"
+            f"{MIN_PRIMARY} labelled papers as primary; {args.trials} trials each of {SAVED} "
+            f"saved; seed {args.seed}\n"
         )
         cosines: dict[tuple[int, ...], list[float]] = {}
         print("| ranking | precision@10 | content nDCG@10 | trials |")
@@ -321,14 +324,14 @@ def budget(args: argparse.Namespace) -> None:
                 title, slug = block[n % entry["records"]][:2]
                 papers.append({"slug": slug, "n": n, "title": title, "saved": 1000 - saved})
             context = browser.new_context()
-            key = "digest-library-v1:/repo/"
+            stored = json.dumps({"version": 1, "papers": papers})
             context.add_init_script(
-                f"localStorage.setItem({json.dumps(key)}, {json.dumps(json.dumps({'version': 1, 'papers': papers}))})"
+                f"localStorage.setItem('digest-library-v1:/repo/', {json.dumps(stored)})"
             )
             page = context.new_page()
             bodies: list[tuple[str, bytes]] = []
 
-            def record(response: Any) -> None:
+            def record(response: Any, bodies: list[tuple[str, bytes]] = bodies) -> None:
                 path = response.url.removeprefix(url)
                 if path.startswith(("library", "search/papers/", "papers/")) and response.ok:
                     bodies.append((path, response.body()))
@@ -354,9 +357,8 @@ def budget(args: argparse.Namespace) -> None:
     print("| run | data bytes | gzip -6 | requests | ranking (ms) | requests by folder |")
     print("|---|---|---|---|---|---|")
     for run, raw, packed, count, ms, kinds in rows:
-        print(
-            f"| {run} | {raw / 1000:.1f} KB | {packed / 1000:.1f} KB | {count} | {ms:.1f} | {kinds} |"
-        )
+        sizes = f"{raw / 1000:.1f} KB | {packed / 1000:.1f} KB"
+        print(f"| {run} | {sizes} | {count} | {ms:.1f} | {kinds} |")
     print(
         f"\nmedian: {statistics.median(r[1] for r in rows) / 1000:.1f} KB, "
         f"max {max(r[1] for r in rows) / 1000:.1f} KB; ranking median "
