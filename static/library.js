@@ -1,37 +1,27 @@
-// The reader's library, kept in this browser only: Save buttons on every
-// paper, the saved/ page (list, remove, export, import) and "For you"
-// (ranked by foryou.js from the data generator/site/library_files.py writes).
-// Nothing about the library leaves the browser: the only requests are for
-// the site's own files. What is stored, under one key per site (two sites
-// on one origin, as GitHub Pages project sites are, keep two libraries):
+// The reader's library, kept in this browser only (see saved.js for the
+// saved/ page and For you). This part runs on every page: the Save buttons.
+// Stored under one key per site (two sites on one origin, as GitHub Pages
+// project sites are, keep two libraries):
 //   {"version": 1, "papers": [{"slug", "n", "title", "saved"}, ...]}
-// most recently saved first; `n` is the paper's number in the search and
-// library data when it was saved, checked against the site before use.
-// Everything shown is built from text nodes, never parsed as HTML.
+// most recently saved first; `n` is the paper's number in the site's data
+// when it was saved, checked against the site before use. A storage that is
+// full or turned off is said on the page, never thrown.
 (() => {
   "use strict";
-  const main = document.getElementById("main");
-  const root = (main && main.dataset.root) || "./";
+  const root = document.getElementById("main")?.dataset.root || "./";
   const message = document.getElementById("library-message");
   const KEY = `digest-library-v1:${new URL(root, window.location.href).pathname}`;
-  const FORMAT = "digest-library";
-  const VERSION = 1;
   const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-  const SHOWN = 10;
-  // Of a large library, the most recently saved papers are the query (a
-  // saved paper costs a block of the library data to download).
-  const MOST_SAVED = 200;
   const NO_STORAGE = "Saving papers needs this browser's storage, which is turned off for this site.";
-  const FULL = "This browser's storage for this site is full: the change was not saved.";
+  const listeners = [];
+  let hiding;
 
-  let hideMessage;
   /** One line for the reader, at the foot of the window, for a while. */
   function say(text) {
-    if (!message) return;
-    clearTimeout(hideMessage);
+    clearTimeout(hiding);
     message.textContent = text;
     message.classList.add("shown");
-    hideMessage = setTimeout(() => message.classList.remove("shown"), 10000);
+    hiding = setTimeout(() => message.classList.remove("shown"), 10000);
   }
 
   function storage() {
@@ -42,8 +32,7 @@
     }
   }
 
-  const isPaper = (item) =>
-    item !== null && typeof item === "object" && typeof item.slug === "string" && SLUG.test(item.slug);
+  const isPaper = (item) => typeof item?.slug === "string" && SLUG.test(item.slug);
   const cleaned = (item) => ({
     slug: item.slug,
     n: Number.isInteger(item.n) && item.n >= 0 ? item.n : -1,
@@ -53,376 +42,76 @@
 
   /** The saved papers, or null when the storage cannot be read. */
   function load() {
-    const store = storage();
-    if (!store) return null;
-    let text;
     try {
-      text = store.getItem(KEY);
-    } catch {
-      return null;
-    }
-    if (!text) return [];
-    try {
-      const data = JSON.parse(text);
-      return Array.isArray(data.papers) ? data.papers.filter(isPaper).map(cleaned) : [];
-    } catch {
-      return []; // not ours to read: replaced by the next save
+      const text = storage().getItem(KEY);
+      const papers = text ? JSON.parse(text).papers : [];
+      return Array.isArray(papers) ? papers.filter(isPaper).map(cleaned) : [];
+    } catch (error) {
+      return error instanceof SyntaxError ? [] : null; // unreadable text: replaced by the next save
     }
   }
 
   /** Stores `papers`; says why not and returns false when it cannot. */
   function store(papers) {
-    const place = storage();
-    if (!place) {
-      say(NO_STORAGE);
-      return false;
-    }
     try {
-      place.setItem(KEY, JSON.stringify({ version: VERSION, papers }));
+      storage().setItem(KEY, JSON.stringify({ version: 1, papers }));
     } catch (error) {
-      say(error && error.name === "SecurityError" ? NO_STORAGE : FULL);
+      say(!storage() || error.name === "SecurityError"
+        ? NO_STORAGE
+        : "This browser's storage for this site is full: the change was not saved.");
       return false;
     }
     changed();
     return true;
   }
 
-  // --- Save buttons -------------------------------------------------------
-
   function titleOf(button) {
     const holder = button.closest("article, li");
-    if (!holder) return button.dataset.save;
-    const heading = holder.querySelector("h1") || holder.querySelector("h2, h3") || holder.querySelector("a");
+    const heading = holder && (holder.querySelector("h1") || holder.querySelector("h2, h3, a"));
     return heading ? heading.textContent.trim() : button.dataset.save;
   }
 
-  function showButtons(buttons, saved) {
+  function showButtons(buttons) {
+    const saved = new Set((load() || []).map((paper) => paper.slug));
     for (const button of buttons) {
       button.setAttribute("aria-pressed", String(saved.has(button.dataset.save)));
       if (!button.hasAttribute("aria-label")) button.setAttribute("aria-label", `Save “${titleOf(button)}”`);
     }
   }
 
-  const savedSlugs = () => new Set((load() || []).map((paper) => paper.slug));
-  const syncButtons = () => showButtons(document.querySelectorAll("button.save"), savedSlugs());
+  function changed() {
+    showButtons(document.querySelectorAll("button.save"));
+    for (const listener of listeners) listener();
+  }
 
-  function toggle(button) {
+  document.addEventListener("click", (event) => {
+    const button = event.target instanceof Element && event.target.closest("button.save");
+    if (!button) return;
     const papers = load();
-    if (papers === null) {
-      say(NO_STORAGE);
-      return;
-    }
+    if (papers === null) return say(NO_STORAGE);
     const slug = button.dataset.save;
     const at = papers.findIndex((paper) => paper.slug === slug);
     if (at >= 0) papers.splice(at, 1);
     else papers.unshift({ slug, n: Number(button.dataset.n), title: titleOf(button), saved: Date.now() });
     store(papers);
-  }
-
-  document.addEventListener("click", (event) => {
-    const button = event.target instanceof Element ? event.target.closest("button.save") : null;
-    if (button) toggle(button);
   });
   // Buttons that scripts add later (search results, For you) show their state too.
   new MutationObserver((records) => {
-    const saved = savedSlugs();
-    for (const record of records) {
-      for (const node of record.addedNodes) {
-        if (!(node instanceof Element)) continue;
-        showButtons(node.matches("button.save") ? [node] : node.querySelectorAll("button.save"), saved);
+    for (const { addedNodes } of records) {
+      for (const node of addedNodes) {
+        if (node instanceof Element) showButtons(node.matches("button.save") ? [node] : node.querySelectorAll("button.save"));
       }
     }
   }).observe(document.body, { childList: true, subtree: true });
-  window.addEventListener("storage", (event) => {
-    if (event.key === KEY) changed();
-  });
+  window.addEventListener("storage", (event) => event.key === KEY && changed());
 
-  // --- The site's data ----------------------------------------------------
-
-  const cache = new Map();
-  function fetched(path, read) {
-    if (!cache.has(path)) {
-      cache.set(path, fetch(root + path).then((response) => {
-        if (!response.ok) throw new Error(`HTTP ${response.status} for ${path}`);
-        return read(response);
-      }));
-    }
-    return cache.get(path);
-  }
-  const fetchJson = (path) => fetched(path, (response) => response.json());
-  const fetchBlock = (path) =>
-    fetched(path, async (response) => window.DigestForYou.decodeBlock(new Uint8Array(await response.arrayBuffer())));
-
-  // What a result shows of paper `n`: [title, slug, days, topic numbers],
-  // from the search data's display blocks.
-  async function record(n) {
-    const index = await fetchJson("library.json");
-    if (!(n >= 0 && n < index.papers)) return null;
-    const block = await fetchJson(`search/papers/${Math.floor(n / index.records)}.json`);
-    return block[n % index.records] || null;
-  }
-
-  /**
-   * Where the site has the paper `slug` now: its number and display record,
-   * or null if the site no longer has it. The stored number is tried first;
-   * a paper renumbered since (an older day added later) is found through
-   * its own page, whose Save button says its number.
-   */
-  async function locate(slug, n) {
-    if (n >= 0) {
-      const found = await record(n);
-      if (found && found[1] === slug) return { n, record: found };
-    }
-    const response = await fetch(`${root}papers/${slug}/`);
-    if (response.status === 404 || response.status === 410) return null;
-    if (!response.ok) throw new Error(`HTTP ${response.status} for papers/${slug}/`);
-    const page = new DOMParser().parseFromString(await response.text(), "text/html");
-    const button = [...page.querySelectorAll("button.save")].find((b) => b.dataset.save === slug);
-    const number = button ? Number(button.dataset.n) : -1;
-    const found = number >= 0 ? await record(number) : null;
-    return found && found[1] === slug ? { n: number, record: found } : null;
-  }
-
-  // --- Showing papers -----------------------------------------------------
-
-  function element(tag, className, text) {
-    const made = document.createElement(tag);
-    if (className) made.className = className;
-    if (text !== undefined) made.textContent = text;
-    return made;
-  }
-
-  function paperLink(slug, title) {
-    const link = element("a", "", title);
-    link.href = `${root}papers/${slug}/`;
-    return link;
-  }
-
-  async function topicNames(numbers) {
-    const index = await fetchJson("library.json");
-    return numbers.map((topic) => (index.topics[topic] || ["", ""])[1]).filter(Boolean);
-  }
-
-  async function meta(found) {
-    const [, , days, topics] = found.record;
-    return [days[0], ...(await topicNames(topics))].filter(Boolean).join(" · ");
-  }
-
-  function download(name, type, text) {
-    const link = element("a");
-    link.href = URL.createObjectURL(new Blob([text], { type }));
-    link.download = name;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
-  }
-
-  // --- The saved page -----------------------------------------------------
-
-  const library = document.querySelector("[data-library]");
-  const savedList = document.getElementById("saved-list");
-  const libraryStatus = document.getElementById("library-status");
-
-  async function showLibrary() {
-    const papers = load();
-    if (papers === null) {
-      libraryStatus.textContent = NO_STORAGE;
-      savedList.replaceChildren();
-      return;
-    }
-    libraryStatus.textContent = papers.length === 0
-      ? "No saved papers yet: use the Save button beside any paper."
-      : papers.length === 1 ? "1 saved paper." : `${papers.length} saved papers.`;
-    for (const id of ["export-bib", "export-json", "clear-library"]) {
-      document.getElementById(id).disabled = papers.length === 0;
-    }
-    const items = papers.map((paper) => {
-      const item = element("li");
-      const heading = element("h3", "", "");
-      heading.append(paperLink(paper.slug, paper.title));
-      const line = element("p", "meta");
-      const remove = element("button", "remove", "Remove");
-      remove.type = "button";
-      remove.dataset.remove = paper.slug;
-      remove.setAttribute("aria-label", `Remove “${paper.title}”`);
-      item.append(heading, line, remove);
-      locate(paper.slug, paper.n).then(async (found) => {
-        line.textContent = found ? await meta(found) : "No longer on this site.";
-      }).catch(() => {
-        line.textContent = "";
-      });
-      return item;
-    });
-    savedList.replaceChildren(...items);
-  }
-
-  function remove(slug) {
-    const papers = load();
-    if (papers === null) return say(NO_STORAGE);
-    const at = papers.findIndex((paper) => paper.slug === slug);
-    if (at < 0) return;
-    const [gone] = papers.splice(at, 1);
-    if (store(papers)) say(`Removed “${gone.title}”.`);
-  }
-
-  async function exportBib() {
-    const papers = load() || [];
-    const entries = await Promise.all(papers.map((paper) =>
-      fetch(`${root}papers/${paper.slug}/citation.bib`).then((r) => (r.ok ? r.text() : null), () => null)));
-    const found = entries.filter((entry) => entry !== null);
-    download("saved-papers.bib", "application/x-bibtex", found.join("\n"));
-    const missing = entries.length - found.length;
-    if (missing) say(`${missing} saved ${missing === 1 ? "paper is" : "papers are"} no longer on this site and left out.`);
-  }
-
-  function exportJson() {
-    const papers = load() || [];
-    download("saved-papers.json", "application/json",
-      `${JSON.stringify({ format: FORMAT, version: VERSION, papers }, null, 1)}\n`);
-  }
-
-  /** The papers of an exported library, or a line saying why it is not one. */
-  function readLibrary(text) {
-    let data;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      return "That file is not a library exported from this site (it is not JSON); nothing was changed.";
-    }
-    if (data === null || typeof data !== "object" || data.format !== FORMAT || !Array.isArray(data.papers)) {
-      return "That file is not a library exported from this site; nothing was changed.";
-    }
-    if (data.version !== VERSION) {
-      return `That library is of version ${data.version}, which this site cannot read; nothing was changed.`;
-    }
-    const papers = data.papers.filter(isPaper).map(cleaned);
-    if (papers.length < data.papers.length) {
-      return "That library has papers this site cannot read; nothing was changed.";
-    }
-    return papers;
-  }
-
-  async function importFile(file) {
-    let text;
-    try {
-      text = await file.text();
-    } catch {
-      return say("That file could not be read; nothing was changed.");
-    }
-    const imported = readLibrary(text);
-    if (typeof imported === "string") return say(imported);
-    const papers = load();
-    if (papers === null) return say(NO_STORAGE);
-    const have = new Set(papers.map((paper) => paper.slug));
-    const fresh = [...new Map(imported.filter((p) => !have.has(p.slug)).map((p) => [p.slug, p])).values()];
-    let located;
-    try {
-      located = await Promise.all(fresh.map((paper) => locate(paper.slug, paper.n)));
-    } catch (error) {
-      return say(`The site could not be reached to check the papers (${error.message}); nothing was changed.`);
-    }
-    const kept = fresh.flatMap((paper, at) => (located[at] ? [{ ...paper, n: located[at].n }] : []));
-    const skipped = fresh.length - kept.length;
-    const merged = [...papers, ...kept].sort((a, b) => b.saved - a.saved);
-    if (!store(merged)) return;
-    const parts = [`Imported ${kept.length} ${kept.length === 1 ? "paper" : "papers"}`];
-    const already = imported.length - fresh.length;
-    if (already) parts.push(`${already} already saved`);
-    if (skipped) parts.push(`${skipped} no longer on this site, skipped`);
-    say(`${parts.join("; ")}.`);
-  }
-
-  if (library) {
-    savedList.addEventListener("click", (event) => {
-      const button = event.target instanceof Element ? event.target.closest("button[data-remove]") : null;
-      if (button) remove(button.dataset.remove);
-    });
-    document.getElementById("export-bib").addEventListener("click", () => {
-      exportBib().catch((error) => say(`Export failed (${error.message}).`));
-    });
-    document.getElementById("export-json").addEventListener("click", exportJson);
-    const input = document.getElementById("import-json");
-    input.addEventListener("change", () => {
-      const [file] = input.files;
-      input.value = "";
-      if (file) importFile(file).catch((error) => say(`Import failed (${error.message}); nothing was changed.`));
-    });
-    document.getElementById("clear-library").addEventListener("click", () => {
-      const count = (load() || []).length;
-      if (!count) return;
-      const what = count === 1 ? "the saved paper" : `all ${count} saved papers`;
-      if (window.confirm(`Remove ${what} from this browser?`) && store([])) say("Removed every saved paper.");
-    });
-  }
-
-  // --- For you ------------------------------------------------------------
-
-  const forYou = document.getElementById("for-you");
-  const forYouList = document.getElementById("for-you-list");
-  const forYouStatus = document.getElementById("for-you-status");
-  const forYouWindow = document.getElementById("for-you-window");
-  let run = 0;
-
-  async function showForYou() {
-    const latest = ++run;
-    const papers = (load() || []).slice(0, MOST_SAVED);
-    if (!papers.length || !window.DigestForYou) {
-      forYou.hidden = true;
-      return;
-    }
-    forYou.hidden = false;
-    forYouStatus.textContent = "Finding papers like yours…";
-    const { windowNumbers, rank } = window.DigestForYou;
-    const index = await fetchJson("library.json");
-    const days = forYouWindow.value === "all" ? "all" : Number(forYouWindow.value);
-    const numbers = windowNumbers(index, days);
-    const vector = async (n) => (await fetchBlock(`library/${Math.floor(n / index.block)}.bin`))[n % index.block];
-    const [located, candidates] = await Promise.all([
-      Promise.all(papers.map((paper) => locate(paper.slug, paper.n).catch(() => null))),
-      Promise.all(numbers.map(async (n) => ({ number: n, paper: await vector(n) }))),
-    ]);
-    const known = papers.flatMap((paper, at) => (located[at] ? [{ ...paper, n: located[at].n }] : []));
-    const saved = await Promise.all(known.map(async (paper) => ({ number: paper.n, paper: await vector(paper.n) })));
-    performance.mark("digest-for-you-rank-start");
-    const ranked = rank(saved, candidates, SHOWN);
-    performance.measure("digest-for-you-rank", "digest-for-you-rank-start");
-    const items = await Promise.all(ranked.map(async ({ number, like }) => {
-      const found = await record(number);
-      const [title, slug] = found;
-      const item = element("li");
-      const heading = element("h3", "", "");
-      heading.append(paperLink(slug, title));
-      const why = element("p", "meta", `${await meta({ record: found })} · like `);
-      why.append(paperLink(known[like].slug, known[like].title));
-      const button = element("button", "save", "Save");
-      button.type = "button";
-      button.dataset.save = slug;
-      button.dataset.n = String(number);
-      item.append(heading, why, button);
-      return item;
-    }));
-    if (latest !== run) return;
-    forYouList.replaceChildren(...items);
-    forYouStatus.textContent = items.length
-      ? ""
-      : "No other papers of these days yet; choose more days to see older ones.";
-  }
-
-  const refreshForYou = () => {
-    if (!forYou) return;
-    showForYou().catch((error) => {
-      forYouStatus.textContent = `For you is not available (${error.message}).`;
-    });
+  window.DigestLibrary = {
+    root, load, store, say, isPaper, cleaned, NO_STORAGE,
+    /** Calls `listener` now and whenever the library changes. */
+    listen(listener) {
+      listeners.push(listener);
+      listener();
+    },
   };
-  if (forYouWindow) forYouWindow.addEventListener("change", refreshForYou);
-
-  // --- Keeping every part in step -----------------------------------------
-
-  function changed() {
-    syncButtons();
-    if (library) showLibrary();
-    refreshForYou();
-  }
   changed();
 })();
