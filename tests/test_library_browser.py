@@ -14,6 +14,7 @@ import pytest
 from pybtex.database import parse_string
 
 from tests.conftest import RESULTS_SHOWN, ServedSite
+from tests.test_accessibility import violations
 
 SAVED_TITLES = "[...document.querySelectorAll('#saved-list li h3')].map((h) => h.textContent)"
 
@@ -308,4 +309,23 @@ def test_without_javascript_no_save_button_shows_and_saved_says_why(browser, bro
     page.goto(f"{browser_site.url}saved/")
     assert "Turn it on to see them" in page.locator("main").inner_text()
     assert page.locator("#for-you").is_hidden()
+    context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_nothing_on_a_full_library_and_for_you(browser, browser_site, scheme):
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    save_first_card(page, browser_site)
+    save_search_result(page, browser_site, "pruning")
+    page.locator("#results li button.save").nth(1).click()
+    page.goto(browser_site.url)
+    page.wait_for_function("document.querySelectorAll('#for-you-list li').length === 10")
+    assert violations(page) == []
+    open_saved(page, browser_site, 3)
+    page.wait_for_function("document.querySelectorAll('#for-you-list li').length === 10")
+    page.locator("#saved-list button.remove").first.click()  # and a message shown
+    page.wait_for_function("document.querySelectorAll('#saved-list li').length === 2")
+    assert page.locator("#library-message").is_visible()
+    assert violations(page) == []
     context.close()
