@@ -68,13 +68,24 @@
   function titleOf(button) {
     const holder = button.closest("article, li");
     const heading = holder && (holder.querySelector("h1") || holder.querySelector("h2, h3, a"));
-    return heading ? heading.textContent.trim() : button.dataset.save;
+    return heading ? heading.textContent.trim() : slugOf(button);
+  }
+
+  // The paper of a button: its own data-save, else the paper its card links to.
+  function slugOf(button) {
+    if (!button.dataset.save) {
+      const link = button.closest("article, li")?.querySelector("a[href*='papers/']");
+      const found = link && /papers\/([a-z0-9-]+)\/$/.exec(link.getAttribute("href"));
+      button.dataset.save = found ? found[1] : "";
+    }
+    return button.dataset.save;
   }
 
   function showButtons(buttons) {
     const saved = new Set((load() || []).map((paper) => paper.slug));
     for (const button of buttons) {
-      button.setAttribute("aria-pressed", String(saved.has(button.dataset.save)));
+      button.type = "button";
+      button.setAttribute("aria-pressed", String(saved.has(slugOf(button))));
       if (!button.hasAttribute("aria-label")) button.setAttribute("aria-label", `Save “${titleOf(button)}”`);
     }
   }
@@ -82,6 +93,13 @@
   function changed() {
     showButtons(document.querySelectorAll("button.save"));
     for (const listener of listeners) listener();
+    // For you on the home page: its scripts only once something is saved.
+    const wanted = document.getElementById("for-you") && !document.querySelector("script[src$='/foryou.js']");
+    if (wanted && load()?.length) {
+      for (const name of ["foryou.js", "saved.js"]) {
+        document.head.append(Object.assign(document.createElement("script"), { src: `${root}static/${name}`, async: false }));
+      }
+    }
   }
 
   document.addEventListener("click", (event) => {
@@ -89,7 +107,8 @@
     if (!button) return;
     const papers = load();
     if (papers === null) return say(NO_STORAGE);
-    const slug = button.dataset.save;
+    const slug = slugOf(button);
+    if (!isPaper({ slug })) return;
     const at = papers.findIndex((paper) => paper.slug === slug);
     if (at >= 0) papers.splice(at, 1);
     else papers.unshift({ slug, n: Number(button.dataset.n), title: titleOf(button), saved: Date.now() });
