@@ -329,3 +329,56 @@ def test_axe_finds_nothing_on_a_full_library_and_for_you(browser, browser_site, 
     assert page.locator("#library-message").is_visible()
     assert violations(page) == []
     context.close()
+
+
+@pytest.fixture(scope="module")
+def many_days(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Ten days of papers, two a day: one about pruning, one about graphs;
+    the pruning paper of the first day is listed again on the last."""
+    from tests.conftest import built_and_served
+
+    root = tmp_path_factory.mktemp("days")
+    seeds = root / "seeds"
+    seeds.mkdir()
+    pruning = "Pruning the weights of sparse networks with magnitude masks, day {n}"
+    graphs = "Message passing graph networks for molecules, day {n}"
+    for n in range(1, 11):
+        text = f"2025-03-{n:02d}\n\n"
+        for title in (pruning, graphs):
+            about = title.format(n=n).rsplit(",", 1)[0]
+            text += f"{title.format(n=n)}\n\n{about}: a study of {about.lower()} number {n}.\n\n"
+        if n == 10:
+            text += f"{pruning.format(n=1)}\n\n{pruning.format(n=1).rsplit(',', 1)[0]}: again.\n\n"
+        (seeds / f"day-{n:02d}.txt").write_text(text, encoding="utf-8")
+    with built_and_served(seeds, root / "site") as site:
+        yield site
+
+
+def for_you_titles(page: Any) -> list[str]:
+    titles: list[str] = page.locator("#for-you-list li h3").all_inner_texts()
+    return titles
+
+
+def test_for_you_keeps_to_the_newest_days_until_widened(page, many_days):
+    page.goto(f"{many_days.url}days/2025-03-05/")
+    ready(page)
+    card = page.locator("article.paper-card", has_text="Pruning")
+    card.locator("button.save").click()
+    page.goto(many_days.url)
+    page.wait_for_function("document.querySelectorAll('#for-you-list li').length > 0")
+    titles = for_you_titles(page)
+    saved = "Pruning the weights of sparse networks with magnitude masks, day 5"
+    # The 7 newest days are 4 to 10, and day 1's pruning paper is listed
+    # again on day 10: the other pruning papers of those days come first.
+    days = [int(title.rsplit(" ", 1)[1]) for title in titles]
+    assert len(titles) == 10 and saved not in titles
+    assert set(days) <= {1, *range(4, 11)}
+    assert sorted(days[:7]) == [1, 4, 6, 7, 8, 9, 10]
+    assert all(title.startswith("Pruning") for title in titles[:7])
+    page.select_option("#for-you-window", "all")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#for-you-list h3')].some((h) => / day [23]$/.test(h.textContent))"
+    )
+    titles = for_you_titles(page)
+    assert saved not in titles
+    assert sorted(int(t.rsplit(" ", 1)[1]) for t in titles[:9]) == [1, 2, 3, 4, 6, 7, 8, 9, 10]
