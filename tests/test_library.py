@@ -171,6 +171,13 @@ def test_the_reason_is_the_saved_paper_closest_in_content():
 
 
 @needs_node
+def test_without_a_term_in_common_the_reason_is_a_saved_paper_of_the_same_topic():
+    saved = [paper(0, {1: 1.0}, [3]), paper(1, {2: 1.0}, [4]), paper(2, {5: 1.0}, [8])]
+    ranked = rank(saved, [paper(9, {7: 1.0}, [5, 4])])
+    assert ranked[0]["like"] == 1
+
+
+@needs_node
 def test_nothing_saved_ranks_nothing():
     assert rank([], [paper(1, {1: 1.0})]) == []
 
