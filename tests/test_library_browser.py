@@ -382,3 +382,25 @@ def test_for_you_keeps_to_the_newest_days_until_widened(page, many_days):
     titles = for_you_titles(page)
     assert saved not in titles
     assert sorted(int(t.rsplit(" ", 1)[1]) for t in titles[:9]) == [1, 2, 3, 4, 6, 7, 8, 9, 10]
+
+
+def test_a_paper_whose_number_changed_is_found_through_its_page(watched, browser_site):
+    """A library saved before the site numbered its papers afresh (a paper
+    added to an older day) still shows and ranks the right papers."""
+    page = watched
+    title = save_first_card(page, browser_site)
+    (paper,) = stored(page)
+    wrong = dict(paper, n=(paper["n"] + 7) % 50)
+    page.evaluate(
+        "(papers) => { const key = Object.keys(localStorage).find((k) => k.startsWith('digest-library-v1:'));"
+        " localStorage.setItem(key, JSON.stringify({version: 1, papers})); }",
+        [wrong],
+    )
+    open_saved(page, browser_site, 1)
+    assert saved_titles(page) == [title]
+    page.wait_for_function(
+        "/^\\d{4}-/.test(document.querySelector('#saved-list .meta').textContent)"
+    )
+    page.wait_for_function("document.querySelectorAll('#for-you-list li').length === 10")
+    reasons = page.locator("#for-you-list .meta a").all_inner_texts()
+    assert reasons == [title] * 10
