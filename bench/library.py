@@ -1,7 +1,7 @@
 """How good and how light the reader's library's "For you" is.
 
     python3 bench/library.py quality [--trials N] [--seed S] [--svm] [--labels FILE]
-    python3 bench/library.py budget --site DIR [--saved 10] [--runs 5] [--seed S]
+    python3 bench/library.py budget --site DIR [--saved 10] [--runs 5] [--seed S] [--widen 30 all]
 
 ``quality`` replays a library on the shipped seeds against the labels of
 ``tests/fixtures/topic-labels.yaml``: for every topic that is the primary
@@ -26,7 +26,9 @@ random from the whole archive are put in the browser's storage, the home
 page is opened in a fresh context (empty cache) and, once For you lists its
 papers, it reports the bytes of every data response the refresh fetched
 (raw, and gzip -6 as GitHub Pages would send them), the requests, and the
-time the ranking took in the page (the ``digest-for-you-rank`` measure).
+time the page's own work took (the ``digest-for-you-rank`` measure: reading
+the library blocks and ranking). ``--widen`` then widens the window to 30
+days or every day and reports what that fetches more and its ranking time.
 """
 
 from __future__ import annotations
@@ -338,32 +340,48 @@ def budget(args: argparse.Namespace) -> None:
 
             page.on("response", record)
             page.goto(url, wait_until="load")
-            page.wait_for_function(
-                "document.querySelectorAll('#for-you-list li').length === 10", timeout=120_000
-            )
-            ms = page.evaluate(
-                "performance.getEntriesByName('digest-for-you-rank').map((e) => e.duration)"
-            )[-1]
-            raw = sum(len(body) for _, body in bodies)
-            packed = sum(len(gzip.compress(body, 6)) for _, body in bodies)
-            kinds = Counter(path.split("/")[0] if "/" in path else path for path, _ in bodies)
-            rows.append((run + 1, raw, packed, len(bodies), ms, dict(kinds)))
+            for window in ("7", *args.widen):
+                print(f"run {run + 1}: {window} days", file=sys.stderr, flush=True)
+                before = len(bodies)
+                measured = page.evaluate(RANKED) if window != "7" else 0
+                if window != "7":
+                    page.select_option("#for-you-window", window)
+                page.wait_for_function(
+                    f"document.querySelectorAll('#for-you-list li').length === 10"
+                    f" && ({RANKED}) > {measured}",
+                    timeout=300_000,
+                )
+                ms = page.evaluate(RANK_MS)
+                fetched = bodies[before:]
+                raw = sum(len(body) for _, body in fetched)
+                packed = sum(len(gzip.compress(body, 6)) for _, body in fetched)
+                kinds = Counter(path.split("/")[0] if "/" in path else path for path, _ in fetched)
+                rows.append((run + 1, window, raw, packed, len(fetched), ms, dict(kinds)))
             context.close()
         browser.close()
     print(
-        f"{index['papers']} papers, {args.saved} saved at random from all of them, "
-        f"For you over the {len(entry['days'][:7])} newest days\n"
+        f"{index['papers']} papers, {args.saved} saved at random from all of them; For you "
+        f"over the 7 newest days, then widened (bytes: what the change fetched more)\n"
     )
-    print("| run | data bytes | gzip -6 | requests | ranking (ms) | requests by folder |")
-    print("|---|---|---|---|---|---|")
-    for run, raw, packed, count, ms, kinds in rows:
+    print("| run | days | data bytes | gzip -6 | requests | ranking (ms) | requests by folder |")
+    print("|---|---|---|---|---|---|---|")
+    for run, window, raw, packed, count, ms, kinds in rows:
         sizes = f"{raw / 1000:.1f} KB | {packed / 1000:.1f} KB"
-        print(f"| {run} | {sizes} | {count} | {ms:.1f} | {kinds} |")
-    print(
-        f"\nmedian: {statistics.median(r[1] for r in rows) / 1000:.1f} KB, "
-        f"max {max(r[1] for r in rows) / 1000:.1f} KB; ranking median "
-        f"{statistics.median(r[4] for r in rows):.1f} ms, max {max(r[4] for r in rows):.1f} ms"
-    )
+        print(f"| {run} | {window} | {sizes} | {count} | {ms:.1f} | {kinds} |")
+    for window in ("7", *args.widen):
+        chosen = [row for row in rows if row[1] == window]
+        print(
+            f"\n{window} days: median {statistics.median(r[2] for r in chosen) / 1000:.1f} KB, "
+            f"max {max(r[2] for r in chosen) / 1000:.1f} KB; ranking median "
+            f"{statistics.median(r[5] for r in chosen):.1f} ms, "
+            f"max {max(r[5] for r in chosen):.1f} ms"
+        )
+
+
+#: How many rankings the page has measured, and the last one's time: the
+#: page's own work of reading the library blocks and ranking (saved.js).
+RANKED = "performance.getEntriesByName('digest-for-you-rank').length"
+RANK_MS = "performance.getEntriesByName('digest-for-you-rank').at(-1).duration"
 
 
 def main() -> None:
@@ -381,6 +399,9 @@ def main() -> None:
     measured.add_argument("--saved", type=int, default=10)
     measured.add_argument("--runs", type=int, default=5)
     measured.add_argument("--seed", type=int, default=1)
+    measured.add_argument(
+        "--widen", nargs="*", default=[], choices=("30", "all"), help="then widen the window"
+    )
     args = parser.parse_args()
     quality(args) if args.command == "quality" else budget(args)
 

@@ -25,8 +25,9 @@
     return cache.get(path);
   }
   const fetchJson = (path) => fetched(path, (response) => response.json());
-  const fetchBlock = (path) =>
-    fetched(path, async (response) => window.DigestForYou.decodeBlock(new Uint8Array(await response.arrayBuffer())));
+  const fetchBytes = (path) => fetched(path, async (response) => new Uint8Array(await response.arrayBuffer()));
+  // Library blocks already read, by number.
+  const decoded = new Map();
 
   // What a result shows of paper `n`: [title, slug, days, topic numbers],
   // from the search data's display blocks.
@@ -248,19 +249,26 @@
     }
     forYou.hidden = false;
     forYouStatus.textContent = "Finding papers like yours…";
-    const { windowNumbers, rank } = window.DigestForYou;
+    const { windowNumbers, rank, decodeBlock } = window.DigestForYou;
     const index = await fetchJson("library.json");
     const days = forYouWindow.value === "all" ? "all" : Number(forYouWindow.value);
     const numbers = windowNumbers(index, days);
-    const vector = async (n) => (await fetchBlock(`library/${Math.floor(n / index.block)}.bin`))[n % index.block];
-    const [located, candidates] = await Promise.all([
+    const blockOf = (n) => Math.floor(n / index.block);
+    const bytesOf = (n) => fetchBytes(`library/${blockOf(n)}.bin`);
+    // The candidates' blocks load while the saved papers are found.
+    const [located] = await Promise.all([
       Promise.all(papers.map((paper) => locate(paper.slug, paper.n).catch(() => null))),
-      Promise.all(numbers.map(async (n) => ({ number: n, paper: await vector(n) }))),
+      Promise.all(numbers.map(bytesOf)),
     ]);
     const known = papers.flatMap((paper, at) => (located[at] ? [{ ...paper, n: located[at].n }] : []));
-    const saved = await Promise.all(known.map(async (paper) => ({ number: paper.n, paper: await vector(paper.n) })));
+    const wanted = [...new Set([...numbers, ...known.map((paper) => paper.n)].map(blockOf))];
+    const bytes = await Promise.all(wanted.map((block) => bytesOf(block * index.block)));
+    // The page's own work, measured: reading the blocks, then ranking.
     performance.mark("digest-for-you-rank-start");
-    const ranked = rank(saved, candidates, SHOWN);
+    wanted.forEach((block, at) => decoded.has(block) || decoded.set(block, decodeBlock(bytes[at])));
+    const vector = (n) => ({ number: n, paper: decoded.get(blockOf(n))[n % index.block] });
+    const saved = known.map((paper) => vector(paper.n));
+    const ranked = rank(saved, numbers.map(vector), SHOWN);
     performance.measure("digest-for-you-rank", "digest-for-you-rank-start");
     const items = await Promise.all(ranked.map(async ({ number, like }) => {
       const found = await record(number);

@@ -97,9 +97,11 @@ def decode_block(data: bytes) -> list[tuple[list[int], list[tuple[int, int]]]]:
     return papers
 
 
-def _strongest(vectors: Any, rows: Sequence[int]) -> list[list[tuple[int, int]]]:
-    """Per row of ``vectors`` in the order of ``rows``: its strongest terms
-    (ties by column), by their new numbers, with weights in one byte."""
+def _strongest(vectors: Any, rows: Sequence[int]) -> tuple[list[int], list[int], list[int]]:
+    """Of the rows of ``vectors`` in the order of ``rows``: their strongest
+    terms (ties by column), by their new numbers, with weights in one byte,
+    as flat lists of numbers and weights, row after row, and where each
+    row's terms start (one more, for the end): no object per term."""
     import numpy as np
 
     matrix = vectors[np.asarray(rows, np.int64)].tocsr()
@@ -120,8 +122,7 @@ def _strongest(vectors: Any, rows: Sequence[int]) -> list[list[tuple[int, int]]]
     numbers = renumbered[columns]
     by_term = np.lexsort((numbers, owners))
     bounds = np.searchsorted(owners[by_term], np.arange(matrix.shape[0] + 1))
-    pairs = list(zip(numbers[by_term].tolist(), steps[by_term].tolist(), strict=True))
-    return [pairs[bounds[row] : bounds[row + 1]] for row in range(matrix.shape[0])]
+    return numbers[by_term].tolist(), steps[by_term].tolist(), bounds.tolist()
 
 
 def library_files(archive: Archive, topics: Topics, vectors: Any) -> dict[str, Any]:
@@ -132,17 +133,20 @@ def library_files(archive: Archive, topics: Topics, vectors: Any) -> dict[str, A
     number = {paper.slug: at for at, paper in enumerate(papers)}
     row = {paper.slug: at for at, paper in enumerate(archive.papers)}
     topic_numbers = {topic.slug: at for at, topic in enumerate(topics.topics)}
-    terms = (
+    numbers, weights, bounds = (
         _strongest(vectors, [row[paper.slug] for paper in papers])
         if papers and vectors is not None
-        else [[] for _ in papers]
+        else ([], [], [0] * (len(papers) + 1))
     )
     files: dict[str, Any] = {}
     for start in range(0, len(papers), BLOCK_PAPERS):
         block = bytearray()
         for at in range(start, min(start + BLOCK_PAPERS, len(papers))):
             placed = [topic_numbers[match.topic] for match in topics.matches[papers[at].slug]]
-            encode_paper(placed, terms[at], block)
+            begin, end = bounds[at], bounds[at + 1]
+            encode_paper(
+                placed, list(zip(numbers[begin:end], weights[begin:end], strict=True)), block
+            )
         files[f"library/{start // BLOCK_PAPERS}.bin"] = bytes(block)
     days = []
     for day in reversed(archive.days[-RECENT_DAYS:]):
