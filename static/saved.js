@@ -29,6 +29,21 @@
   // Library blocks already read, by number.
   const decoded = new Map();
 
+  /** `work` on every item, a few at a time (a browser refuses thousands of
+   *  requests at once: "everything" is 1,600 blocks at 100,000 papers). */
+  async function inTurns(items, work, width = 8) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) {
+        const at = next++;
+        results[at] = await work(items[at]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+    return results;
+  }
+
   // What a result shows of paper `n`: [title, slug, days, topic numbers],
   // from the search data's display blocks.
   async function record(n) {
@@ -144,8 +159,8 @@
 
   async function exportBib() {
     const papers = load() || [];
-    const entries = await Promise.all(papers.map((paper) =>
-      fetch(`${root}papers/${paper.slug}/citation.bib`).then((r) => (r.ok ? r.text() : null), () => null)));
+    const entries = await inTurns(papers, (paper) =>
+      fetch(`${root}papers/${paper.slug}/citation.bib`).then((r) => (r.ok ? r.text() : null), () => null));
     const found = entries.filter((entry) => entry !== null);
     download("saved-papers.bib", "application/x-bibtex", found.join("\n"));
     const missing = entries.length - found.length;
@@ -194,7 +209,7 @@
     const fresh = [...new Map(imported.filter((p) => !have.has(p.slug)).map((p) => [p.slug, p])).values()];
     let located;
     try {
-      located = await Promise.all(fresh.map((paper) => locate(paper.slug, paper.n)));
+      located = await inTurns(fresh, (paper) => locate(paper.slug, paper.n));
     } catch (error) {
       return say(`The site could not be reached to check the papers (${error.message}); nothing was changed.`);
     }
@@ -254,15 +269,16 @@
     const days = forYouWindow.value === "all" ? "all" : Number(forYouWindow.value);
     const numbers = windowNumbers(index, days);
     const blockOf = (n) => Math.floor(n / index.block);
-    const bytesOf = (n) => fetchBytes(`library/${blockOf(n)}.bin`);
+    const blocksOf = (list) => [...new Set(list.map(blockOf))];
+    const bytesOf = (block) => fetchBytes(`library/${block}.bin`);
     // The candidates' blocks load while the saved papers are found.
     const [located] = await Promise.all([
-      Promise.all(papers.map((paper) => locate(paper.slug, paper.n).catch(() => null))),
-      Promise.all(numbers.map(bytesOf)),
+      inTurns(papers, (paper) => locate(paper.slug, paper.n).catch(() => null)),
+      inTurns(blocksOf(numbers), bytesOf),
     ]);
     const known = papers.flatMap((paper, at) => (located[at] ? [{ ...paper, n: located[at].n }] : []));
-    const wanted = [...new Set([...numbers, ...known.map((paper) => paper.n)].map(blockOf))];
-    const bytes = await Promise.all(wanted.map((block) => bytesOf(block * index.block)));
+    const wanted = blocksOf([...numbers, ...known.map((paper) => paper.n)]);
+    const bytes = await inTurns(wanted, bytesOf);
     // The page's own work, measured: reading the blocks, then ranking.
     performance.mark("digest-for-you-rank-start");
     wanted.forEach((block, at) => decoded.has(block) || decoded.set(block, decodeBlock(bytes[at])));
