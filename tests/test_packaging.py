@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -227,6 +228,21 @@ def test_the_install_path_run_from_inside_a_venv_sees_its_packages(tmp_path: Pat
     seen = run(inner / "bin" / "python", "-c", probe, cwd=tmp_path).stdout.split(" ", 3)
     assert seen[:3] == ["the", "outer", "venv"]
     assert seen[3].startswith(str(inner)), seen
+
+
+def test_ci_runs_the_readme_s_test_command_which_works_in_any_python():
+    """The Quick start makes a venv first (pip refuses the system's Python on
+    current Debian and Ubuntu); the commands after it name no environment,
+    so that ``.ci/run``, which CI runs as root in the system's Python, runs
+    the README's very test command."""
+    readme = (PROJECT / "README.md").read_text("utf-8")
+    quick_start = readme.split("\n## Quick start\n", 1)[1].split("\n## ", 1)[0]
+    venv, build, tests = re.findall(r"```sh\n(.*?)\n```", quick_start, re.DOTALL)
+    assert venv == "python3 -m venv .venv && . .venv/bin/activate"
+    assert build == "python3 -m pip install -e . && digest build"
+    ci = (PROJECT / ".ci" / "run").read_text("utf-8").rstrip("\n").splitlines()
+    assert ci[-1] == tests == "python3 -m pip install -e '.[test]' && python3 -m pytest"
+    assert not [line for line in ci if ".venv" in line or "activate" in line]
 
 
 def small_site(site: Path) -> Path:
