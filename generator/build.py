@@ -100,9 +100,9 @@ def _seed_files(seeds: Path) -> tuple[list[Path], list[Path], list[Diagnostic]]:
         else:
             message = "not a feed (.txt, .json) or a page (.md): ignored"
             problems.append(Diagnostic(Source(str(path)), "warning", message))
-    if not feeds:
-        message = "no feed files (*.txt, *.json) in it"
-        problems.append(Diagnostic(Source(str(seeds)), "error", message))
+    if not feeds:  # a new site, before its first fetch: an empty site, to see the theme
+        message = "no feed files (*.txt, *.json) in it yet: the site has no papers"
+        problems.append(Diagnostic(Source(str(seeds)), "warning", message))
     return feeds, pages, problems
 
 

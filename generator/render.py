@@ -326,7 +326,9 @@ class Renderer:
         """An Atom feed of the newest of ``papers`` at ``folder``feed.xml."""
         newest = sorted(papers, key=lambda p: (-p.days[-1].toordinal(), p.title.casefold(), p.slug))
         newest = newest[: self.config.feed_entries]
-        updated = max((p.days[-1] for p in newest), default=date(1970, 1, 1))
+        # Without papers, a feed is still valid Atom: updated when the site was (if known).
+        empty = self.updated.date() if self.updated is not None else date(1970, 1, 1)
+        updated = max((p.days[-1] for p in newest), default=empty)
         xml = self.env.get_template("feed.xml").render(
             **self.site_globals,
             feed_title=title,

@@ -98,7 +98,10 @@ def install(root: Path) -> tuple[Path, Path, Path]:
         shutil.copy(PROJECT / name, source / name)
     sdist = _backend("build_sdist", source, root / "dist")
     with tarfile.open(sdist) as archive:
-        archive.extractall(root / "unpacked", filter="data")
+        # The data filter came in Python 3.11.4 (Debian 12 has 3.11.2); the
+        # archive is the one just built, so without it is safe too.
+        safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+        archive.extractall(root / "unpacked", **safe)
     wheel = _backend(
         "build_wheel", root / "unpacked" / sdist.name.removesuffix(".tar.gz"), root / "dist"
     )
