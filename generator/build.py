@@ -51,7 +51,8 @@ PARALLEL_FROM = 2000
 
 def theme(config: Path) -> tuple[Path, Path]:
     """The ``templates/`` and ``static/`` folders beside the config file (a
-    site's own, which replace the built-in ones whole), else the built-in ones."""
+    site's own, whose files override the built-in theme's file by file: the
+    rest comes from the theme), else the built-in ones."""
     root = config.absolute().parent
     templates, static = root / "templates", root / "static"
     return (
@@ -147,7 +148,8 @@ def input_key(paths: Iterable[Path], base_url: str, updated: datetime | None = N
     stamp = updated.isoformat() if updated is not None else ""
     digest = hashlib.blake2b(f"{base_url}\0{stamp}".encode(), digest_size=16)
     code = Path(__file__).parent
-    for number, root in enumerate((code, *paths)):
+    # The built-in theme too: a site's templates and static files override it file by file.
+    for number, root in enumerate((code, TEMPLATES, STATIC, *paths)):
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for path in files:
             if "__pycache__" in path.parts or path.name.startswith("."):
@@ -231,6 +233,7 @@ def _build(
                 checked.content,
                 templates,
                 updated,
+                built_in=(TEMPLATES, STATIC),
             )
         renderer.render(site, static, progress, workers)
         diagnostics = [str(d) for d in checked.diagnostics]

@@ -69,10 +69,14 @@ class Renderer:
         content: Content,
         templates: Path,
         updated: datetime | None = None,
+        *,
+        built_in: tuple[Path, Path] | None = None,
     ) -> None:
         """``updated`` is when the site was built, shown on the home and days
         pages only (from ``SOURCE_DATE_EPOCH``: never the clock, so that the
-        same input gives the same bytes)."""
+        same input gives the same bytes). ``built_in`` is the theme's
+        templates and static folders, which ``templates`` and the static
+        folder given to ``render`` override file by file."""
         self.config = config
         self.updated = updated
         self.archive = archive
@@ -80,7 +84,8 @@ class Renderer:
         self.content = content
         self.templates = templates
         self.search_words = related.search_words
-        self.env = environment(templates)
+        self.built_in = built_in
+        self.env = environment(templates, built_in[0] if built_in else None)
         self.views = paper_views(archive, topics, related)
         self.topic_order = {t.slug: i for i, t in enumerate(topics.topics)}
         self.citation_keys = citation_keys(numbered(archive))
@@ -150,7 +155,7 @@ class Renderer:
                 site.adopt(records)
                 stage("rendering")
         self.render_machine_files(site)
-        site.copy_tree(static, "static")
+        site.copy_tree(static, "static", under=self.built_in[1] if self.built_in else None)
 
     def jobs(self) -> list[Callable[[Site], None]]:
         """Every page and file but those that list the others, as independent

@@ -33,7 +33,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import jinja2
 
-from generator.build import TEMPLATES, build, check, theme
+from generator.build import PACKAGE, STATIC, TEMPLATES, build, check, theme
 from generator.config import load_config
 from generator.errors import ConfigError, DigestError, Source, UsageError
 from generator.lock import site_lock
@@ -318,7 +318,8 @@ def _elsewhere(host: str) -> str:
 
 def _changes(seeds: Path, config: Path, out: Path) -> Generator[None, None, None]:
     """Yields once watching has begun, then after each change to the feeds,
-    templates, static files or config; changes made in between are not lost.
+    templates, static files (the site's and the theme's) or config; changes
+    made in between are not lost.
 
     The folders are watched; the config file is looked at every tenth of a
     second instead, because a watch on the file is lost when an editor
@@ -328,7 +329,10 @@ def _changes(seeds: Path, config: Path, out: Path) -> Generator[None, None, None
 
     # The site, its staging folders and its lock file.
     ignore = (str(out), str(out.parent / f".{out.name}-"), str(out.parent / f".{out.name}.lock"))
-    folders = [path for path in (seeds, *theme(config)) if path.is_dir()]
+    # The site's own templates and static files, and the built-in theme they
+    # override file by file, when it can change: in a checkout, not installed.
+    built_in = () if TEMPLATES.is_relative_to(PACKAGE) else (TEMPLATES, STATIC)
+    folders = list(dict.fromkeys(p for p in (seeds, *theme(config), *built_in) if p.is_dir()))
     last, started = _stamp(config), False
     for found in watchfiles.watch(
         *folders,

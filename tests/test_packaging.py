@@ -161,21 +161,24 @@ def test_an_installed_digest_builds_a_site_in_a_folder_of_its_own(
 def test_a_site_s_own_templates_and_static_files_still_win(
     installed: tuple[Path, Path, Path], tmp_path: Path
 ):
+    """One template and one static file of its own, file by file over the
+    theme that the installed package carries; the rest is the theme's."""
     _, _, venv = installed
     site = small_site(tmp_path / "themed")
-    shutil.copytree(PROJECT / "templates", site / "templates")
-    shutil.copytree(PROJECT / "static", site / "static")
-    home = site / "templates" / "home.html"
-    home.write_text(
-        home.read_text("utf-8").replace(
-            "{% block main %}", "{% block main %}<p>OUR OWN HOME</p>", 1
-        ),
-        "utf-8",
+    (site / "templates").mkdir()
+    (site / "templates" / "home.html").write_text(
+        '{% extends "theme/home.html" %}{% block main %}<p>OUR OWN HOME</p>{{ super() }}{% endblock %}',
+        encoding="utf-8",
     )
+    (site / "static").mkdir()
     (site / "static" / "style.css").write_text("body { color: teal }\n", encoding="utf-8")
     run(venv / "bin" / "digest", "build", "--quiet", cwd=site)
-    assert "<p>OUR OWN HOME</p>" in (site / "site" / "index.html").read_text("utf-8")
+    home = (site / "site" / "index.html").read_text("utf-8")
+    assert "<p>OUR OWN HOME</p>" in home and "Pruning Transformers" in home
     assert (site / "site" / "static" / "style.css").read_text("utf-8") == "body { color: teal }\n"
+    assert (site / "site" / "static" / "site.js").read_bytes() == (
+        PROJECT / "static" / "site.js"
+    ).read_bytes()
 
 
 def test_init_from_an_installed_digest_asks_where_to_install_from(
