@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.build import STATIC
+from generator.commands.build import STATIC
 from tests.conftest import ABSTRACT, Project
 from tests.test_incremental import snapshot
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from generator.terms import BASE36_DIGITS, STOP_WORDS
-from generator.vocabulary import group_starts, narrow, number_words
+from generator.analysis.terms import BASE36_DIGITS, STOP_WORDS
+from generator.analysis.vocabulary import group_starts, narrow, number_words
 
 
 @dataclass(frozen=True, slots=True)
