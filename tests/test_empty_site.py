@@ -6,6 +6,7 @@ page works on an index of no papers."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import shutil
@@ -16,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from lxml import etree
 
 from tests.conftest import PROJECT, ServedSite
 from tests.pages_server import serve
+from tests.replay import running
 from tests.test_accessibility import violations
 from tests.test_validity import ATOM, FIXTURES, _check_common
 
@@ -139,3 +142,66 @@ def test_no_accessibility_violations_nor_script_errors(browser: Any, new_site: S
             "console: Failed to load resource: the server responded with a status of 404 (Not Found)"
         )
     assert (found, problems) == ([], [])
+
+
+class _NoPapersToday(http.server.BaseHTTPRequestHandler):
+    """Hugging Face's daily papers API on a day without any (a weekend)."""
+
+    def do_GET(self) -> None:
+        body = b"[]"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+def test_the_workflow_s_first_run_on_a_day_with_nothing_to_fetch_builds_the_site(
+    tmp_path: Path,
+):
+    """The steps of the workflow ``digest init`` writes, run as GitHub runs
+    them (``bash -e``), on a new site and a day without papers: the fetch
+    step exits 3 and says so without failing, and the build step builds the
+    site the deploy then uploads."""
+    assert digest_in(tmp_path, "init", "mine", "--package", "digest==0.1.0").returncode == 0
+    site = tmp_path / "mine"
+    workflow = yaml.safe_load((site / ".github" / "workflows" / "pages.yml").read_text("utf-8"))
+    steps = {step["name"]: step for step in workflow["jobs"]["build"]["steps"]}
+    shim = tmp_path / "bin" / "digest"
+    shim.parent.mkdir()
+    with running(_NoPapersToday) as root:
+        # The workflow's own command line, with the API of this test's server.
+        shim.write_text(
+            "#!/bin/sh\n"
+            f'if [ "$1" = fetch ]; then shift; set -- fetch --api-url {root}/api/daily_papers "$@"; fi\n'
+            f'exec {sys.executable} -m generator "$@"\n',
+            encoding="utf-8",
+        )
+        shim.chmod(0o755)
+        env = {**os.environ, "PATH": f"{shim.parent}:{os.environ['PATH']}"}
+        env["PYTHONPATH"] = str(PROJECT)
+
+        def step(name: str, **extra: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                ["bash", "-e", "-c", steps[name]["run"]],
+                cwd=site,
+                env={**env, **extra},
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+
+        fetched = step("Fetch the newest papers")
+    assert fetched.returncode == 0, fetched.stderr
+    assert "::notice title=digest fetch::no new papers (exit code 3)" in fetched.stdout
+    assert "error: no papers for" in fetched.stderr
+    built = step("Build the site", BASE_URL="https://someone.github.io/mine")
+    assert (built.returncode, built.stderr) == (0, WARNING), built.stdout
+    assert steps["Upload the site"]["with"]["path"] == "site"
+    home = (site / "site" / "index.html").read_text("utf-8")
+    assert "No papers have been fetched yet." in home and "Site updated" in home
+    assert '<link rel="canonical" href="https://someone.github.io/mine/">' in home
