@@ -23,7 +23,7 @@ from typing import IO, TypeVar
 
 import pytest
 
-from generator.commands.build import TEMPLATES, build, check
+from generator.commands.build import STATIC, TEMPLATES, build, check
 from generator.commands.preview import inject
 from generator.commands.serve import Builder, Outcome, error_lines
 from generator.config.digest_yaml import load_config
@@ -222,6 +222,31 @@ def test_rebuilds_reports_errors_keeps_the_site_and_recovers(project: Project, s
     assert not any("Traceback" in line for line in served.err)
     for path in project.out.rglob("*"):
         assert not path.is_file() or b"__digest" not in path.read_bytes(), path
+
+
+def test_rebuilds_when_a_site_s_theme_override_changes(project: Project):
+    """The site's own templates/ and static/ are watched (they override the
+    built-in theme file by file), and what they do not override is the theme's."""
+    (project.root / "templates").mkdir()
+    base = project.root / "templates" / "base.html"
+    footer = '{% extends "theme/base.html" %}{% block footer %}<p>NOTE ONE</p>{% endblock %}\n'
+    base.write_text(footer, encoding="utf-8")
+    (project.root / "static").mkdir()
+    (project.root / "static" / "style.css").write_text("body { color: teal }\n", "utf-8")
+    with serving(project) as served:
+        url = served.wait(served.address, "the server's address")
+        assert "NOTE ONE" in fetch(url)[1]
+        assert fetch(url + "static/style.css")[1] == "body { color: teal }\n"
+        assert fetch(url + "static/site.js")[1] == (STATIC / "site.js").read_text()
+        base.write_text(footer.replace("NOTE ONE", "NOTE TWO"), encoding="utf-8")
+        served.wait(lambda: showing(url, "NOTE TWO"), "the rebuild with the new override")
+        (project.root / "static" / "style.css").write_text("body { color: navy }\n", "utf-8")
+        served.wait(
+            lambda: fetch(url + "static/style.css")[1] == "body { color: navy }\n",
+            "the new static override",
+        )
+        assert served.stop() in (0, 130)
+    assert not any("Traceback" in line for line in served.err)
 
 
 def test_a_first_build_that_fails_exits_1(project: Project):
