@@ -26,7 +26,7 @@ comes from ``random.Random`` streams of the seed, so a seed always gives the
 same bytes.
 
 The seeds are read here with a few lines of our own rather than with
-``generator.feeds``: the corpus must not change when the code under test does.
+``generator.reading.captured``: the corpus must not change when the code under test does.
 """
 
 from __future__ import annotations

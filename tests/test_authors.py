@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.search import shard_keys
+from generator.analysis.terms import author_key
+from generator.site.search_files import shard_keys
+from generator.site.views import short_authors, short_name
 from generator.sources import http
-from generator.terms import author_key
-from generator.views import short_authors, short_name
 from tests.arxiv_atom import Preprint, page
 from tests.conftest import (
     RESULTS_SHOWN,

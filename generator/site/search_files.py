@@ -36,14 +36,14 @@ import re
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from generator.filters import filter_files
-from generator.model import Archive, Paper
-from generator.terms import BASE36_DIGITS, STOP_WORDS
-from generator.topics import Topics
-from generator.views import short_authors
+from generator.analysis.terms import BASE36_DIGITS, STOP_WORDS
+from generator.analysis.topics import Topics
+from generator.reading.archive import Archive, Paper
+from generator.site.search_filters import filter_files
+from generator.site.views import short_authors
 
 if TYPE_CHECKING:
-    from generator.postings import SearchWords
+    from generator.analysis.postings import SearchWords
 
 INDEX_VERSION = 5
 #: Papers per display block: small, because the results of a query are spread
@@ -107,7 +107,7 @@ def search_files(archive: Archive, topics: Topics, found: SearchWords) -> dict[s
     # Here: numpy loads with it, and a build of unchanged input never needs it.
     import numpy as np
 
-    from generator.postings import author_postings, term_postings
+    from generator.analysis.postings import author_postings, term_postings
 
     papers = numbered(archive)
     number = {paper.slug: at for at, paper in enumerate(papers)}

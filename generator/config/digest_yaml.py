@@ -15,10 +15,10 @@ from typing import Any
 
 import yaml
 
-from generator.errors import ConfigError, Diagnostic, Source, unreadable
-from generator.feeds import CONTROL_CHARACTERS
-from generator.slugs import slug_words
-from generator.sources.spec import SourceSpec, from_config
+from generator.config.source_specs import SourceSpec, from_config
+from generator.core.errors import ConfigError, Diagnostic, Source, unreadable
+from generator.core.slugs import slug_words
+from generator.core.text import CONTROL_CHARACTERS
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
 #: The slug of the topic that holds papers no keyword matched.

@@ -26,9 +26,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from generator.model import Paper
-from generator.terms import BASE36_DIGITS
-from generator.topics import Topics
+from generator.analysis.terms import BASE36_DIGITS
+from generator.analysis.topics import Topics
+from generator.reading.archive import Paper
 
 #: Papers per piece of a topic's members: 2 KB of bitmap.
 TOPIC_PIECE = 16_384

@@ -3,7 +3,7 @@
 The scheduled action runs this, so every source is treated as unreliable:
 every failure is one line and an exit code, and ``seeds/`` is never left half
 written. Each source and day becomes one file in the one stored format (see
-``generator.sources.store``): ``hf-DAY.json``, ``arxiv-CATEGORIES-DAY.json``
+``generator.reading.stored_format``): ``hf-DAY.json``, ``arxiv-CATEGORIES-DAY.json``
 or ``NAME-DAY.json`` for a feed. Everything is read and checked before the
 file is written, atomically and only when its bytes change.
 
@@ -24,12 +24,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from generator.config import load_config
-from generator.errors import UsageError
-from generator.sources import arxiv as arxiv_source
-from generator.sources import feed, hf
-from generator.sources.http import NO_PAPERS, Client, FetchError, NoPapers
-from generator.sources.spec import (
+from generator.config.digest_yaml import load_config
+from generator.config.source_specs import (
     ARXIV_API,
     HF_API,
     KINDS,
@@ -40,7 +36,11 @@ from generator.sources.spec import (
     name_problem,
     web_url,
 )
-from generator.sources.store import FORMAT, render, write_if_changed
+from generator.core.errors import UsageError
+from generator.reading.stored_format import FORMAT, render, write_if_changed
+from generator.sources import arxiv as arxiv_source
+from generator.sources import feed, hf
+from generator.sources.http import NO_PAPERS, Client, FetchError, NoPapers
 
 __all__ = ["FORMAT", "FetchError", "NoPapers", "add_arguments", "fetch", "run"]
 

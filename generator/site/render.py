@@ -1,5 +1,7 @@
 """Rendering the archive into a site folder: which pages and files there
-are, as independent jobs spread over the worker processes, and writing them.
+are, as independent jobs spread over the worker processes, and the HTML
+pages themselves (``machine_files`` writes feeds, sitemaps and search data;
+``bibtex`` the citations).
 
 Templates receive the plain view data of ``views``, never raw feed text or
 the configuration object. Every link inside the site is relative (a page's
@@ -18,15 +20,17 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from generator.bibtex import Citation, bib_file, citation_keys, entry
-from generator.config import Config
-from generator.content import Content
-from generator.model import Archive, Day, Paper
-from generator.search import numbered, search_files, to_json
-from generator.stops import stage
-from generator.templating import TemplateFailure, environment, template_error_line
-from generator.topics import Topic, Topics
-from generator.views import (
+from generator.analysis.topics import Topic, Topics
+from generator.config.digest_yaml import Config
+from generator.core.stops import stage
+from generator.core.workers import Progress, collector_paused, in_worker, run_chunks, runs, told
+from generator.reading.archive import Archive, Day, Paper
+from generator.reading.content import Content
+from generator.site.bibtex import Citations
+from generator.site.machine_files import MachineFiles
+from generator.site.search_files import numbered
+from generator.site.templating import TemplateFailure, environment, template_error_line
+from generator.site.views import (
     PAGE_SIZE,
     Group,
     Listing,
@@ -35,18 +39,15 @@ from generator.views import (
     paper_views,
     topic_listings,
 )
-from generator.workers import Progress, collector_paused, in_worker, run_chunks, runs, told
-from generator.writer import Record, Site
+from generator.site.writer import Record, Site
 
 if TYPE_CHECKING:  # numpy and scipy load only when pages are rendered
-    from generator.related import Related
+    from generator.analysis.related import Related
 
 #: How many recent days the home page links to.
 RECENT_DAYS = 7
 #: Days listed on the days index before the per-year pages take over.
 LATEST_DAYS = 30
-#: URLs per sitemap file (the protocol allows 50,000).
-SITEMAP_URLS = 40_000
 #: Pages a worker renders between two reports of progress.
 CHUNK_PAGES = 200
 
@@ -83,10 +84,7 @@ class Renderer:
         self.env = environment(templates)
         self.views = paper_views(archive, topics, related)
         self.topic_order = {t.slug: i for i, t in enumerate(topics.topics)}
-        self.citation_keys = citation_keys(numbered(archive))
-        #: BibTeX entries made so far in this process: a paper's is on its
-        #: page, in its own .bib and in those of its days and topic pages.
-        self.entries: dict[str, str] = {}
+        self.citations = Citations(config.base_url, config.title, numbered(archive))
         self.site_globals = {
             "site_title": config.title,
             "site_description": config.description,
@@ -94,6 +92,9 @@ class Renderer:
             "has_about": content.about is not None,
             "latest_day": archive.days[-1].date if archive.days else None,
         }
+        self.machine_files = MachineFiles(
+            config, archive, topics, self.env, self.site_globals, self.views, self.search_words
+        )
 
     def page(self, site: Site, path: str, template: str, **context: Any) -> None:
         depth = path.count("/")
@@ -149,14 +150,14 @@ class Renderer:
             for records in told(progress, "rendering pages", rendered, map(len, chunks)):
                 site.adopt(records)
                 stage("rendering")
-        self.render_machine_files(site)
+        self.machine_files.write_last(site)
         site.copy_tree(static, "static")
 
     def jobs(self) -> list[Callable[[Site], None]]:
         """Every page and file but those that list the others, as independent
         pieces of work, the longest first."""
         days = self.archive.days
-        jobs: list[Callable[[Site], None]] = [self.write_search_files, self.render_home]
+        jobs: list[Callable[[Site], None]] = [self.machine_files.write_search, self.render_home]
         jobs.append(self.render_day_indexes)
         jobs += [
             partial(
@@ -182,7 +183,7 @@ class Renderer:
             ]
             jobs.append(
                 partial(
-                    self.write_feed,
+                    self.machine_files.write_feed,
                     folder=f"topics/{topic.slug}/",
                     title=f"{topic.name} · {self.config.title}",
                     papers=topic.papers,
@@ -212,31 +213,10 @@ class Renderer:
         jobs.append(self.render_404)
         return jobs
 
-    def bibtex(self, paper: Paper) -> str:
-        """The BibTeX entry of ``paper``."""
-        made = self.entries.get(paper.slug)
-        if made is None:
-            made = self.entries[paper.slug] = entry(
-                Citation(
-                    key=self.citation_keys[paper.slug],
-                    title=paper.title,
-                    authors=paper.authors,
-                    first_day=paper.days[0] if paper.days else None,
-                    arxiv_id=paper.arxiv_id,
-                    page_url=f"{self.config.base_url}papers/{paper.slug}/",
-                    site_title=self.config.title,
-                )
-            )
-        return made
-
-    def write_bib(self, site: Site, folder: str, papers: Iterable[Paper]) -> None:
-        """The BibTeX entries of ``papers`` as ``folder``papers.bib."""
-        site.write(f"{folder}papers.bib", bib_file([self.bibtex(paper) for paper in papers]))
-
     def render_paper(self, site: Site, paper: Paper) -> None:
         """A paper's page, and its BibTeX entry as a .bib file beside it."""
         folder = f"papers/{paper.slug}/"
-        bibtex = self.bibtex(paper)
+        bibtex = self.citations.entry(paper)
         site.write(f"{folder}citation.bib", bibtex)
         self.page(
             site,
@@ -244,7 +224,7 @@ class Renderer:
             "paper.html",
             paper=self.views[paper.slug],
             bibtex=bibtex,
-            citation_key=self.citation_keys[paper.slug],
+            citation_key=self.citations.keys[paper.slug],
         )
 
     def render_listing(self, site: Site, topic: Topic, listing: Listing) -> None:
@@ -256,7 +236,7 @@ class Renderer:
             groups=self.by_day(listing.papers),
             pager=listing.pager,
         )
-        self.write_bib(site, listing.path.removesuffix("index.html"), listing.papers)
+        self.citations.write_bib(site, listing.path.removesuffix("index.html"), listing.papers)
 
     def render_404(self, site: Site) -> None:
         html = self.env.get_template("404.html").render(
@@ -320,51 +300,4 @@ class Renderer:
             previous=previous,
             next=following[0] if following else None,
         )
-        self.write_bib(site, f"days/{day.date.isoformat()}/", day.papers)
-
-    def write_feed(self, site: Site, folder: str, title: str, papers: Sequence[Paper]) -> None:
-        """An Atom feed of the newest of ``papers`` at ``folder``feed.xml."""
-        newest = sorted(papers, key=lambda p: (-p.days[-1].toordinal(), p.title.casefold(), p.slug))
-        newest = newest[: self.config.feed_entries]
-        updated = max((p.days[-1] for p in newest), default=date(1970, 1, 1))
-        xml = self.env.get_template("feed.xml").render(
-            **self.site_globals,
-            feed_title=title,
-            folder=folder,
-            papers=[self.views[p.slug] for p in newest],
-            updated=updated,
-        )
-        site.write(f"{folder}feed.xml", xml)
-
-    def write_search_files(self, site: Site) -> None:
-        for path, data in sorted(
-            search_files(self.archive, self.topics, self.search_words).items()
-        ):
-            site.write(path, data if isinstance(data, bytes) else to_json(data) + "\n")
-
-    def render_machine_files(self, site: Site) -> None:
-        self.write_feed(site, "", self.config.title, self.archive.papers)
-        # Every page written so far (all of them: this runs last) but 404.html.
-        pages = [
-            path for path in site.hashes if path.endswith("/index.html") or path == "index.html"
-        ]
-        self.write_sitemaps(site, sorted(path.removesuffix("index.html") for path in pages))
-        site.write(
-            "robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.config.base_url}sitemap.xml\n"
-        )
-        site.write(".nojekyll", "")
-
-    def write_sitemaps(self, site: Site, urls: list[str]) -> None:
-        """``sitemap.xml``; past the protocol's limit, an index of several."""
-        template = self.env.get_template("sitemap.xml")
-        base = self.config.base_url
-        if len(urls) <= SITEMAP_URLS:
-            site.write("sitemap.xml", template.render(base_url=base, urls=urls, index=False))
-            return
-        parts = [urls[i : i + SITEMAP_URLS] for i in range(0, len(urls), SITEMAP_URLS)]
-        for number, part in enumerate(parts, start=1):
-            site.write(
-                f"sitemap-{number}.xml", template.render(base_url=base, urls=part, index=False)
-            )
-        names = [f"sitemap-{number}.xml" for number in range(1, len(parts) + 1)]
-        site.write("sitemap.xml", template.render(base_url=base, urls=names, index=True))
+        self.citations.write_bib(site, f"days/{day.date.isoformat()}/", day.papers)

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
 
-from generator.model import Paper
+from generator.reading.archive import Paper
+from generator.site.writer import Site
 
 #: Characters that LaTeX or BibTeX read as syntax. Braces are commands, not
 #: ``\{``: BibTeX counts every brace, escaped or not, to find a field's end.
@@ -55,7 +56,8 @@ _ACCENTS = {
 _NAMED = {
     "ß": r"{\ss}", "æ": r"{\ae}", "Æ": r"{\AE}", "œ": r"{\oe}", "Œ": r"{\OE}",
     "ø": r"{\o}", "Ø": r"{\O}", "ł": r"{\l}", "Ł": r"{\L}", "ı": r"{\i}",
-    "–": "--", "—": "---", "“": "``", "”": "''",
+    # Braced, so that two dashes in a row never join into a longer one.
+    "–": "{--}", "—": "{---}", "“": "``", "”": "''",
     "…": r"{\ldots}",
     "×": r"{$\times$}", "±": r"{$\pm$}", "≤": r"{$\leq$}", "≥": r"{$\geq$}",
     "≈": r"{$\approx$}", "→": r"{$\rightarrow$}", "←": r"{$\leftarrow$}",
@@ -216,3 +218,35 @@ def _url(url: str) -> str:
 def bib_file(entries: Sequence[str]) -> str:
     """Entries as one .bib file, one blank line between them."""
     return "\n".join(entries)
+
+
+class Citations:
+    """Every paper's key, and its entry made once per process: a paper's entry
+    is on its page, in its own .bib and in those of its days and topic pages."""
+
+    def __init__(self, base_url: str, site_title: str, papers: Iterable[Paper]) -> None:
+        self.base_url = base_url
+        self.site_title = site_title
+        self.keys = citation_keys(papers)
+        self.entries: dict[str, str] = {}
+
+    def entry(self, paper: Paper) -> str:
+        """The BibTeX entry of ``paper``."""
+        made = self.entries.get(paper.slug)
+        if made is None:
+            made = self.entries[paper.slug] = entry(
+                Citation(
+                    key=self.keys[paper.slug],
+                    title=paper.title,
+                    authors=paper.authors,
+                    first_day=paper.days[0] if paper.days else None,
+                    arxiv_id=paper.arxiv_id,
+                    page_url=f"{self.base_url}papers/{paper.slug}/",
+                    site_title=self.site_title,
+                )
+            )
+        return made
+
+    def write_bib(self, site: Site, folder: str, papers: Iterable[Paper]) -> None:
+        """The BibTeX entries of ``papers`` as ``folder``papers.bib."""
+        site.write(f"{folder}papers.bib", bib_file([self.entry(paper) for paper in papers]))

@@ -31,14 +31,14 @@ from urllib.parse import quote, unquote, urlsplit
 
 import jinja2
 
-from generator.build import TEMPLATES, build, check, theme
-from generator.config import load_config
-from generator.errors import ConfigError, DigestError, Source, UsageError
-from generator.lock import site_lock
-from generator.preview import Preview, Server
-from generator.stops import Terminated, sigterm_raises
-from generator.templating import template_error_line
-from generator.workers import can_fork, cores
+from generator.commands.build import TEMPLATES, build, check, theme
+from generator.commands.preview import Preview, Server
+from generator.config.digest_yaml import load_config
+from generator.core.errors import ConfigError, DigestError, Source, UsageError
+from generator.core.lock import site_lock
+from generator.core.stops import Terminated, sigterm_raises
+from generator.core.workers import can_fork, cores
+from generator.site.templating import template_error_line
 
 #: Milliseconds: how long to gather a burst of changes, and how often to look at the config.
 DEBOUNCE_MS, CONFIG_POLL_MS = 300, 100

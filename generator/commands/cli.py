@@ -13,15 +13,17 @@ from pathlib import Path
 
 import jinja2
 
-from generator import evaluate, fetch, init, serve
-from generator.build import Checked, build, check, input_key, recover, theme, up_to_date
-from generator.config import CATCH_ALL_SLUG, Config, load_config
-from generator.errors import DigestError, UsageError
-from generator.lock import site_lock
-from generator.stops import Terminated, sigterm_raises
-from generator.templating import template_error_line
-from generator.topics import CATCH_ALL_NAME, topic_table
-from generator.workers import Progress, cores
+from generator.analysis import evaluate
+from generator.analysis.topic_table import topic_table
+from generator.analysis.topics import CATCH_ALL_NAME
+from generator.commands import fetch, init, serve
+from generator.commands.build import Checked, build, check, input_key, recover, theme, up_to_date
+from generator.config.digest_yaml import CATCH_ALL_SLUG, Config, load_config
+from generator.core.errors import DigestError, UsageError
+from generator.core.lock import site_lock
+from generator.core.stops import Terminated, sigterm_raises
+from generator.core.workers import Progress, cores
+from generator.site.templating import template_error_line
 
 
 class _Parser(argparse.ArgumentParser):

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from generator.model import Paper
-from generator.terms import BASE36_DIGITS, STOP_WORDS, author_key
-from generator.vocabulary import group_starts, narrow, number_words
+from generator.analysis.terms import BASE36_DIGITS, STOP_WORDS, author_key
+from generator.analysis.vocabulary import group_starts, narrow, number_words
+from generator.reading.archive import Paper
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,12 +20,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
-from generator.config import load_config
-from generator.errors import DigestError, Source, UsageError
-from generator.feeds import CONTROL_CHARACTERS
-from generator.sources.spec import category_problem
+from generator.config.digest_yaml import load_config
+from generator.config.source_specs import category_problem
+from generator.core.errors import DigestError, Source, UsageError
+from generator.core.text import CONTROL_CHARACTERS
 
-STARTER = Path(__file__).resolve().parent / "starter"
+STARTER = Path(__file__).resolve().parent.parent / "starter"
 _COMMIT = re.compile(r"[0-9a-f]{40}")
 #: A pinned requirement: ``name==version``, or a git URL at a full commit.
 _PINNED = re.compile(

@@ -21,8 +21,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from generator.errors import DigestError
-from generator.stops import deferred, ignore_stop_signals
+from generator.core.errors import DigestError
+from generator.core.stops import deferred, ignore_stop_signals
 
 Chunk = TypeVar("Chunk")
 Result = TypeVar("Result")

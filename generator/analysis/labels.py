@@ -13,9 +13,9 @@ from pathlib import Path
 
 import yaml
 
-from generator.config import CATCH_ALL_SLUG, TopicRule
-from generator.errors import ConfigError, Diagnostic, Source, unreadable
-from generator.model import paper_key
+from generator.config.digest_yaml import CATCH_ALL_SLUG, TopicRule
+from generator.core.errors import ConfigError, Diagnostic, Source, unreadable
+from generator.reading.archive import paper_key
 
 SPLITS = ("tuning", "held-out")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -1,24 +1,22 @@
-"""Placing papers in the topics of the taxonomy by keyword.
+"""Placing papers in the topics of the taxonomy by keyword (see
+``keyword_matching`` for how a keyword is found in a text).
 
-Keywords match whole words or phrases after hyphens are read as spaces, so
-``pre-training`` also finds "pre training"; a keyword written with a capital
-letter (``MLP``, ``ViT``) matches only with that case, so an acronym never
-matches an ordinary word. Title matches weigh more than abstract matches.
+Title matches weigh more than abstract matches; a paper's primary topic is the
+one its title names first.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
-import re
-import unicodedata
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from generator.config import CATCH_ALL_SLUG, TopicRule
-from generator.model import Archive, Paper
-from generator.workers import Progress, run_chunks, runs, told
+from generator.analysis.keyword_matching import Matcher, words
+from generator.config.digest_yaml import CATCH_ALL_SLUG, TopicRule
+from generator.core.workers import Progress, run_chunks, runs, told
+from generator.reading.archive import Archive, Paper
 
 TITLE_WEIGHT = 3
 #: A paper joins a topic with one title match or two abstract matches...
@@ -35,9 +33,6 @@ CATCH_ALL_NAME = "Other topics"
 CATCH_ALL_DESCRIPTION = "Papers that no keyword of the taxonomy placed in a topic."
 #: Papers per piece of work given to a worker process.
 CHUNK_PAPERS = 500
-
-_HYPHENS = re.compile(r"[-‐‑‒–—_/]+")
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,122 +65,6 @@ class Topics:
 
     def primary(self, paper: Paper) -> TopicMatch:
         return self.matches[paper.slug][0]
-
-
-def normalise(text: str) -> str:
-    """Text as keywords see it: hyphens and slashes read as spaces."""
-    return _SPACES.sub(" ", _HYPHENS.sub(" ", unicodedata.normalize("NFKC", text))).strip()
-
-
-#: Characters that may stand between two words of a phrase, and characters
-#: that end one (punctuation); all else is part of a word.
-_JOINER = re.compile(r"[\s\-‐‑‒–—/_]")
-_BARRIER = re.compile(r"[^\w\s\-‐‑‒–—/]")
-#: A word that stands for punctuation in a list of words: no phrase spans it.
-_STOP = "\0"
-#: The same for ASCII text, as a table for ``bytes.translate``: punctuation
-#: becomes \1 (then `` \0 ``), joiners a space.
-_ASCII = bytes(
-    1 if _BARRIER.match(chr(code)) else 32 if _JOINER.match(chr(code)) else code
-    for code in range(256)
-)
-_PLURALS = ("", "s", "es")
-
-
-def words(text: str) -> tuple[list[str], list[str]]:
-    """The words of ``text`` as written and case-folded, punctuation kept as
-    ``_STOP``: two C-speed passes (translate, split) for the usual ASCII text,
-    regular expressions only for the rest."""
-    if text.isascii():
-        spaced = text.encode().translate(_ASCII).replace(b"\1", b" \0 ").decode()
-    else:
-        text = unicodedata.normalize("NFKC", text)
-        spaced = _JOINER.sub(" ", _BARRIER.sub(f" {_STOP} ", text))
-    tokens = spaced.split()
-    folded = spaced.casefold().split()
-    if len(folded) != len(tokens):
-        folded = [token.casefold() for token in tokens]
-    return tokens, folded
-
-
-class Matcher:
-    """Every keyword of the taxonomy, and its plurals, in lookup tables of word
-    tuples, so a text is split into words once and each word costs a set
-    lookup however many keywords there are (a regular expression of hundreds
-    of alternatives was the slowest step of a large build). Phrases are looked
-    at closely only where a word can start one."""
-
-    def __init__(self, phrases: Mapping[str, list[str]]) -> None:
-        """``phrases`` maps each keyword to the slugs of the topics it belongs to."""
-        self.topics = phrases
-        exact: dict[tuple[str, ...], str] = {}
-        folded: dict[tuple[str, ...], str] = {}
-        spelled = [(keyword, tuple(normalise(keyword).split())) for keyword in sorted(phrases)]
-        # Every keyword as written first, then the plurals, so that a keyword
-        # is never shadowed by another one's plural.
-        for ending in _PLURALS:
-            for keyword, spelling in spelled:
-                if not spelling:
-                    continue
-                if any(c.isupper() for c in keyword):
-                    exact.setdefault((*spelling[:-1], spelling[-1] + ending), keyword)
-                else:
-                    key = tuple(w.casefold() for w in spelling)
-                    folded.setdefault((*key[:-1], key[-1] + ending), keyword)
-        self.exact, self.folded = exact, folded
-        # Per word, the phrases it can start, longest first, the exact ones
-        # before the folded ones of the same length.
-        self.exact_starts = _starts(exact, True)
-        self.folded_starts = _starts(folded, False)
-        # Where a phrase may start: the case-folded spelling of a word that
-        # starts one, so that one pass over the folded words finds them all.
-        self.first_words = frozenset(self.folded_starts).union(
-            word.casefold() for word in self.exact_starts
-        )
-
-    def count(self, text: str) -> Counter[str]:
-        """How often each keyword occurs in ``text``."""
-        return self.count_words(*words(text))
-
-    def count_words(self, tokens: list[str], folded: list[str]) -> Counter[str]:
-        """How often each keyword occurs in these words (see ``words``); where
-        keywords overlap, the longest one at the leftmost place counts."""
-        found: Counter[str] = Counter()
-        exact_starts, folded_starts = self.exact_starts, self.folded_starts
-        taken = 0
-        for index in _positions(folded, self.first_words):
-            if index < taken:
-                continue
-            candidates = folded_starts.get(folded[index], [])
-            if exact := exact_starts.get(tokens[index]):
-                candidates = sorted(exact + candidates, reverse=True)
-            for size, is_exact in candidates:
-                end = index + size
-                table, spelled = (self.exact, tokens) if is_exact else (self.folded, folded)
-                keyword = table.get(tuple(spelled[index:end]))
-                if keyword:
-                    found[keyword] += 1
-                    taken = end
-                    break
-        return found
-
-
-def _positions(words: list[str], wanted: frozenset[str]) -> list[int]:
-    """Where any of ``wanted`` is in ``words``, in order, found by C loops
-    (``map``, ``compress``) rather than a Python step per word."""
-    if not wanted:
-        return []
-    return list(itertools.compress(range(len(words)), map(wanted.__contains__, words)))
-
-
-def _starts(table: Mapping[tuple[str, ...], str], exact: bool) -> dict[str, list[tuple[int, bool]]]:
-    sizes: dict[str, set[int]] = defaultdict(set)
-    for spelling in table:
-        sizes[spelling[0]].add(len(spelling))
-    return {
-        word: [(size, exact) for size in sorted(found, reverse=True)]
-        for word, found in sizes.items()
-    }
 
 
 def _matcher(rules: tuple[TopicRule, ...], *fields: str) -> Matcher:
@@ -361,46 +240,3 @@ def classify(
 
 def _strongest(weights: Mapping[str, int]) -> str:
     return min(weights, key=lambda phrase: (-weights[phrase], phrase))
-
-
-def topic_table(topics: Topics, papers: int, samples: int = 2) -> list[str]:
-    """Lines of a plain-text table that shows a maintainer, at a glance, how
-    the taxonomy divides the archive: size, share, the keywords doing the
-    work and a few titles, the catch-all last."""
-    rows = [("topic", "papers", "share", "top keywords", "sample titles")]
-    for topic in topics.topics:
-        keywords: Counter[str] = Counter(
-            match.keyword
-            for paper in topic.papers
-            for match in topics.matches[paper.slug]
-            if match.topic == topic.slug and match.keyword
-        )
-        score = {
-            paper.slug: next(m.score for m in topics.matches[paper.slug] if m.topic == topic.slug)
-            for paper in topic.papers
-        }
-        strongest = sorted(topic.papers, key=lambda p: (-score[p.slug], p.slug))[:samples]
-        rows.append(
-            (
-                topic.name,
-                str(len(topic.papers)),
-                f"{len(topic.papers) / max(papers, 1):.0%}",
-                ", ".join(k for k, _ in keywords.most_common(3)),
-                " | ".join(p.title[:40] for p in strongest),
-            )
-        )
-    return text_table(rows, right=(1, 2))
-
-
-def text_table(rows: Sequence[tuple[str, ...]], right: Iterable[int] = ()) -> list[str]:
-    """Lines of a plain-text table: columns padded to their widest cell (the
-    ``right`` ones on the right), the last one running on."""
-    aligned = set(right)
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  ".join(
-            cell.rjust(width) if i in aligned else cell.ljust(width) if i < len(row) - 1 else cell
-            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ).rstrip()
-        for row in rows
-    ]

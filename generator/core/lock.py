@@ -22,8 +22,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from generator.errors import DigestError, Source
-from generator.stops import stage
+from generator.core.errors import DigestError, Source
+from generator.core.stops import stage
 
 if sys.platform != "win32":
     import fcntl

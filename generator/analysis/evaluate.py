@@ -17,11 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from generator.config import CATCH_ALL_SLUG, TopicRule
-from generator.errors import ConfigError, Diagnostic, UsageError, shorten
-from generator.labels import SPLITS, Label, load_labels
-from generator.model import Archive, Paper, paper_key
-from generator.topics import (
+from generator.analysis.labels import SPLITS, Label, load_labels
+from generator.analysis.topic_table import text_table
+from generator.analysis.topics import (
     MAX_TOPICS,
     MIN_SCORE,
     SECONDARY_SHARE,
@@ -29,8 +27,10 @@ from generator.topics import (
     Found,
     Placer,
     Topics,
-    text_table,
 )
+from generator.config.digest_yaml import CATCH_ALL_SLUG, TopicRule
+from generator.core.errors import ConfigError, Diagnostic, UsageError, shorten
+from generator.reading.archive import Archive, Paper, paper_key
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from generator.errors import Diagnostic, Source, unreadable
-from generator.feeds import CONTROL_CHARACTERS
+from generator.core.errors import Diagnostic, Source, unreadable
+from generator.core.text import CONTROL_CHARACTERS
 
 ABOUT_FILE = "about.md"
 _NOTE_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})\.md")

@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from generator.errors import Diagnostic, Source, shorten
-from generator.feeds import Entry, Link, fold_spaces
-from generator.slugs import slug_words, stable_suffix
+from generator.core.errors import Diagnostic, Source, shorten
+from generator.core.slugs import slug_words, stable_suffix
+from generator.core.text import fold_spaces
+from generator.reading.entries import Entry, Link
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from generator.errors import Diagnostic, Source, unreadable
-from generator.feeds import CONTROL_CHARACTERS, Entry, Feed, Link, fold_spaces
-from generator.sources.spec import KINDS
-from generator.sources.store import (
+from generator.config.source_specs import KINDS
+from generator.core.errors import Diagnostic, Source, unreadable
+from generator.core.text import CONTROL_CHARACTERS, fold_spaces
+from generator.reading.entries import Entry, Feed, Link
+from generator.reading.stored_format import (
     ARXIV_ID,
     FORMAT,
     HF_DAILY_FORMAT,

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from generator.errors import Diagnostic, Source, shorten
+from generator.core.errors import Diagnostic, Source, shorten
+from generator.core.text import CONTROL_CHARACTERS, fold_spaces
+from generator.reading.entries import Entry, Feed
 
 #: Lines of the captured page around the list of papers; never paper data.
 PAGE_CHROME = frozenset(
@@ -49,54 +51,10 @@ _MONTHS = {
 _MONTH_DAY = re.compile(r"([A-Za-z]{3,9})\.? (\d{1,2})(?:, ?(\d{4}))?")
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-# Characters that XML 1.0 forbids or that HTML treats as errors; the C0 set
-# except tab, DEL, the C1 set and the two non-characters at the end of the BMP.
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 #: An abstract in the seeds is 1,300 to 2,000 characters, a title at most 180.
 _PROSE_CHARS = 300
 _PROSE_WORDS = 25
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Link:
-    """A place to read a paper, as a source gave it."""
-
-    rank: int
-    """Where it stands among a paper's links: arXiv, PDF, Hugging Face, DOI, feeds."""
-    label: str
-    url: str
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One paper as one feed lists it on one day."""
-
-    title: str
-    """The title with runs of white space folded to one space."""
-    abstract: str
-    """The abstract exactly as written, stripped at both ends; empty if missing."""
-    day: date
-    source: Source
-    """Where the title stands."""
-    arxiv_id: str = ""
-    """Known for papers fetched from the API; text feeds do not carry it."""
-    authors: tuple[str, ...] = ()
-    upvotes: int = 0
-    links: tuple[Link, ...] = ()
-    categories: tuple[str, ...] = ()
-    """arXiv categories, the primary one first."""
-    journal_ref: str = ""
-    keywords: tuple[str, ...] = ()
-    """The source's own keywords of the paper (Hugging Face's ``ai_keywords``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Feed:
-    """What one feed file held, and everything that was wrong with it."""
-
-    entries: tuple[Entry, ...]
-    diagnostics: tuple[Diagnostic, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,13 +76,6 @@ def parse_date_line(text: str, year: int) -> date | None | ValueError:
         return date(*parts)
     except ValueError as error:
         return error
-
-
-def fold_spaces(text: str) -> str:
-    """Runs of white space as one space, none at the ends: how titles are
-    kept. ``str.split`` knows the same white space as ``\\s`` and is five
-    times faster; every entry's title passes here twice (feed, merge)."""
-    return " ".join(text.split())
 
 
 def _looks_like_prose(text: str) -> bool:

@@ -18,20 +18,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from generator.apifeeds import read_api_feed
-from generator.config import Config
-from generator.content import Content, read_content
-from generator.errors import Diagnostic, DigestError, InputError, Source
-from generator.feeds import Entry, Feed, read_feed
-from generator.lock import site_lock
-from generator.model import Archive, merge
-from generator.render import Renderer
-from generator.stops import deferred, stage
-from generator.topics import Topics, classify
-from generator.workers import Progress, collector_paused
-from generator.writer import Site, content_hash, read_manifest
+from generator.analysis.topics import Topics, classify
+from generator.config.digest_yaml import Config
+from generator.core.errors import Diagnostic, DigestError, InputError, Source
+from generator.core.lock import site_lock
+from generator.core.stops import deferred, stage
+from generator.core.workers import Progress, collector_paused
+from generator.reading.archive import Archive, merge
+from generator.reading.captured import read_feed
+from generator.reading.content import Content, read_content
+from generator.reading.entries import Entry, Feed
+from generator.reading.stored import read_api_feed
+from generator.site.render import Renderer
+from generator.site.writer import Site, content_hash, read_manifest
 
-PACKAGE = Path(__file__).resolve().parent
+#: The ``generator`` package: its code is part of every build's input key.
+PACKAGE = Path(__file__).resolve().parent.parent
 
 
 def _built_in(name: str) -> Path:
@@ -146,8 +148,7 @@ def input_key(paths: Iterable[Path], base_url: str, updated: datetime | None = N
     digest's own code. Equal keys mean an identical site."""
     stamp = updated.isoformat() if updated is not None else ""
     digest = hashlib.blake2b(f"{base_url}\0{stamp}".encode(), digest_size=16)
-    code = Path(__file__).parent
-    for number, root in enumerate((code, *paths)):
+    for number, root in enumerate((PACKAGE, *paths)):
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for path in files:
             if "__pycache__" in path.parts or path.name.startswith("."):
@@ -183,7 +184,7 @@ def build(
     """Render the checked input into ``out``, replacing what was there whole;
     ``key`` (see ``input_key``) is recorded so the next build can skip.
     ``workers`` processes share the work (the bytes are the same however many).
-    The site's lock is held throughout (see ``generator.lock``)."""
+    The site's lock is held throughout (see ``generator.core.lock``)."""
     if checked.errors:
         raise InputError(f"{checked.errors} error(s) in the input; the site was not changed")
     with site_lock(out):
@@ -213,7 +214,7 @@ def _build(
     recover(out)
     # Imported here: numpy and scipy are most of digest's start-up, which a
     # build of unchanged input (and check, topics, fetch, serve) never needs.
-    from generator.related import relate
+    from generator.analysis.related import relate
 
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))

@@ -19,8 +19,8 @@ import jinja2
 import jinja2.filters
 import markupsafe
 
-from generator.errors import DigestError
-from generator.views import long_date, short_date
+from generator.core.errors import DigestError
+from generator.site.views import long_date, short_date
 
 
 class TemplateFailure(DigestError):

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from generator.feeds import Link
-from generator.model import Archive, Paper
-from generator.topics import Topics
+from generator.analysis.topics import Topics
+from generator.reading.archive import Archive, Paper
+from generator.reading.entries import Link
 
 if TYPE_CHECKING:  # numpy and scipy load only when pages are rendered
-    from generator.related import Related
+    from generator.analysis.related import Related
 
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTH_NAMES = (
