@@ -73,7 +73,7 @@ _CAMEL_PART = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|\d+")
 #: Authors per paper: 1 + a log-normal draw, at most 30.
 AUTHORS_MU, AUTHORS_SIGMA, MAX_AUTHORS = 1.2, 0.65, 30
 #: Weight of the author of rank r: 1 / (r + AUTHORS_OFFSET); with a pool as
-#: large as the corpus, the busiest author is on about 1% of the papers.
+#: large as the corpus, the busiest author is on about 1.2% of the papers.
 AUTHORS_OFFSET = 50
 #: Invented name parts (written for this corpus), accents and all; family
 #: names are drawn with Zipf-like weights too, so different people share them.

@@ -195,14 +195,14 @@ def search_papers(site: Path) -> list[dict[str, Any]]:
     papers: list[dict[str, Any]] = []
     for block in range(-(-index["papers"] // index["block_size"])):
         records = json.loads((site / f"search/papers/{block}.json").read_text(encoding="utf-8"))
-        for title, slug, days, topics, authors in records:
+        for title, slug, days, topics, *authors in records:
             papers.append(
                 {
                     "title": title,
                     "url": f"papers/{slug}/",
                     "days": days,
                     "topics": [index["topics"][topic][0] for topic in topics],
-                    "authors": authors,
+                    "authors": authors[0] if authors else "",
                     "words": [],
                     "author_words": [],
                 }

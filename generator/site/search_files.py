@@ -9,7 +9,7 @@ what it needs, however large the archive.
   papers with it in the title and those with it only in the abstract.
 - ``search/papers/<n>.json``: what a result shows (title, URL name, days,
   topics by their place in the entry point's list, authors as a card names
-  them) for a block of papers, fetched only for the results shown.
+  them, if any) for a block of papers, fetched only for the results shown.
 - Authors, apart from the words of titles and abstracts: a term shard's
   entry has a third list, the papers with the term as a word of an author's
   name (only where there are any: most terms have none); and
@@ -134,7 +134,7 @@ def search_files(archive: Archive, topics: Topics, found: SearchWords) -> dict[s
                 paper.slug,
                 [day.isoformat() for day in paper.days],
                 [topic_numbers[match.topic] for match in topics.matches[paper.slug]],
-                short_authors(paper.authors),
+                *([short_authors(paper.authors)] if paper.authors else []),
             ]  # fmt: skip
             for paper in papers[start : start + BLOCK_SIZE]
         ]
