@@ -33,6 +33,7 @@ from tests.conftest import (
     search_papers,
 )
 from tests.replay import Reply, replaying
+from tests.test_accessibility import violations
 from tests.test_browser import wait_for_status
 from tests.test_escaping import assert_inert
 
@@ -349,3 +350,20 @@ def test_hostile_names_are_shown_as_text_in_the_browser(page, authors_site):
     shown = page.locator("#results .authors").inner_text()
     assert shown.startswith(f"{SCRIPT_NAME}, {QUOTE_NAME}, … and 2 more")
     assert page.evaluate("window.__pwned") is None
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_author_lists_and_the_author_search_have_no_accessibility_violations(
+    browser, authors_site, scheme
+):
+    url, _ = paper_html(authors_site, "Kernel Means of Molecules")
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    found = []
+    for path in (url, "days/2025-03-11/", "search/?author=Bernhard+Scholkopf&q=kernel"):
+        page.goto(authors_site.url + path, wait_until="networkidle")
+        if path.startswith("search/"):
+            page.wait_for_function(RESULTS_SHOWN)
+        found += violations(page)
+    context.close()
+    assert found == []
