@@ -8,8 +8,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.analysis.keyphrase_words import token_kind
-from generator.analysis.paper_terms import BREAK, STOPS, run_terms, text_tokens
+from generator.analysis.keyphrase_words import WORD, token_kind
+from generator.analysis.paper_terms import BREAK, run_terms, text_tokens
 from generator.analysis.related import _distinct, relate
 from generator.analysis.vocabulary import narrow
 from generator.core.errors import Source
@@ -83,7 +83,7 @@ def _reference_terms(title: str, abstract: str) -> tuple[Counter, Counter, set[s
     for text, times in ((title, 2), (abstract, 1)):
         tokens = [w for w in text_tokens(text) if len(w) > 1]
         kinds = [0 if w == BREAK else token_kind(w) for w in tokens]
-        alone = [w if w not in STOPS and not w.isdecimal() else "" for w in tokens]
+        alone = [w if kind == WORD else "" for w, kind in zip(tokens, kinds, strict=True)]
         found = [w for w in alone if w]
         for size in (2, 3):
             for at in range(len(tokens) - size + 1):
@@ -110,6 +110,8 @@ _TEXT = st.lists(
             "novel",
             "3b",
             "recently",
+            "automatically",
+            "early",
             "nets",
             "é",
             "café",

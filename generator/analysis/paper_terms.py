@@ -18,18 +18,15 @@ from typing import Any
 import numpy as np
 
 from generator.analysis.keyphrase_words import (
-    FUNCTION_WORDS,
-    GENERIC_WORDS,
     INSIDE,
     MODIFIERS,
     NO_END,
     NO_START,
-    VAGUE_WORDS,
     WORD,
     token_kind,
 )
 from generator.analysis.postings import RunWords, run_words
-from generator.analysis.terms import STOP_WORDS, words
+from generator.analysis.terms import words
 from generator.analysis.vocabulary import group_starts, narrow, number_words
 from generator.reading.archive import Paper
 
@@ -37,8 +34,6 @@ _SENTENCE_BREAK = re.compile(r"[.;:!?()\[\]]")
 #: Stands for the end of a sentence among a text's words: two characters, so
 #: that it outlives the dropping of one-letter words, and never a term.
 BREAK = "\1\1"
-#: Never a word term: function, vague and generic words, and the break.
-STOPS = STOP_WORDS | FUNCTION_WORDS | VAGUE_WORDS | GENERIC_WORDS | {BREAK}
 #: For ASCII text, in one bytes.translate: sentence breaks as \1 (then
 #: ``BREAK``), anything else not a letter or digit as a space.
 _ASCII_TERMS = bytes(
