@@ -40,9 +40,9 @@ VAGUE_WORDS = frozenset(
     arbitrary around art augmenting available based basic become best better big boosting
     brief briefly building called can capable case cases certain challenge challenges
     challenging clear clearly common commonly comparable compared competitive complete
-    completely complex complicated comprehensive conduct conducted consider considerable considered
-    consistently contrast contribute contributions convincing critical crucial current
-    currently demonstrate demonstrated demonstrates demonstrating describe described
+    completely complex complicated comprehensive conduct conducted consider considerable
+    considered consistently contrast contribute contributions convincing critical crucial
+    current currently demonstrate demonstrated demonstrates demonstrating describe described
     designed despite detailed develop developed different difficult directly discuss diverse
     due easily easy effect effective effectively effectiveness efficient efficiently eg
     either emerging empirical empirically enable enabled enables enabling end ensure entire
@@ -62,20 +62,20 @@ VAGUE_WORDS = frozenset(
     need needed needs new notable notably novel numerous observe observed obtain obtained
     obtaining offer offering offers old outperform outperformed outperforming outperforms
     overall paper papers part particular particularly past perform performance performed
-    performing performs play plays poor popular possible potential potentially powerful
-    practical present presented presents previous previously primarily prior produce
-    produces promising propose proposed proposes proposing prospect prove proven provide
-    provided provides providing purpose quickly range rapid rapidly rather reach reached
-    recent recently regarding related relative relatively relevant relies rely remain
-    remains remarkable remarkably report reported require required requires requiring
+    performing performs place play plays poor popular possible potential potentially
+    powerful practical predicts present presented presents previous previously primarily
+    prior produce produces promising propose proposed proposes proposing prospect prove
+    proven provide provided provides providing purpose quickly range rapid rapidly rather
+    reach reached recent recently regarding related relative relatively relevant relies rely
+    remain remains remarkable remarkably report reported require required requires requiring
     research researchers respect respectively result resulting results rethinking reveal
     reveals review revisiting second seem seems seen select shed short show showcase showed
     showing shown shows significant significantly similar similarly simple simply
     simultaneously since small smaller solution solutions solve solves sophisticated
     specific specifically standard strong stronger studied studies study studying
     substantial substantially success successful successfully suggest suggests suitable
-    superior support supports surprising surprisingly tackle take takes taking term termed
-    terms third three times today topic towards traditional train trains transforming
+    superior support supports surprising surprisingly tackle take takes taking teaches term
+    termed terms third three times today topic towards traditional train trains transforming
     tremendous true try tune two type types typical typically ultimate ultimately understand
     unified unique unlike unrelated usage use used useful uses using usually utilize
     utilizing valuable variety various vast versatile version view way ways whereas wide

@@ -214,7 +214,8 @@ def relate(archive: Archive, workers: int = 1, progress: Progress | None = None)
 
 
 def _distinct(strongest: Iterable[str]) -> tuple[str, ...]:
-    """The strongest terms, none of whose words are all in another: a term
+    """The strongest terms, none of whose words are all in another (a plural
+    and its singular counted as one word): a term
     with all the words of terms already chosen takes the place of the first
     of them ("graph neural network" of "graph neural"... or of "graph"), and
     one whose words are all in a chosen term is left out (given only terms
@@ -222,7 +223,7 @@ def _distinct(strongest: Iterable[str]) -> tuple[str, ...]:
     more often a typo than a topic)."""
     chosen: list[tuple[str, set[str]]] = []
     for term in strongest:
-        mine = set(term.split())
+        mine = {_singular(word) for word in term.split()}
         held = [number for number, (_, theirs) in enumerate(chosen) if theirs <= mine]
         if held:
             chosen[held[0]] = (term, mine)
@@ -235,6 +236,11 @@ def _distinct(strongest: Iterable[str]) -> tuple[str, ...]:
         else:
             chosen.append((term, mine))
     return tuple(term for term, _ in chosen)
+
+
+def _singular(word: str) -> str:
+    """``model`` for ``models``, near enough to tell two keyphrases apart."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _most_similar(
