@@ -215,27 +215,34 @@ def relate(archive: Archive, workers: int = 1, progress: Progress | None = None)
 
 def _distinct(strongest: Iterable[str]) -> tuple[str, ...]:
     """The strongest terms, none of whose words are all in another (a plural
-    and its singular counted as one word): a term
-    with all the words of terms already chosen takes the place of the first
-    of them ("graph neural network" of "graph neural"... or of "graph"), and
-    one whose words are all in a chosen term is left out (given only terms
-    that recur elsewhere in the archive: a word found in one paper alone is
-    more often a typo than a topic)."""
-    chosen: list[tuple[str, set[str]]] = []
+    and its singular counted as one word). A term that extends chosen ones
+    (holds each as a run of its words) takes the place of the first of them
+    ("graph neural network" of "graph neural", or of "graph"); any other term
+    that shares all of its words with a chosen one, or holds all of a chosen
+    one's words, is left out ("pretrained transformer model" beside
+    "pretrained models"). Given only terms that recur elsewhere in the
+    archive: a word found in one paper alone is more often a typo than a
+    topic."""
+    chosen: list[tuple[str, tuple[str, ...]]] = []
     for term in strongest:
-        mine = {_singular(word) for word in term.split()}
-        held = [number for number, (_, theirs) in enumerate(chosen) if theirs <= mine]
-        if held:
-            chosen[held[0]] = (term, mine)
-            for number in reversed(held[1:]):
+        mine = tuple(_singular(word) for word in term.split())
+        covered = [n for n, (_, theirs) in enumerate(chosen) if set(theirs) <= set(mine)]
+        if covered and all(_runs_in(chosen[n][1], mine) for n in covered):
+            chosen[covered[0]] = (term, mine)
+            for number in reversed(covered[1:]):
                 del chosen[number]
-        elif any(mine <= theirs for _, theirs in chosen):
+        elif covered or any(set(mine) <= set(theirs) for _, theirs in chosen):
             continue
         elif len(chosen) == KEYWORDS_PER_PAPER:
             break
         else:
             chosen.append((term, mine))
     return tuple(term for term, _ in chosen)
+
+
+def _runs_in(part: tuple[str, ...], whole: tuple[str, ...]) -> bool:
+    """Whether ``part`` is a run of consecutive words of ``whole``."""
+    return any(whole[at : at + len(part)] == part for at in range(len(whole) - len(part) + 1))
 
 
 def _singular(word: str) -> str:
