@@ -504,16 +504,75 @@ def test_sigterm_stops_serve_mid_build_cleanly(project: Project, first: bool):
     assert beside(project) == ["digest.yaml", "seeds"] + ([] if first else ["site"])
 
 
-def test_serve_on_all_interfaces_says_where_to_find_it(project: Project):
-    with serving(project, "--host", "0.0.0.0") as served:
+@pytest.mark.parametrize("host", ["0.0.0.0", "::"])
+def test_serve_on_all_interfaces_builds_pages_other_machines_can_follow(
+    project: Project, host: str
+):
+    """On all interfaces, the pages that carry absolute links (404.html,
+    the feeds) name the address other machines reach this one by, which
+    the server prints, not 127.0.0.1, which would send them to themselves."""
+    if host == "::" and not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    with serving(project, "--host", host) as served:
         url = served.wait(served.address, "the server's address")
-        port = url.split(":")[2].split("/")[0]
-        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/repo/", url)
-        line = next(line for line in served.out if line.startswith("serving "))
-        assert line == (
-            f"serving {url} (on all interfaces, also http://{socket.gethostname()}:{port}/repo/; "
-            "Ctrl-C to stop)\n"
+        port = url.rsplit(":", 1)[1].split("/")[0]
+        assert url == (
+            f"http://[::1]:{port}/repo/" if host == "::" else f"http://127.0.0.1:{port}/repo/"
         )
-        assert "Pruning Things" in showing(url, "Pruning Things") or ""
+        line = next(line for line in served.out if line.startswith("serving "))
+        found = re.fullmatch(
+            rf"serving {re.escape(url)} \(on all interfaces, also (http://(\S+):{port}/repo/), "
+            r"the address the pages link to; Ctrl-C to stop\)\n",
+            line,
+        )
+        assert found, line
+        elsewhere, address = found[1], found[2]
+        assert address.strip("[]") not in ("127.0.0.1", "::1", "localhost")
+        missing = (project.out / "404.html").read_text("utf-8")
+        feed = (project.out / "feed.xml").read_text("utf-8")
+        assert f'href="{elsewhere}' in missing and f"<id>{elsewhere}" in feed
+        assert "127.0.0.1" not in missing + feed and "[::1]" not in missing + feed
+        # The address is this machine's, so the site opens at it here too.
+        assert "Pruning Things" in (showing(elsewhere, "Pruning Things") or "")
         served.process.send_signal(signal.SIGINT)
         assert served.process.wait(timeout=WAIT) == 0
+
+
+def test_a_stop_that_meets_serve_s_builder_as_it_starts_is_quiet(project: Project):
+    """``digest serve`` on a taken port stops the builder it has just forked.
+    Paused as it starts (before it sets a handler of its own), the builder
+    surely gets that SIGTERM there: it used to raise in the builder, which
+    printed a traceback under the one line. A race before, now every time."""
+    project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
+    paths = ["--seeds", project.seeds, "--config", project.config, "--out", project.out]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "generator", "serve", "--port", str(port), *map(str, paths)],
+            cwd=PROJECT,
+            env={**os.environ, PAUSE_AT: "builder"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            found: list[int] = []
+
+            def paused() -> bool:
+                found[:] = [pid for pid in children(process.pid) if state(pid) == "T"]
+                return bool(found)
+
+            wait_for(paused, "the builder to pause as it starts")
+            wait_for(lambda: pending(found[0], signal.SIGTERM), "the server to stop its builder")
+            os.kill(found[0], signal.SIGCONT)
+            out, err = process.communicate(timeout=WAIT)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert (process.returncode, out) == (1, "")
+    assert err == (
+        f"digest serve: error: cannot serve on 127.0.0.1:{port}: Address already in use "
+        "(another program is using it; --port 0 picks a free port)\n"
+    )

@@ -53,7 +53,8 @@ PARALLEL_FROM = 2000
 
 def theme(config: Path) -> tuple[Path, Path]:
     """The ``templates/`` and ``static/`` folders beside the config file (a
-    site's own, which replace the built-in ones whole), else the built-in ones."""
+    site's own, whose files override the built-in theme's file by file: the
+    rest comes from the theme), else the built-in ones."""
     root = config.absolute().parent
     templates, static = root / "templates", root / "static"
     return (
@@ -102,9 +103,9 @@ def _seed_files(seeds: Path) -> tuple[list[Path], list[Path], list[Diagnostic]]:
         else:
             message = "not a feed (.txt, .json) or a page (.md): ignored"
             problems.append(Diagnostic(Source(str(path)), "warning", message))
-    if not feeds:
-        message = "no feed files (*.txt, *.json) in it"
-        problems.append(Diagnostic(Source(str(seeds)), "error", message))
+    if not feeds:  # a new site, before its first fetch: an empty site, to see the theme
+        message = "no feed files (*.txt, *.json) in it yet: the site has no papers"
+        problems.append(Diagnostic(Source(str(seeds)), "warning", message))
     return feeds, pages, problems
 
 
@@ -148,7 +149,8 @@ def input_key(paths: Iterable[Path], base_url: str, updated: datetime | None = N
     digest's own code. Equal keys mean an identical site."""
     stamp = updated.isoformat() if updated is not None else ""
     digest = hashlib.blake2b(f"{base_url}\0{stamp}".encode(), digest_size=16)
-    for number, root in enumerate((PACKAGE, *paths)):
+    # The built-in theme too: a site's templates and static files override it file by file.
+    for number, root in enumerate((PACKAGE, TEMPLATES, STATIC, *paths)):
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for path in files:
             if "__pycache__" in path.parts or path.name.startswith("."):
@@ -232,6 +234,7 @@ def _build(
                 checked.content,
                 templates,
                 updated,
+                built_in=(TEMPLATES, STATIC),
             )
         renderer.render(site, static, progress, workers)
         diagnostics = [str(d) for d in checked.diagnostics]

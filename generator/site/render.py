@@ -70,10 +70,14 @@ class Renderer:
         content: Content,
         templates: Path,
         updated: datetime | None = None,
+        *,
+        built_in: tuple[Path, Path] | None = None,
     ) -> None:
         """``updated`` is when the site was built, shown on the home and days
         pages only (from ``SOURCE_DATE_EPOCH``: never the clock, so that the
-        same input gives the same bytes)."""
+        same input gives the same bytes). ``built_in`` is the theme's
+        templates and static folders, which ``templates`` and the static
+        folder given to ``render`` override file by file."""
         self.config = config
         self.updated = updated
         self.archive = archive
@@ -81,7 +85,8 @@ class Renderer:
         self.content = content
         self.templates = templates
         self.search_words = related.search_words
-        self.env = environment(templates)
+        self.built_in = built_in
+        self.env = environment(templates, built_in[0] if built_in else None)
         self.views = paper_views(archive, topics, related)
         self.topic_order = {t.slug: i for i, t in enumerate(topics.topics)}
         self.citations = Citations(config.base_url, config.title, numbered(archive))
@@ -93,7 +98,14 @@ class Renderer:
             "latest_day": archive.days[-1].date if archive.days else None,
         }
         self.machine_files = MachineFiles(
-            config, archive, topics, self.env, self.site_globals, self.views, self.search_words
+            config,
+            archive,
+            topics,
+            self.env,
+            self.site_globals,
+            self.views,
+            self.search_words,
+            updated,
         )
 
     def page(self, site: Site, path: str, template: str, **context: Any) -> None:
@@ -151,7 +163,7 @@ class Renderer:
                 site.adopt(records)
                 stage("rendering")
         self.machine_files.write_last(site)
-        site.copy_tree(static, "static")
+        site.copy_tree(static, "static", under=self.built_in[1] if self.built_in else None)
 
     def jobs(self) -> list[Callable[[Site], None]]:
         """Every page and file but those that list the others, as independent

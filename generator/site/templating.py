@@ -99,9 +99,32 @@ def urlencode(value: Any) -> str:
     return jinja2.filters.do_urlencode(value)
 
 
-def environment(templates: Path) -> jinja2.Environment:
+#: The name under which a site's template finds the built-in one it
+#: replaces: ``{% extends "theme/base.html" %}``.
+THEME_PREFIX = "theme"
+
+
+def loader(templates: Path, built_in: Path | None = None) -> jinja2.BaseLoader:
+    """Templates by name from ``templates``, then from the ``built_in`` theme
+    for any it lacks (a site overrides the theme file by file), and
+    ``theme/NAME`` always from the built-in theme, so that a site's template
+    can extend or include the one it replaces. A template of the built-in
+    theme names others without the prefix, so it gets a site's override of
+    a partial too."""
+    theme = built_in if built_in is not None else templates
+    folders = [templates] if theme == templates else [templates, theme]
+    return jinja2.ChoiceLoader(
+        [
+            jinja2.PrefixLoader({THEME_PREFIX: jinja2.FileSystemLoader(theme)}),
+            jinja2.FileSystemLoader(folders),
+        ]
+    )
+
+
+def environment(templates: Path, built_in: Path | None = None) -> jinja2.Environment:
+    """The environment of a build; ``templates`` overrides ``built_in`` (see ``loader``)."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates),
+        loader=loader(templates, built_in),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -131,10 +131,17 @@ class Site:
         self.bytes += size
         self.written += changed
 
-    def copy_tree(self, source: Path, relative: str) -> None:
-        for path in sorted(source.rglob("*")):
-            if path.is_file():
-                self.write(f"{relative}/{path.relative_to(source).as_posix()}", path.read_bytes())
+    def copy_tree(self, source: Path, relative: str, under: Path | None = None) -> None:
+        """The files of ``source`` at ``relative``, and those of ``under``
+        that ``source`` has not: a site's static files override the built-in
+        theme's file by file."""
+        files: dict[str, Path] = {}
+        for folder in (under, source) if under is not None else (source,):
+            for path in folder.rglob("*"):
+                if path.is_file():
+                    files[path.relative_to(folder).as_posix()] = path
+        for name, path in sorted(files.items()):
+            self.write(f"{relative}/{name}", path.read_bytes())
 
     def finish(self, manifest: dict[str, Any]) -> int:
         """Record the manifest, and say how many files of the previous site
