@@ -26,10 +26,11 @@ from generator.feeds import Entry, Feed, read_feed
 from generator.lock import site_lock
 from generator.model import Archive, merge
 from generator.render import Renderer
+from generator.sitecache import NOTHING, Previous, previous_site, write_manifest
 from generator.stops import deferred, stage
 from generator.topics import Topics, classify
 from generator.workers import Progress, collector_paused
-from generator.writer import Site, content_hash, read_manifest
+from generator.writer import Site, content_hash
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -158,14 +159,14 @@ def input_key(paths: Iterable[Path], base_url: str, updated: datetime | None = N
     return digest.hexdigest()
 
 
-def up_to_date(out: Path, key: str) -> list[str] | None:
-    """The diagnostics of the build that made ``out``, if it was made from
-    exactly this input; ``None`` if it needs building."""
-    manifest = read_manifest(out)
-    if manifest.get("key") != key or not (out / SITE_MARKER).exists():
+def up_to_date(previous: Previous, key: str) -> list[str] | None:
+    """The diagnostics of the build that made the site, if it was made from
+    exactly this input and is still as that build left it; ``None`` if it
+    needs building."""
+    if not previous.up_to_date(key):
         return None
-    diagnostics = manifest.get("diagnostics", [])
-    return [str(line) for line in diagnostics] if isinstance(diagnostics, list) else None
+    assert previous.manifest is not None
+    return list(previous.manifest.diagnostics)
 
 
 def build(
@@ -179,15 +180,25 @@ def build(
     progress: Progress | None = None,
     updated: datetime | None = None,
     workers: int = 1,
+    previous: Previous | None = None,
+    force: bool = False,
 ) -> Report:
     """Render the checked input into ``out``, replacing what was there whole;
     ``key`` (see ``input_key``) is recorded so the next build can skip.
     ``workers`` processes share the work (the bytes are the same however many).
-    The site's lock is held throughout (see ``generator.lock``)."""
+    What can be reused of the site there is ``previous`` (found here when not
+    given); ``force`` reuses nothing. The site's lock is held throughout (see
+    ``generator.lock``)."""
     if checked.errors:
         raise InputError(f"{checked.errors} error(s) in the input; the site was not changed")
     with site_lock(out):
-        return _build(checked, config, out, templates, static, key, progress, updated, workers)
+        if force:
+            previous = NOTHING
+        elif previous is None:
+            previous = previous_site(out)
+        return _build(
+            checked, config, out, templates, static, key, progress, updated, workers, previous
+        )
 
 
 def _build(
@@ -200,6 +211,7 @@ def _build(
     progress: Progress | None,
     updated: datetime | None,
     workers: int,
+    previous: Previous,
 ) -> Report:
     started = time.perf_counter()
     workers = _workers(checked.archive, workers)
@@ -220,7 +232,7 @@ def _build(
     except OSError as error:
         raise _writing_failed(error, out, shown) from error
     try:
-        site = Site(staging, previous=out if out.exists() else None)
+        site = Site(staging, previous=out if out.exists() else None, kept=previous.kept)
         with collector_paused():
             renderer = Renderer(
                 config,
@@ -234,7 +246,7 @@ def _build(
             )
         renderer.render(site, static, progress, workers)
         diagnostics = [str(d) for d in checked.diagnostics]
-        removed = site.finish({"key": key, "diagnostics": diagnostics})
+        removed = site.finish()
         staging.chmod(0o755)
         stage("rendered")
         _swap(staging, out)
@@ -244,6 +256,9 @@ def _build(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    # After the swap: a stop before this leaves the previous manifest, which
+    # the new site's files no longer match, so they are written again.
+    write_manifest(out, key, diagnostics, site.entries)
     seconds = time.perf_counter() - started
     return Report(site.pages, site.files, site.bytes, site.written, removed, seconds)
 

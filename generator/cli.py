@@ -18,6 +18,7 @@ from generator.build import Checked, build, check, input_key, recover, theme, up
 from generator.config import CATCH_ALL_SLUG, Config, load_config
 from generator.errors import DigestError, UsageError
 from generator.lock import site_lock
+from generator.sitecache import NOTHING, previous_site
 from generator.stops import Terminated, sigterm_raises
 from generator.templating import template_error_line
 from generator.topics import CATCH_ALL_NAME, topic_table
@@ -52,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     build_command.add_argument("--base-url", help="absolute URL the site is served from")
     build_command.add_argument(
         "--no-wait", action="store_true", help="fail at once if another build holds the site"
+    )
+    build_command.add_argument(
+        "--force", action="store_true", help="ignore every cache and the previous site"
     )
     check_command = commands.add_parser("check", help="report problems in the input only")
     common(check_command)
@@ -126,7 +130,10 @@ def _run(args: argparse.Namespace) -> int:
         updated = source_date()
         key = input_key([args.config, args.seeds, templates, static], config.base_url, updated)
         recover(args.out.absolute())
-        if (done := up_to_date(args.out, key)) is not None:
+        previous = NOTHING if args.force else previous_site(args.out)
+        if previous.problem is not None:
+            print(previous.problem, file=sys.stderr)
+        if (done := up_to_date(previous, key)) is not None:
             return _up_to_date(args, done)
     progress = None if args.quiet else terminal_progress()
     checked = check(args.seeds, config, args.jobs, progress)
@@ -165,6 +172,8 @@ def _run(args: argparse.Namespace) -> int:
             progress=progress,
             updated=updated,
             workers=args.jobs,
+            previous=previous,
+            force=args.force,
         )
     except jinja2.TemplateError as error:
         print(template_error_line(error, templates), file=sys.stderr)

@@ -4,47 +4,39 @@ A build writes into an empty staging folder. A file whose bytes are the same
 as in the previous site becomes a hard link to that file (same inode, same
 mtime: unchanged for rsync, a deploy, a browser cache); only a changed one is
 written. Nothing is ever opened for writing in the previous site, and files
-the new build does not produce are simply not there. A manifest of content
-hashes beside the pages says what each file held, so nothing is read back.
+the new build does not produce are simply not there. The previous site's
+manifest (see ``sitecache``) says what each of its files held; only files
+still as it recorded them are linked, so nothing is read back and nothing
+edited by hand survives.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
-from typing import Any
 
-#: The build's own record inside the site folder: the input key, the hash of
-#: every file and the diagnostics of the build that wrote it.
-MANIFEST = ".digest-build.json"
+from generator.sitecache import FileEntry
 
 
 def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def read_manifest(site: Path) -> dict[str, Any]:
-    try:
-        manifest = json.loads((site / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return manifest if isinstance(manifest, dict) else {}
-
-
-#: What one write did: the file, its content hash, its size in bytes and
-#: whether its bytes changed since the previous build.
-Record = tuple[str, str, int, bool]
+#: What one write did: the file, its content hash, its size in bytes, whether
+#: its bytes changed since the previous build, its modification time (ns)
+#: and the fingerprint of the work that wrote it.
+Record = tuple[str, str, int, bool, int, str]
 
 
 #: A new file, never one that is there: the staging folder starts empty.
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
-def _create(path: str, data: bytes) -> None:
-    """Write ``data`` to a new file with system calls: Python's buffered
-    file object cost a fifth of the time of writing a page (5 of 23 µs)."""
+def _create(path: str, data: bytes) -> int:
+    """Write ``data`` to a new file with system calls (Python's buffered
+    file object cost a fifth of the time of writing a page, 5 of 23 µs);
+    its modification time, for the manifest."""
     descriptor = os.open(path, _NEW_FILE, 0o666)
     try:
         written = os.write(descriptor, data)
@@ -52,6 +44,7 @@ def _create(path: str, data: bytes) -> None:
             left = memoryview(data)[written:]
             while left:
                 left = left[os.write(descriptor, left) :]
+        return os.fstat(descriptor).st_mtime_ns
     finally:
         os.close(descriptor)
 
@@ -59,19 +52,29 @@ def _create(path: str, data: bytes) -> None:
 class Site:
     """Writes files below the staging folder, and only there."""
 
-    def __init__(self, staging: Path, previous: Path | None = None) -> None:
+    def __init__(
+        self,
+        staging: Path,
+        previous: Path | None = None,
+        kept: dict[str, FileEntry] | None = None,
+    ) -> None:
+        """``kept``: the files of the ``previous`` site that are as its
+        manifest says (see ``sitecache.previous_site``), which may be linked."""
         self.out = staging.resolve()
         self._out = str(self.out)
         self.hashes: dict[str, str] = {}
+        self.entries: dict[str, FileEntry] = {}
+        """What the manifest of this site will say of each file."""
         self.files = self.pages = self.bytes = self.written = 0
         self.folders: set[str] = set()
         self.log: list[Record] = []
         """Every write of this process, for ``adopt`` in the parent of a worker."""
-        self.previous: dict[str, str] = {}
         self.previous_site = previous.resolve() if previous is not None else None
-        if self.previous_site is not None and self.previous_site.is_dir():
-            # Without a manifest nothing says what the files hold: start afresh.
-            self.previous = read_manifest(self.previous_site).get("files", {})
+        self.previous: dict[str, FileEntry] = {}
+        if self.previous_site is not None and kept:
+            self.previous = kept
+        self.fingerprint = ""
+        """The fingerprint of the work now writing (see ``render``), recorded with its files."""
 
     def write(self, relative: str, content: str | bytes) -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
@@ -89,6 +92,42 @@ class Site:
             raise ValueError(f"two pages of the site would be {relative!r}")
         # Strings, not os.path: a build writes tens of thousands of files.
         target = f"{self._out}/{relative}"
+        self._folder(target)
+        digest = content_hash(data)
+        old = self.previous.get(relative)
+        changed = not (old is not None and old[0] == digest and self._link(relative, target))
+        mtime = _create(target, data) if changed else old[2]  # type: ignore[index]
+        record = (relative, digest, len(data), changed, mtime, self.fingerprint)
+        self.log.append(record)
+        self._count(record)
+
+    def reuse(self, relatives: list[str], fingerprint: str) -> bool:
+        """Link the previous site's files ``relatives``, if the work that
+        would write them now is the work that wrote them (the same
+        ``fingerprint``) and every one is still as written; ``False`` if
+        the work is to be done."""
+        old = [self.previous.get(relative) for relative in relatives]
+        if not fingerprint or any(e is None or e[3] != fingerprint for e in old):
+            return False
+        for relative in relatives:
+            if relative in self.hashes:
+                raise ValueError(f"two pages of the site would be {relative!r}")
+        linked: list[Record] = []
+        for relative, entry in zip(relatives, old, strict=True):
+            assert entry is not None
+            target = f"{self._out}/{relative}"
+            self._folder(target)
+            if not self._link(relative, target):
+                for record in linked:  # undone: the work will write them all
+                    os.unlink(f"{self._out}/{record[0]}")
+                return False
+            linked.append((relative, entry[0], entry[1], False, entry[2], fingerprint))
+        for record in linked:
+            self.log.append(record)
+            self._count(record)
+        return True
+
+    def _folder(self, target: str) -> None:
         folder = target.rpartition("/")[0]
         if folder not in self.folders:
             try:
@@ -98,13 +137,6 @@ class Site:
             except FileNotFoundError:
                 os.makedirs(folder, exist_ok=True)
             self.folders.add(folder)
-        digest = content_hash(data)
-        changed = not (self.previous.get(relative) == digest and self._link(relative, target))
-        if changed:
-            _create(target, data)
-        record = (relative, digest, len(data), changed)
-        self.log.append(record)
-        self._count(record)
 
     def _link(self, relative: str, target: str) -> bool:
         """Link the previous site's copy of an unchanged file; ``False`` if
@@ -124,8 +156,9 @@ class Site:
             self._count(record)
 
     def _count(self, record: Record) -> None:
-        relative, digest, size, changed = record
+        relative, digest, size, changed, mtime, fingerprint = record
         self.hashes[relative] = digest
+        self.entries[relative] = (digest, size, mtime, fingerprint)
         self.files += 1
         self.pages += relative.endswith(".html")
         self.bytes += size
@@ -136,10 +169,6 @@ class Site:
             if path.is_file():
                 self.write(f"{relative}/{path.relative_to(source).as_posix()}", path.read_bytes())
 
-    def finish(self, manifest: dict[str, Any]) -> int:
-        """Record the manifest, and say how many files of the previous site
-        this one no longer has."""
-        record = {**manifest, "files": dict(sorted(self.hashes.items()))}
-        text = json.dumps(record, sort_keys=True, indent=0, ensure_ascii=False) + "\n"
-        (self.out / MANIFEST).write_text(text, encoding="utf-8")
+    def finish(self) -> int:
+        """How many files of the previous site this one no longer has."""
         return len(self.previous.keys() - self.hashes.keys())
