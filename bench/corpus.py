@@ -18,7 +18,7 @@ or cut-short abstract that the merge step has to reconcile. Everything comes
 from one ``random.Random(seed)``, so a seed always gives the same bytes.
 
 The seeds are read here with a few lines of our own rather than with
-``generator.feeds``: the corpus must not change when the code under test does.
+``generator.reading.captured``: the corpus must not change when the code under test does.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ the templates are minimal but of the same shape as ours (same page chrome,
 day pages grouped by primary topic, topic pages grouped by day, five related
 papers on every paper page).
 
-Topics come from the generator itself (``generator.build.check``: the same
+Topics come from the generator itself (``generator.commands.build.check``: the same
 keyword matching, and the TF-IDF keywords that Hugo's "related" index uses)
 unless ``--approx-topics`` asks for a plain case-insensitive keyword search,
 which skips the generator's TF-IDF step on large corpora. The output says
@@ -69,21 +69,21 @@ def hugo_version() -> str:
 def read_papers(seeds: Path, approx: bool) -> tuple[list[HugoPaper], str]:
     """The corpus's papers with days and topics, and how the topics were found."""
     sys.dont_write_bytecode = True  # importing the generator must not write into the repo
-    from generator.config import load_config
+    from generator.config.digest_yaml import load_config
 
     config = load_config(CONFIG, BASE_URL)
     if not approx:
         try:
-            return _classified(seeds, config), "generator.build.check (exact)"
+            return _classified(seeds, config), "generator.commands.build.check (exact)"
         except (ImportError, AttributeError, TypeError) as error:
             print(f"bench: generator API changed ({error}); approximating topics", file=sys.stderr)
     return _approximated(seeds, config), "plain keyword search (approximation)"
 
 
 def _classified(seeds: Path, config: Any) -> list[HugoPaper]:
-    from generator.build import check
-    from generator.related import relate
-    from generator.workers import cores
+    from generator.analysis.related import relate
+    from generator.commands.build import check
+    from generator.core.workers import cores
 
     checked = check(seeds, config, cores())
     keywords = relate(checked.archive, cores()).keywords
@@ -104,8 +104,8 @@ def _classified(seeds: Path, config: Any) -> list[HugoPaper]:
 def _approximated(seeds: Path, config: Any) -> list[HugoPaper]:
     """Papers merged by the generator, topics by a keyword in the title or
     two in the abstract, ignoring case, word boundaries and exclusions."""
-    from generator.build import read_feeds
-    from generator.model import merge
+    from generator.commands.build import read_feeds
+    from generator.reading.archive import merge
 
     feeds = read_feeds(sorted(seeds.glob("*.txt")), config.year)
     archive, _ = merge(feeds.entries)

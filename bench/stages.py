@@ -36,14 +36,14 @@ from measure import BASE_URL, CONFIG, REPO
 
 sys.path.insert(0, str(REPO))
 
-from generator.build import _seed_files, _workers, input_key, read_feeds, theme  # noqa: E402
-from generator.config import load_config  # noqa: E402
-from generator.content import read_content  # noqa: E402
-from generator.model import merge  # noqa: E402
-from generator.render import Renderer  # noqa: E402
-from generator.topics import classify  # noqa: E402
-from generator.workers import collector_paused, cores  # noqa: E402
-from generator.writer import Site  # noqa: E402
+from generator.analysis.topics import classify  # noqa: E402
+from generator.commands.build import _seed_files, _workers, input_key, read_feeds, theme  # noqa: E402
+from generator.config.digest_yaml import load_config  # noqa: E402
+from generator.core.workers import collector_paused, cores  # noqa: E402
+from generator.reading.archive import merge  # noqa: E402
+from generator.reading.content import read_content  # noqa: E402
+from generator.site.render import Renderer  # noqa: E402
+from generator.site.writer import Site  # noqa: E402
 
 #: The steps of relate(), each ended by its last report of progress.
 RELATE_STEPS = {
@@ -96,7 +96,7 @@ def build_in_steps(seeds: Path, out: Path, jobs: int) -> Clock:
         content, _ = read_content(page_paths, {day.date for day in archive.days})
         topics = clock.step("topics", lambda: classify(archive, config.topics, jobs), pool=True)
     clock.step("import numpy, scipy", _import_numerics)
-    from generator.related import relate
+    from generator.analysis.related import relate
 
     last = clock.now()
 
@@ -119,7 +119,7 @@ def build_in_steps(seeds: Path, out: Path, jobs: int) -> Clock:
 
 def _start_up() -> None:
     """A new interpreter's start and imports, to the point a build begins."""
-    command = [sys.executable, "-c", "import generator.cli"]
+    command = [sys.executable, "-c", "import generator.commands.cli"]
     subprocess.run(command, cwd=REPO, check=True)
 
 

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, sync_playwright
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from generator.cli import main as digest  # noqa: E402
+from generator.commands.cli import main as digest  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.pages_server import serve  # noqa: E402
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import sync_playwright
 
-from generator.cli import main
+from generator.commands.cli import main
 from tests.pages_server import serve
 
 PROJECT = Path(__file__).resolve().parent.parent

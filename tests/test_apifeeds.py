@@ -3,8 +3,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from generator.apifeeds import HF_DAILY_FORMAT as FORMAT
-from generator.apifeeds import parse_api_feed
+from generator.reading.stored import HF_DAILY_FORMAT as FORMAT
+from generator.reading.stored import parse_api_feed
 from tests.conftest import ABSTRACT, Project
 
 

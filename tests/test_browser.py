@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from generator.search import shard_keys
-from generator.terms import words
+from generator.analysis.terms import words
+from generator.site.search_files import shard_keys
 from tests.conftest import (
     FOLDED_TITLES,
     RESULTS_SHOWN,
@@ -261,9 +261,9 @@ def test_words_fold_alike_in_the_build_and_the_browser(page, browser_site, title
 def test_prefix_search_spans_split_shards(page, tmp_path, monkeypatch):
     """With tiny shards, a prefix such as "con" spans many of them; the page
     must find every paper a word starting with it is in."""
-    import generator.search
+    import generator.site.search_files
 
-    monkeypatch.setattr(generator.search, "SHARD_CHARS", 300)
+    monkeypatch.setattr(generator.site.search_files, "SHARD_CHARS", 300)
     with built_and_served(SEEDS, tmp_path / "site") as served:
         site, url = served.path, served.url
         coded = json.loads((site / "search-index.json").read_text(encoding="utf-8"))["shards"]
@@ -437,9 +437,9 @@ def test_the_copy_button_copies_the_bibtex_entry_without_a_mouse(browser, browse
 def test_topic_members_in_many_pieces(page, tmp_path, monkeypatch):
     """With pieces of 16 papers, a topic's members span many files, and a date
     range fetches only the pieces it spans."""
-    import generator.filters
+    import generator.site.search_filters
 
-    monkeypatch.setattr(generator.filters, "TOPIC_PIECE", 16)
+    monkeypatch.setattr(generator.site.search_filters, "TOPIC_PIECE", 16)
     topic, start, end = "pruning-and-compression", "2025-03-13", "2025-03-13"
     with built_and_served(SEEDS, tmp_path / "site") as served:
         papers = search_papers(served.path)

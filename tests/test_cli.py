@@ -104,8 +104,8 @@ def test_failed_build_leaves_previous_site_byte_identical(project: Project):
 def test_broken_template_leaves_previous_site_and_no_staging_folder(
     project: Project, tmp_path: Path
 ):
-    from generator.build import build, check
-    from generator.config import load_config
+    from generator.commands.build import build, check
+    from generator.config.digest_yaml import load_config
 
     project.feed("a.txt", f"Mar 11\n\nA\n\n{ABSTRACT}\n")
     assert project.build().code == 0
@@ -295,7 +295,7 @@ def test_a_fork_restyles_with_templates_beside_its_config(project: Project):
 
 
 def test_progress_shows_on_a_terminal_only(monkeypatch, capsys):
-    from generator import cli
+    from generator.commands import cli
 
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
@@ -317,7 +317,7 @@ def test_progress_shows_on_a_terminal_only(monkeypatch, capsys):
 def test_a_build_tells_its_progress_through_every_stage(project: Project, monkeypatch):
     """A large build spends most of its time before any page is written:
     each stage says how far it is, not only rendering."""
-    from generator import cli
+    from generator.commands import cli
 
     told: list[tuple[str, int, int]] = []
     monkeypatch.setattr(cli, "terminal_progress", lambda: lambda *report: told.append(report))

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_config
-from generator.errors import ConfigError
+from generator.config.digest_yaml import load_config
+from generator.core.errors import ConfigError
 from tests.conftest import CONFIG
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.content import is_safe_link, read_content
+from generator.reading.content import is_safe_link, read_content
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import markupsafe
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.templating import _escape, environment
+from generator.site.templating import _escape, environment
 from tests.conftest import ABSTRACT, SMALL_CONFIG, Project, search_papers
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -267,6 +267,6 @@ def test_pages_render_as_a_stock_jinja_environment_renders_them(tmp_path_factory
 @given(st.text() | st.text(alphabet=st.characters(max_codepoint=127)))
 def test_our_urlencode_filter_quotes_as_jinjas_does(value):
     """The filter is ours for speed only: its output is Jinja's, byte for byte."""
-    from generator.templating import urlencode
+    from generator.site.templating import urlencode
 
     assert urlencode(value) == jinja2.filters.do_urlencode(value)

@@ -7,11 +7,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.build import check
-from generator.config import TopicRule, load_config
-from generator.errors import ConfigError
-from generator.evaluate import evaluate
-from generator.labels import load_labels
+from generator.analysis.evaluate import evaluate
+from generator.analysis.labels import load_labels
+from generator.commands.build import check
+from generator.config.digest_yaml import TopicRule, load_config
+from generator.core.errors import ConfigError
 from tests.conftest import CONFIG, PROJECT, SEEDS, Project, digest
 
 LABELS = PROJECT / "tests" / "fixtures" / "topic-labels.yaml"
@@ -304,7 +304,7 @@ def test_labels_fixture_is_split_by_a_hash_of_the_title():
 
     import yaml
 
-    from generator.model import paper_key
+    from generator.reading.archive import paper_key
 
     papers = yaml.safe_load(Path(LABELS).read_text(encoding="utf-8"))["papers"]
     assert len(papers) == 295

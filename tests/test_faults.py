@@ -1,6 +1,6 @@
 """Faults: builds that meet each other, stops by signal, a full or read-only
 disk. Real processes and real signals throughout; ``DIGEST_PAUSE_AT`` (see
-``generator.stops.stage``) stops a build at a named stage, so that a signal
+``generator.core.stops.stage``) stops a build at a named stage, so that a signal
 arrives at exactly that point. Every case ends with the previous site or a
 complete new one, nothing left beside it, and one line naming the cause."""
 
@@ -23,8 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import build, writer
-from generator.stops import PAUSE_AT
+from generator.commands import build
+from generator.core.stops import PAUSE_AT
+from generator.site import writer
 from tests.conftest import ABSTRACT, PROJECT, Project, digest
 from tests.test_incremental import snapshot
 from tests.test_serve import Served, showing
@@ -44,8 +45,8 @@ AS_DASH_M = (
 #: ... in a process where every archive has workers and pages come in many
 #: small chunks, so that a small site stops mid-render with workers busy.
 WITH_WORKERS = (
-    "import generator.build, generator.render; "
-    "generator.build.PARALLEL_FROM = 0; generator.render.CHUNK_PAGES = 3; "
+    "import generator.commands.build, generator.site.render; "
+    "generator.commands.build.PARALLEL_FROM = 0; generator.site.render.CHUNK_PAGES = 3; "
 )
 
 

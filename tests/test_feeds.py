@@ -8,11 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.feeds import (
-    CONTROL_CHARACTERS,
+from generator.core.text import CONTROL_CHARACTERS, fold_spaces
+from generator.reading.captured import (
     _has_control_characters,
     decode_feed,
-    fold_spaces,
     parse_date_line,
     parse_feed_text,
     read_feed,

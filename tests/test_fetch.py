@@ -17,10 +17,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from generator.fetch import FORMAT, NoPapers, fetch
+from generator.commands.fetch import FORMAT, NoPapers, fetch
+from generator.config.source_specs import SourceSpec
 from generator.sources import http as source_http
 from generator.sources.http import Client
-from generator.sources.spec import SourceSpec
 from tests.conftest import Project, Run, digest
 from tests.replay import running
 

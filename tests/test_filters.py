@@ -8,14 +8,14 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import filters
-from generator.config import TopicRule
-from generator.errors import Source
-from generator.feeds import Entry
-from generator.filters import filter_files, members, membership
-from generator.model import merge
-from generator.search import numbered
-from generator.topics import classify
+from generator.analysis.topics import classify
+from generator.config.digest_yaml import TopicRule
+from generator.core.errors import Source
+from generator.reading.archive import merge
+from generator.reading.entries import Entry
+from generator.site import search_filters as filters
+from generator.site.search_files import numbered
+from generator.site.search_filters import filter_files, members, membership
 
 numbers_of_an_archive = st.integers(1, 3000).flatmap(
     lambda papers: st.tuples(st.just(papers), st.sets(st.integers(0, papers - 1)))

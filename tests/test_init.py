@@ -11,9 +11,9 @@ from urllib.parse import urldefrag, urljoin
 
 import pytest
 
-from generator.config import load_config
-from generator.errors import DigestError
-from generator.init import installed_from
+from generator.commands.init import installed_from
+from generator.config.digest_yaml import load_config
+from generator.core.errors import DigestError
 from generator.sources import arxiv
 from tests.arxiv_atom import Preprint, page
 from tests.conftest import ABSTRACT, PROJECT, digest

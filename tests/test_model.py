@@ -6,9 +6,9 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.errors import Source
-from generator.feeds import Entry
-from generator.model import merge, paper_key, paper_slug
+from generator.core.errors import Source
+from generator.reading.archive import merge, paper_key, paper_slug
+from generator.reading.entries import Entry
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 

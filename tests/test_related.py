@@ -8,11 +8,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.errors import Source
-from generator.feeds import Entry
-from generator.model import merge
-from generator.related import _STOPS, _distinct, _terms, _tokens, relate
-from generator.vocabulary import narrow
+from generator.analysis.paper_terms import STOPS, run_terms, text_tokens
+from generator.analysis.related import _distinct, relate
+from generator.analysis.vocabulary import narrow
+from generator.core.errors import Source
+from generator.reading.archive import merge
+from generator.reading.entries import Entry
 
 
 def archive_of(*papers: tuple[str, str]):
@@ -75,7 +76,9 @@ def _reference_terms(title: str, abstract: str) -> tuple[Counter, Counter]:
     phrase_counts: Counter = Counter()
     for text, times in ((title, 2), (abstract, 1)):
         kept = [
-            w if w not in _STOPS and not w.isdecimal() else "" for w in _tokens(text) if len(w) > 1
+            w if w not in STOPS and not w.isdecimal() else ""
+            for w in text_tokens(text)
+            if len(w) > 1
         ]
         for _ in range(times):
             word_counts.update(w for w in kept if w)
@@ -111,7 +114,7 @@ _TEXT = st.lists(
 @given(st.lists(st.tuples(_TEXT, _TEXT), min_size=1, max_size=4))
 def test_terms_of_a_run_of_papers_are_those_of_each_paper_in_order(texts):
     archive = archive_of(*((f"{i} {t}", a) for i, (t, a) in enumerate(texts)))
-    terms = _terms(archive.papers, 0)
+    terms = run_terms(archive.papers, 0)
     for number, paper in enumerate(archive.papers):
         mine = [i for i in range(len(terms.owner)) if terms.owner[i] == number]
         words = [terms.text(i) for i in mine if not terms.phrase[i]]

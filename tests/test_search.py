@@ -7,15 +7,17 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import postings, related, search
-from generator.errors import Source
-from generator.feeds import Entry
-from generator.model import merge
-from generator.postings import spelled_gaps
-from generator.related import _BREAK, _tokens, relate
-from generator.search import front_coded, numbered, search_files, shard_keys
-from generator.terms import STOP_WORDS, words
-from generator.topics import classify
+from generator.analysis import postings, related
+from generator.analysis.paper_terms import BREAK, text_tokens
+from generator.analysis.postings import spelled_gaps
+from generator.analysis.related import relate
+from generator.analysis.terms import STOP_WORDS, words
+from generator.analysis.topics import classify
+from generator.core.errors import Source
+from generator.reading.archive import merge
+from generator.reading.entries import Entry
+from generator.site import search_files as search
+from generator.site.search_files import front_coded, numbered, search_files, shard_keys
 
 
 def decode(gaps: str) -> list[int]:
@@ -44,7 +46,7 @@ def test_gaps_beyond_three_base36_digits_are_spelled_out():
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",))))
 def test_the_words_counted_for_related_papers_are_the_search_words(text):
-    assert [token for token in _tokens(text) if token != _BREAK] == words(text)
+    assert [token for token in text_tokens(text) if token != BREAK] == words(text)
 
 
 _VOCABULARY = ("graph", "Graphs", "pruning", "of", "the", "naïve", "x", "2024", "(LLM)", "llm.")

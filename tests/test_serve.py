@@ -22,12 +22,12 @@ from typing import IO, TypeVar
 
 import pytest
 
-from generator.build import TEMPLATES, build, check
-from generator.config import load_config
-from generator.errors import DigestError
-from generator.preview import inject
-from generator.serve import Builder, Outcome, error_lines
-from generator.templating import TemplateFailure
+from generator.commands.build import TEMPLATES, build, check
+from generator.commands.preview import inject
+from generator.commands.serve import Builder, Outcome, error_lines
+from generator.config.digest_yaml import load_config
+from generator.core.errors import DigestError
+from generator.site.templating import TemplateFailure
 from tests.conftest import ABSTRACT, SMALL_CONFIG, Project, digest
 
 WAIT = 20.0
@@ -236,7 +236,7 @@ def test_a_first_build_that_fails_exits_1(project: Project):
 def test_the_builder_reports_errors_and_is_replaced_if_it_dies(project: Project, monkeypatch):
     project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
     request = (project.seeds, project.config, project.out, "http://127.0.0.1:1", False)
-    monkeypatch.setattr("generator.build.PARALLEL_FROM", 1)  # its builds start workers
+    monkeypatch.setattr("generator.commands.build.PARALLEL_FROM", 1)  # its builds start workers
     builder = Builder()
     try:
         assert builder.process is not None and builder.process.pid != os.getpid()

@@ -227,8 +227,8 @@ def test_paper_pages_link_related_papers(seeds_site: ServedSite):
 
 
 def test_topic_pages_are_split_with_stable_numbered_pages():
-    from generator.model import Paper
-    from generator.views import topic_listings
+    from generator.reading.archive import Paper
+    from generator.site.views import topic_listings
 
     def papers(count: int) -> list[Paper]:
         # Newest first, as topics list them.
@@ -252,7 +252,7 @@ def test_older_topic_pages_list_titles_and_the_newest_shows_cards(
 ):
     """A paper is on the pages of each of its topics: full cards on every one
     of them made a 100,000-paper site larger than GitHub Pages allows."""
-    from generator import render
+    from generator.site import render
 
     monkeypatch.setattr(render, "PAGE_SIZE", 4)
     days = [f"2025-03-{day:02d}" for day in range(10, 14)]

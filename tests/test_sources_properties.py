@@ -9,10 +9,9 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.apifeeds import parse_api_feed
-from generator.feeds import CONTROL_CHARACTERS, fold_spaces
-from generator.sources.feed import html_text
-from generator.sources.store import (
+from generator.core.text import CONTROL_CHARACTERS, fold_spaces
+from generator.reading.stored import parse_api_feed
+from generator.reading.stored_format import (
     Stored,
     StoredPaper,
     arxiv_id_in,
@@ -20,6 +19,7 @@ from generator.sources.store import (
     render,
     web_link,
 )
+from generator.sources.feed import html_text
 
 #: Text a source may send: anything but control characters and lone surrogates.
 text = st.text(st.characters(blacklist_categories=("Cc", "Cs"))).filter(

@@ -6,11 +6,12 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.config import TopicRule
-from generator.errors import Source
-from generator.feeds import Entry
-from generator.model import merge
-from generator.topics import Matcher, classify, words
+from generator.analysis.keyword_matching import Matcher, words
+from generator.analysis.topics import classify
+from generator.config.digest_yaml import TopicRule
+from generator.core.errors import Source
+from generator.reading.archive import merge
+from generator.reading.entries import Entry
 
 
 def rule(
@@ -242,8 +243,8 @@ def test_matched_keyword_is_recorded():
 def test_shipped_taxonomy_fits_the_seeds():
     """The bars the default taxonomy is tuned to: few papers left over, no
     topic that swallows the archive, none too small to be worth a page."""
-    from generator.build import check
-    from generator.config import load_config
+    from generator.commands.build import check
+    from generator.config.digest_yaml import load_config
     from tests.conftest import CONFIG, SEEDS
 
     checked = check(SEEDS, load_config(CONFIG))

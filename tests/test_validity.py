@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from generator.sources.store import FORMAT
+from generator.reading.stored_format import FORMAT
 from tests.conftest import ABSTRACT, Project, ServedSite
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from generator import build, related, render, topics
-from generator.config import load_config
-from generator.errors import DigestError
-from generator.workers import run_chunks, runs
+from generator.analysis import related, topics
+from generator.commands import build
+from generator.config.digest_yaml import load_config
+from generator.core.errors import DigestError
+from generator.core.workers import run_chunks, runs
+from generator.site import render
 from tests.conftest import PROJECT, Project, digest
 from tests.test_incremental import snapshot
 
@@ -112,7 +114,7 @@ def test_workers_die_with_a_killed_build():
     next build clears away."""
     script = (
         "import time\n"
-        "from generator.workers import run_chunks\n"
+        "from generator.core.workers import run_chunks\n"
         "list(run_chunks(lambda chunk: time.sleep(60), [range(1), range(1)], 2))\n"
     )
     process = subprocess.Popen([sys.executable, "-c", script], cwd=PROJECT)

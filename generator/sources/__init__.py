@@ -1,4 +1,6 @@
-"""The sources ``digest fetch`` reads, one module each (``hf``, ``arxiv``, ``feed``),
-and what they share: HTTP with retries and bounds (``http``), the one stored
-format and its atomic writing (``store``), and which sources a site has (``spec``).
+"""The sources ``digest fetch`` asks the outside world, one module each
+(``hf``, ``arxiv``, ``feed``), and the HTTP with retries and bounds they
+share (``http``). What they fetch is stored in ``reading.stored_format``.
+
+May import ``reading``, ``config`` and ``core``; the site never imports it.
 """

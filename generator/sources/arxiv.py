@@ -15,11 +15,11 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from generator.feeds import fold_spaces
+from generator.config.source_specs import SourceSpec
+from generator.core.text import fold_spaces
+from generator.reading.stored_format import Stored, StoredPaper, arxiv_id_in, doi_in
 from generator.sources.feed import detail_text, parse_xml
 from generator.sources.http import Client, FetchError, NoPapers
-from generator.sources.spec import SourceSpec
-from generator.sources.store import Stored, StoredPaper, arxiv_id_in, doi_in
 
 #: Seconds between two requests; arXiv's terms of use ask for at least 3.
 PAUSE = 3.0

@@ -25,11 +25,10 @@ from typing import Any
 
 import feedparser
 
-from generator.feeds import fold_spaces
-from generator.model import paper_key
-from generator.sources.http import Client, FetchError, NoPapers
-from generator.sources.spec import SourceSpec
-from generator.sources.store import (
+from generator.config.source_specs import SourceSpec
+from generator.core.text import fold_spaces
+from generator.reading.archive import paper_key
+from generator.reading.stored_format import (
     FORMAT,
     Stored,
     StoredPaper,
@@ -38,6 +37,7 @@ from generator.sources.store import (
     doi_in,
     web_link,
 )
+from generator.sources.http import Client, FetchError, NoPapers
 
 ACCEPT = (
     "application/feed+json, application/atom+xml, application/rss+xml, "

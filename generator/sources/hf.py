@@ -13,10 +13,10 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from generator.feeds import fold_spaces
+from generator.config.source_specs import SourceSpec
+from generator.core.text import fold_spaces
+from generator.reading.stored_format import Stored, StoredPaper, bare_arxiv_id
 from generator.sources.http import Client, FetchError, NoPapers
-from generator.sources.spec import SourceSpec
-from generator.sources.store import Stored, StoredPaper, bare_arxiv_id
 
 NAME = "Hugging Face"
 ACCEPT = "application/json"

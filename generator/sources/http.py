@@ -23,7 +23,7 @@ from importlib import metadata
 from time import monotonic, sleep
 from typing import ClassVar
 
-from generator.errors import DigestError, Source
+from generator.core.errors import DigestError, Source
 
 #: The largest body read; a day of any source is a small fraction of it.
 MAX_BYTES = 32 * 1024 * 1024

@@ -1,0 +1,241 @@
+"""Distinctive keywords of each paper, and the papers most like it.
+
+Both come from one TF-IDF model over titles and abstracts, words and two-word
+phrases. Similarity is the cosine of TF-IDF vectors, computed as a sparse
+matrix product in blocks of rows (scipy), never as a Python loop over all
+pairs: at 100,000 papers that loop would be 10^10 steps, while the blocked
+product touches only pairs of papers that share a distinctive term.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+
+from generator.analysis.paper_terms import RunTerms, run_terms
+from generator.analysis.postings import SearchWords, searchable
+from generator.analysis.vocabulary import group_starts
+from generator.core.workers import Progress, run_chunks, runs, told
+from generator.reading.archive import Archive
+
+KEYWORDS_PER_PAPER = 5
+RELATED_PER_PAPER = 5
+#: Terms kept per paper vector: the strongest ones carry the similarity, and
+#: short vectors keep the matrix product sparse at any archive size.
+TERMS_PER_VECTOR = 25
+#: Terms in more than this share of papers say little about any one of them,
+#: and would make every paper a candidate neighbour of every other.
+MAX_SHARE = 0.05
+#: ... and never more than this many papers: each paper with such a term is a
+#: candidate neighbour of every other, work that grows with the square of the
+#: archive (at 100,000 papers, 5% made the similarity product most of a build).
+MAX_PAPERS = 1000
+BLOCK_ROWS = 1024
+#: Papers per piece of work given to a worker process.
+CHUNK_PAPERS = 500
+#: A phrase names a subject better than either of its words alone.
+PHRASE_BOOST = 1.5
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    keywords: Mapping[str, tuple[str, ...]]
+    """Per paper slug, its most distinctive terms, strongest first."""
+    similar: Mapping[str, tuple[str, ...]]
+    """Per paper slug, the slugs of the most similar papers, most similar first."""
+    search_words: SearchWords = field(default_factory=SearchWords, compare=False)
+    """Every paper's search words, for the search index."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Vectors:
+    """What the model makes of a run of papers, as a few arrays: cheap to
+    send back from a worker."""
+
+    keywords: list[tuple[str, ...]]
+    sizes: np.ndarray
+    """Per paper, how many terms carry its similarity."""
+    terms: np.ndarray
+    """Hashes of those terms, paper after paper."""
+    weights: np.ndarray
+    """Their weights, each paper's normalised to a unit vector."""
+
+
+class _Model:
+    """TF-IDF over the archive. How many papers hold each term is kept as
+    sorted arrays of the terms' hashes: a Counter of every word and phrase of
+    100,000 papers took most of a large build's memory. The hashes only need
+    to agree within this process and its forked workers, and the result does
+    not depend on them (barring a 64-bit collision)."""
+
+    def __init__(self, counted: Sequence[RunTerms], total: int) -> None:
+        """The model of ``total`` papers, from the terms of all their runs."""
+        # Each run's distinct terms and their numbers of papers, counted in
+        # the workers, summed here: fewer hashes to sort (a fifth, at 10k)
+        # in a step that no worker shares.
+        hashes = np.concatenate([terms.distinct for terms in counted])
+        order = np.argsort(hashes, kind="stable")
+        starts = group_starts(hashes[order])
+        self.hashes = hashes[order][starts]
+        # In 64 bits: a run's counts come narrow, and their sums are larger.
+        papers_with = np.concatenate([t.papers_with for t in counted]).astype(np.int64)[order]
+        self.counts = np.add.reduceat(papers_with, starts) if len(starts) else papers_with
+        self.common = min(max(MAX_SHARE * total, 50), MAX_PAPERS)
+        # Weights from tables, as a term's weight depends only on two small
+        # integers: how often it is in the paper, and in how many papers.
+        self.idf = np.array([math.log((1 + total) / (1 + f)) + 1 for f in range(total + 1)])
+        self.tf = np.array([0.0] + [1 + math.log(count) for count in range(1, 64)])
+
+    def vectors(self, terms: RunTerms, papers: int) -> _Vectors:
+        """The vectors of a run of ``papers`` papers, given their terms, the
+        arithmetic done on all of their terms at once: numpy's cost per call
+        outweighs the work on the few hundred terms of one paper."""
+        times, phrase, owner = terms.times, terms.phrase, terms.owner
+        # The run's distinct terms are sorted: a search far faster than one per term.
+        frequency = self.counts[np.searchsorted(self.hashes, terms.distinct)][terms.local]
+        tf = self.tf
+        if times.max(initial=0) >= len(tf):
+            tf = np.array([0.0] + [1 + math.log(c) for c in range(1, int(times.max()) + 1)])
+        weights = tf[times] * self.idf[frequency]
+        # A phrase is a term only if it recurs in two papers; a word always is.
+        valid = (frequency >= 2) | ~phrase
+        # Per paper, strongest first; of equal weights, the term the paper
+        # names first (words before phrases).
+        strongest = _ranked(owner, weights, valid & (frequency <= self.common), papers)
+        boosted = weights * np.where(phrase, PHRASE_BOOST, 1.0)
+        telling = _ranked(owner, boosted, valid & (frequency >= 2), papers)
+        kept = [ranked[:TERMS_PER_VECTOR] for ranked in strongest]
+        norms = []
+        for chosen in kept:
+            # Summed in order, in Python: the same float whichever way the
+            # papers were split into runs.
+            norms.append(math.sqrt(sum(weight**2 for weight in weights[chosen].tolist())) or 1.0)
+        sizes = np.array([len(chosen) for chosen in kept], np.int64)
+        every = np.concatenate(kept) if kept else np.zeros(0, np.int64)
+        return _Vectors(
+            [_distinct(map(terms.text, ranked.tolist())) for ranked in telling],
+            sizes,
+            terms.distinct[terms.local[every]],
+            weights[every] / np.repeat(norms, sizes),
+        )
+
+
+def _ranked(
+    owner: np.ndarray, weights: np.ndarray, chosen: np.ndarray, papers: int
+) -> list[np.ndarray]:
+    """Per paper, its chosen terms (positions in the arrays), the heaviest
+    first and ties in the order of the arrays."""
+    picked = np.flatnonzero(chosen)
+    # One sort key, the paper in the integer part: weights are below 1,000
+    # (at most (1 + ln count) * (1 + ln papers)), and the sort is stable.
+    key = owner[picked] * 1000.0 - weights[picked]
+    order = picked[np.argsort(key, kind="stable")]
+    bounds = np.searchsorted(owner[order], np.arange(papers + 1))
+    return [order[start:end] for start, end in itertools.pairwise(bounds.tolist())]
+
+
+def relate(archive: Archive, workers: int = 1, progress: Progress | None = None) -> Related:
+    """Keywords, similar papers and search words of every paper; ``workers``
+    processes share the per-paper work (the result is the same however many)."""
+    papers = archive.papers
+    if not papers:
+        return Related({}, {})
+    # Workers are sent the numbers of runs, never papers: they have them all.
+    spans = runs(len(papers), CHUNK_PAPERS)
+    chunks = [papers[run.start : run.stop] for run in spans]
+    numbers, papers_in = range(len(chunks)), [len(chunk) for chunk in chunks]
+    first_pass = run_chunks(
+        lambda number: run_terms(chunks[number], spans[number].start), numbers, workers
+    )
+    # Each pass closed on the way out of a stop or a failure, so its workers end with it.
+    with contextlib.closing(first_pass):
+        counted = list(told(progress, "counting words", first_pass, papers_in))
+    search_words = searchable([(terms.search_words, terms.spelled) for terms in counted])
+    model = _Model(counted, len(papers))
+    second_pass = run_chunks(
+        lambda number: model.vectors(counted[number], papers_in[number]), numbers, workers
+    )
+    with contextlib.closing(second_pass):
+        vectors = list(told(progress, "weighing words", second_pass, papers_in))
+    counted.clear()
+    keywords = dict(
+        zip(
+            (paper.slug for paper in papers),
+            itertools.chain.from_iterable(v.keywords for v in vectors),
+            strict=True,
+        )
+    )
+    terms = np.concatenate([v.terms for v in vectors])
+    # Columns numbered in the order terms first appear, never by hash value:
+    # hashes change from run to run, and the order of a sum must not.
+    _, first, inverse = np.unique(terms, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), np.int64)
+    rank[np.argsort(first)] = np.arange(len(first))
+    sizes = np.concatenate([v.sizes for v in vectors])
+    matrix = sparse.csr_matrix(
+        (
+            np.concatenate([v.weights for v in vectors]),
+            (np.repeat(np.arange(len(papers)), sizes), rank[inverse]),
+        ),
+        shape=(len(papers), max(len(first), 1)),
+    )
+    slugs = [paper.slug for paper in papers]
+    transposed = matrix.T.tocsr()
+    blocks = runs(len(papers), BLOCK_ROWS)
+    third_pass = run_chunks(
+        lambda rows: _most_similar(matrix, transposed, rows, slugs), blocks, workers
+    )
+    with contextlib.closing(third_pass):
+        found = told(progress, "finding related papers", third_pass, map(len, blocks))
+        similar = dict(zip(slugs, itertools.chain.from_iterable(found), strict=True))
+    return Related(keywords, similar, search_words)
+
+
+def _distinct(strongest: Iterable[str]) -> tuple[str, ...]:
+    """The strongest terms, without a word that a chosen phrase already
+    contains, nor a phrase that contains a chosen word (given only terms
+    that recur elsewhere in the archive: a word found in one paper alone is
+    more often a typo than a topic). Terms are words and two-word phrases."""
+    chosen: list[str] = []
+    words: set[str] = set()
+    in_phrases: set[str] = set()
+    for term in strongest:
+        parts = term.split()
+        if term in in_phrases or any(part in words for part in parts):
+            continue
+        chosen.append(term)
+        (in_phrases if len(parts) > 1 else words).update(parts)
+        if len(chosen) == KEYWORDS_PER_PAPER:
+            break
+    return tuple(chosen)
+
+
+def _most_similar(
+    matrix: sparse.csr_matrix, transposed: sparse.csr_matrix, rows: range, slugs: list[str]
+) -> list[tuple[str, ...]]:
+    """For a block of rows, the columns of the highest products, ties broken
+    by slug; numpy picks the few best of each row, Python only orders those."""
+    similar = []
+    block = (matrix[rows.start : rows.stop] @ transposed).tocsr()
+    block.setdiag(0, k=rows.start)
+    block.eliminate_zeros()
+    for offset in range(block.shape[0]):
+        begin, end = block.indptr[offset], block.indptr[offset + 1]
+        columns, scores = block.indices[begin:end], np.round(block.data[begin:end], 9)
+        if len(scores) > RELATED_PER_PAPER:
+            # Keep every column that ties with the fifth best, then order by slug.
+            threshold = np.partition(scores, -RELATED_PER_PAPER)[-RELATED_PER_PAPER]
+            keep = scores >= threshold
+            columns, scores = columns[keep], scores[keep]
+        ranked = sorted(
+            zip(scores.tolist(), columns.tolist(), strict=True),
+            key=lambda c: (-c[0], slugs[c[1]]),
+        )
+        similar.append(tuple(slugs[c] for _, c in ranked[:RELATED_PER_PAPER]))
+    return similar

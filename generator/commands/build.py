@@ -1,0 +1,322 @@
+"""The whole pipeline, top to bottom: read, merge, classify, render, swap in.
+
+Everything is read and checked before anything is written, and the new site
+is built in a temporary folder beside the output that replaces it only when
+complete, so a failed or killed build leaves the previous site as it was.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from generator.analysis.topics import Topics, classify
+from generator.config.digest_yaml import Config
+from generator.core.errors import Diagnostic, DigestError, InputError, Source
+from generator.core.lock import site_lock
+from generator.core.stops import deferred, stage
+from generator.core.workers import Progress, collector_paused
+from generator.reading.archive import Archive, merge
+from generator.reading.captured import read_feed
+from generator.reading.content import Content, read_content
+from generator.reading.entries import Entry, Feed
+from generator.reading.stored import read_api_feed
+from generator.site.manifest import NOTHING, Previous, previous_site, write_manifest
+from generator.site.render import Renderer
+from generator.site.writer import Site, content_hash
+
+#: The ``generator`` package: its code is part of every build's input key.
+PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def _built_in(name: str) -> Path:
+    """A folder of the built-in theme: inside the package when digest is
+    installed (the wheel carries it there), else at the top of this repository."""
+    installed = PACKAGE / name
+    return installed if installed.is_dir() else PACKAGE.parent / name
+
+
+TEMPLATES = _built_in("templates")
+STATIC = _built_in("static")
+#: A file every built site holds; a folder without it is never replaced.
+SITE_MARKER = ".nojekyll"
+#: Papers from which worker processes pay for their start.
+PARALLEL_FROM = 2000
+
+
+def theme(config: Path) -> tuple[Path, Path]:
+    """The ``templates/`` and ``static/`` folders beside the config file (a
+    site's own, which replace the built-in ones whole), else the built-in ones."""
+    root = config.absolute().parent
+    templates, static = root / "templates", root / "static"
+    return (
+        templates if templates.is_dir() else TEMPLATES,
+        static if static.is_dir() else STATIC,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """The input, read, merged and classified, with every problem found."""
+
+    archive: Archive
+    topics: Topics
+    content: Content
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def errors(self) -> int:
+        return sum(d.is_error for d in self.diagnostics)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    pages: int
+    files: int
+    bytes: int
+    written: int
+    """Files whose bytes changed since the previous build (all, on a first build)."""
+    removed: int
+    seconds: float
+
+
+def _seed_files(seeds: Path) -> tuple[list[Path], list[Path], list[Diagnostic]]:
+    """Feeds and Markdown pages in ``seeds``; anything else is reported."""
+    if not seeds.is_dir():
+        raise DigestError("no such folder of feeds", source=Source(str(seeds)))
+    feeds, pages, problems = [], [], []
+    for path in sorted(seeds.iterdir()):
+        if path.name.startswith("."):
+            continue
+        if path.is_file() and path.suffix in (".txt", ".json"):
+            feeds.append(path)
+        elif path.is_file() and path.suffix == ".md":
+            pages.append(path)
+        else:
+            message = "not a feed (.txt, .json) or a page (.md): ignored"
+            problems.append(Diagnostic(Source(str(path)), "warning", message))
+    if not feeds:
+        message = "no feed files (*.txt, *.json) in it"
+        problems.append(Diagnostic(Source(str(seeds)), "error", message))
+    return feeds, pages, problems
+
+
+def read_feeds(paths: list[Path], year: int, progress: Progress | None = None) -> Feed:
+    """Every feed, text or JSON, in file-name order so that output never
+    depends on the order the file system lists them in."""
+    entries: list[Entry] = []
+    problems: list[Diagnostic] = []
+    for number, path in enumerate(sorted(paths, key=lambda p: p.name), start=1):
+        feed = read_api_feed(path) if path.suffix == ".json" else read_feed(path, year)
+        entries.extend(feed.entries)
+        problems.extend(feed.diagnostics)
+        if progress is not None:
+            progress("reading feeds", number, len(paths))
+    return Feed(tuple(entries), tuple(problems))
+
+
+def check(
+    seeds: Path, config: Config, workers: int = 1, progress: Progress | None = None
+) -> Checked:
+    """Read and check all input; diagnostics come back, none is raised.
+    ``workers`` processes may share the classifying of a large archive."""
+    with collector_paused():
+        feed_paths, page_paths, problems = _seed_files(seeds)
+        feeds = read_feeds(feed_paths, config.year, progress)
+        archive, merge_problems = merge(feeds.entries)
+        content, content_problems = read_content(page_paths, {day.date for day in archive.days})
+        topics = classify(archive, config.topics, _workers(archive, workers), progress)
+    diagnostics = (*problems, *feeds.diagnostics, *merge_problems, *content_problems)
+    return Checked(archive, topics, content, diagnostics)
+
+
+def _workers(archive: Archive, workers: int) -> int:
+    """No more than one process for an archive too small to pay for more."""
+    return workers if len(archive.papers) >= PARALLEL_FROM else 1
+
+
+def input_key(paths: Iterable[Path], base_url: str, updated: datetime | None = None) -> str:
+    """A hash of everything a build reads: the files (names and bytes), the
+    base URL, the build time the pages show (``SOURCE_DATE_EPOCH``) and
+    digest's own code. Equal keys mean an identical site."""
+    stamp = updated.isoformat() if updated is not None else ""
+    digest = hashlib.blake2b(f"{base_url}\0{stamp}".encode(), digest_size=16)
+    for number, root in enumerate((PACKAGE, *paths)):
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in files:
+            if "__pycache__" in path.parts or path.name.startswith("."):
+                continue
+            name = path.name if path == root else path.relative_to(root).as_posix()
+            digest.update(f"{number}:{name}\0".encode())
+            digest.update(content_hash(path.read_bytes()).encode())
+    return digest.hexdigest()
+
+
+def up_to_date(previous: Previous, key: str) -> list[str] | None:
+    """The diagnostics of the build that made the site, if it was made from
+    exactly this input and is still as that build left it; ``None`` if it
+    needs building."""
+    if not previous.up_to_date(key):
+        return None
+    assert previous.manifest is not None
+    return list(previous.manifest.diagnostics)
+
+
+def build(
+    checked: Checked,
+    config: Config,
+    out: Path,
+    *,
+    templates: Path = TEMPLATES,
+    static: Path = STATIC,
+    key: str = "",
+    progress: Progress | None = None,
+    updated: datetime | None = None,
+    workers: int = 1,
+    previous: Previous | None = None,
+    force: bool = False,
+) -> Report:
+    """Render the checked input into ``out``, replacing what was there whole;
+    ``key`` (see ``input_key``) is recorded so the next build can skip.
+    ``workers`` processes share the work (the bytes are the same however many).
+    What can be reused of the site there is ``previous`` (found here when not
+    given); ``force`` reuses nothing. The site's lock is held throughout (see
+    ``generator.core.lock``)."""
+    if checked.errors:
+        raise InputError(f"{checked.errors} error(s) in the input; the site was not changed")
+    with site_lock(out):
+        if force:
+            previous = NOTHING
+        elif previous is None:
+            previous = previous_site(out)
+        return _build(
+            checked, config, out, templates, static, key, progress, updated, workers, previous
+        )
+
+
+def _build(
+    checked: Checked,
+    config: Config,
+    out: Path,
+    templates: Path,
+    static: Path,
+    key: str,
+    progress: Progress | None,
+    updated: datetime | None,
+    workers: int,
+    previous: Previous,
+) -> Report:
+    started = time.perf_counter()
+    workers = _workers(checked.archive, workers)
+    shown, out = f"{out}/", out.absolute()
+    if _not_a_site(out):
+        raise DigestError(
+            f"refusing to replace a folder that is not a built site (it has no {SITE_MARKER})",
+            source=Source(str(out)),
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    recover(out)
+    # Imported here: numpy and scipy are most of digest's start-up, which a
+    # build of unchanged input (and check, topics, fetch, serve) never needs.
+    from generator.analysis.related import relate
+
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
+    except OSError as error:
+        raise _writing_failed(error, out, shown) from error
+    try:
+        site = Site(staging, previous=out if out.exists() else None, kept=previous.kept)
+        with collector_paused():
+            renderer = Renderer(
+                config,
+                checked.archive,
+                checked.topics,
+                # Here, not in check: only pages need it.
+                relate(checked.archive, workers, progress),
+                checked.content,
+                templates,
+                updated,
+            )
+        renderer.render(site, static, progress, workers)
+        diagnostics = [str(d) for d in checked.diagnostics]
+        removed = site.finish()
+        staging.chmod(0o755)
+        stage("rendered")
+        _swap(staging, out)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise _writing_failed(error, out, shown) from error
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    # After the swap: a stop before this leaves the previous manifest, which
+    # the new site's files no longer match, so they are written again.
+    write_manifest(out, key, diagnostics, site.entries)
+    seconds = time.perf_counter() - started
+    return Report(site.pages, site.files, site.bytes, site.written, removed, seconds)
+
+
+def _writing_failed(error: OSError, out: Path, shown: str) -> Exception:
+    """A failure to write the site (a full disk, a read-only one), said of
+    the site's folder: the file it was writing was in a staging folder that
+    is gone by the time anyone reads the message. Other errors, such as an
+    unreadable static file, name their own file and stay as they are."""
+    name = os.fsdecode(error.filename) if isinstance(error.filename, str | bytes) else ""
+    ours = (str(out.parent / f".{out.name}-"), f"{out}{os.sep}")
+    if name and name != str(out) and not name.startswith(ours):
+        return error
+    why = error.strerror or str(error)
+    return DigestError(f"{why}; the site was not changed", source=Source(shown))
+
+
+def _not_a_site(out: Path) -> bool:
+    """Whether ``out`` holds something other than a site digest built, which
+    a build must neither replace nor clear up after."""
+    return out.exists() and not (out / SITE_MARKER).exists() and any(out.iterdir())
+
+
+def recover(out: Path) -> None:
+    """Clear what a killed build left beside ``out``: a half-built staging
+    folder, or the previous site, which is put back if the build died
+    between the two renames of the swap, and removed if it died removing it.
+    Before anything else a build does, even finding the site up to date.
+    Under the site's lock, so never a folder that a live build is writing."""
+    if _not_a_site(out):
+        return
+    name = glob.escape(out.name)
+    with site_lock(out):
+        for staging in out.parent.glob(f".{name}-new-*"):
+            shutil.rmtree(staging, ignore_errors=True)
+        for old in sorted(out.parent.glob(f".{name}-old-*")):
+            if not out.exists() and (old / SITE_MARKER).exists():
+                old.rename(out)
+            else:
+                shutil.rmtree(old, ignore_errors=True)
+
+
+def _swap(new: Path, out: Path) -> None:
+    """Put ``new`` where ``out`` is; the old site is gone only once the new
+    one is in place. Ctrl-C and SIGTERM wait for the end: a stop leaves the
+    old site or the new one, never both nor neither."""
+    with deferred():
+        if not out.exists():
+            new.rename(out)
+            return
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
+        old.rmdir()
+        out.rename(old)
+        stage("swapping")
+        try:
+            new.rename(out)
+        except OSError:
+            old.rename(out)
+            raise
+        shutil.rmtree(old, ignore_errors=True)

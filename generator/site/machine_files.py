@@ -1,0 +1,92 @@
+"""The files of a site that are not pages: Atom feeds, sitemaps,
+``robots.txt``, ``.nojekyll`` and the search data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import jinja2
+
+from generator.analysis.postings import SearchWords
+from generator.analysis.topics import Topics
+from generator.config.digest_yaml import Config
+from generator.reading.archive import Archive, Paper
+from generator.site.search_files import search_files, to_json
+from generator.site.views import PaperView
+from generator.site.writer import Site
+
+#: URLs per sitemap file (the protocol allows 50,000).
+SITEMAP_URLS = 40_000
+
+
+class MachineFiles:
+    """Writes what feed readers, crawlers, GitHub Pages and the search page read."""
+
+    def __init__(
+        self,
+        config: Config,
+        archive: Archive,
+        topics: Topics,
+        env: jinja2.Environment,
+        site_globals: Mapping[str, Any],
+        views: Mapping[str, PaperView],
+        search_words: SearchWords,
+    ) -> None:
+        self.config = config
+        self.archive = archive
+        self.topics = topics
+        self.env = env
+        self.site_globals = site_globals
+        self.views = views
+        self.search_words = search_words
+
+    def write_feed(self, site: Site, folder: str, title: str, papers: Sequence[Paper]) -> None:
+        """An Atom feed of the newest of ``papers`` at ``folder``feed.xml."""
+        newest = sorted(papers, key=lambda p: (-p.days[-1].toordinal(), p.title.casefold(), p.slug))
+        newest = newest[: self.config.feed_entries]
+        updated = max((p.days[-1] for p in newest), default=date(1970, 1, 1))
+        xml = self.env.get_template("feed.xml").render(
+            **self.site_globals,
+            feed_title=title,
+            folder=folder,
+            papers=[self.views[p.slug] for p in newest],
+            updated=updated,
+        )
+        site.write(f"{folder}feed.xml", xml)
+
+    def write_search(self, site: Site) -> None:
+        for path, data in sorted(
+            search_files(self.archive, self.topics, self.search_words).items()
+        ):
+            site.write(path, data if isinstance(data, bytes) else to_json(data) + "\n")
+
+    def write_last(self, site: Site) -> None:
+        """The site's feed, sitemaps, ``robots.txt`` and ``.nojekyll``: after
+        every page, since the sitemap lists them all."""
+        self.write_feed(site, "", self.config.title, self.archive.papers)
+        # Every page written so far (all of them: this runs last) but 404.html.
+        pages = [
+            path for path in site.hashes if path.endswith("/index.html") or path == "index.html"
+        ]
+        self.write_sitemaps(site, sorted(path.removesuffix("index.html") for path in pages))
+        site.write(
+            "robots.txt", f"User-agent: *\nAllow: /\nSitemap: {self.config.base_url}sitemap.xml\n"
+        )
+        site.write(".nojekyll", "")
+
+    def write_sitemaps(self, site: Site, urls: list[str]) -> None:
+        """``sitemap.xml``; past the protocol's limit, an index of several."""
+        template = self.env.get_template("sitemap.xml")
+        base = self.config.base_url
+        if len(urls) <= SITEMAP_URLS:
+            site.write("sitemap.xml", template.render(base_url=base, urls=urls, index=False))
+            return
+        parts = [urls[i : i + SITEMAP_URLS] for i in range(0, len(urls), SITEMAP_URLS)]
+        for number, part in enumerate(parts, start=1):
+            site.write(
+                f"sitemap-{number}.xml", template.render(base_url=base, urls=part, index=False)
+            )
+        names = [f"sitemap-{number}.xml" for number in range(1, len(parts) + 1)]
+        site.write("sitemap.xml", template.render(base_url=base, urls=names, index=True))

@@ -1,0 +1,159 @@
+"""The data behind in-browser search, split so that a query downloads only
+what it needs, however large the archive.
+
+- ``search-index.json``, the entry point: the keys of the term shards
+  (front-coded, see ``front_coded``), the topics (slug and name, in taxonomy
+  order), stop words and how papers are numbered into blocks.
+- ``search/terms/<key>.json``: the postings of every term that starts with
+  ``key`` (two letters, more where a shard would be large): for each term, the
+  papers with it in the title and those with it only in the abstract.
+- ``search/papers/<n>.json``: what a result shows (title, URL name, days,
+  topics by their place in the entry point's list) for a block of papers,
+  fetched only for the results shown.
+- ``search/topics/<slug>/*.bin``, ``search/days/*.json`` and the entry
+  point's ``years`` and ``topic_piece``: what filters by topic and by date
+  need (see ``filters``).
+
+Papers are numbered by first day, so a higher number is a newer paper and
+ranking needs no paper data at all. A term found in the abstracts of more
+than a small share of the archive keeps only its title postings: alone it
+would list a large part of the archive, and with other words it narrows
+nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from generator.analysis.terms import BASE36_DIGITS, STOP_WORDS
+from generator.analysis.topics import Topics
+from generator.reading.archive import Archive, Paper
+from generator.site.search_filters import filter_files
+
+if TYPE_CHECKING:
+    from generator.analysis.postings import SearchWords
+
+INDEX_VERSION = 4
+#: Papers per display block: small, because the results of a query are spread
+#: over the archive and each block is fetched whole for the one result in it.
+BLOCK_SIZE = 4
+#: A term shard larger than this (in characters) is split by one more letter.
+SHARD_CHARS = 24_000
+#: Terms in more abstracts than this share (and at least COMMON_MIN papers)
+#: keep only title postings.
+COMMON_SHARE = 0.05
+COMMON_MIN = 200
+
+_PLAIN_KEY = re.compile(r"[a-z0-9]+")
+
+
+def shard_name(key: str) -> str:
+    """A file name for a shard key; the page's script computes the same."""
+    if _PLAIN_KEY.fullmatch(key):
+        return key
+    return "u" + "_".join(f"{ord(c):x}" for c in key)
+
+
+def numbered(archive: Archive) -> list[Paper]:
+    """Papers in the order of their numbers: by first day, then URL name."""
+    return sorted(archive.papers, key=lambda p: (p.days[0] if p.days else None, p.slug))
+
+
+def _shards(entries: dict[str, list[str | None]]) -> dict[str, dict[str, list[str | None]]]:
+    """Terms grouped by their first two letters, a group split by one more
+    letter while it is too large (a term shorter than the key keeps its own)."""
+    done: dict[str, dict[str, list[str | None]]] = {}
+    pending = [(2, sorted(entries))]
+    while pending:
+        depth, terms = pending.pop()
+        groups: dict[str, list[str]] = defaultdict(list)
+        for term in terms:
+            groups[term[:depth]].append(term)
+        for key, members in groups.items():
+            size = sum(len(t) + sum(len(p or "") for p in entries[t]) for t in members)
+            longer = [t for t in members if len(t) > depth]
+            if size > SHARD_CHARS and longer and depth < 8:
+                shorter = [t for t in members if len(t) <= depth]
+                if shorter:
+                    done[key] = {t: entries[t] for t in shorter}
+                pending.append((depth + 1, longer))
+            else:
+                done[key] = {t: entries[t] for t in members}
+    return done
+
+
+def search_files(archive: Archive, topics: Topics, found: SearchWords) -> dict[str, Any]:
+    """Every file of the search index, by path in the site, given the search
+    words ``found`` in every paper (see ``postings``)."""
+    # Here: numpy loads with it, and a build of unchanged input never needs it.
+    import numpy as np
+
+    from generator.analysis.postings import term_postings
+
+    papers = numbered(archive)
+    number = {paper.slug: at for at, paper in enumerate(papers)}
+    numbers = np.array([number[paper.slug] for paper in archive.papers], np.int64)
+    common = max(COMMON_SHARE * len(papers), COMMON_MIN)
+    shards = _shards(term_postings(found, numbers, common))
+    files: dict[str, Any] = {
+        f"search/terms/{shard_name(key)}.json": terms for key, terms in shards.items()
+    }
+    # Topics by their place in the entry point's list: a block names each
+    # of its papers' topics in a digit or two, not a slug.
+    topic_numbers = {topic.slug: number for number, topic in enumerate(topics.topics)}
+    for start in range(0, len(papers), BLOCK_SIZE):
+        block = [
+            [
+                paper.title,
+                paper.slug,
+                [day.isoformat() for day in paper.days],
+                [topic_numbers[match.topic] for match in topics.matches[paper.slug]],
+            ]  # fmt: skip
+            for paper in papers[start : start + BLOCK_SIZE]
+        ]
+        files[f"search/papers/{start // BLOCK_SIZE}.json"] = block
+    filters, filtering = filter_files(papers, topics)
+    files.update(filters)
+    files["search-index.json"] = {
+        "version": INDEX_VERSION,
+        "papers": len(papers),
+        "block_size": BLOCK_SIZE,
+        "shards": front_coded(sorted(shards)),
+        "topics": [[topic.slug, topic.name] for topic in topics.topics],
+        "stop_words": sorted(STOP_WORDS),
+        **filtering,
+    }
+    return files
+
+
+def front_coded(keys: list[str]) -> str:
+    """Sorted shard keys in one string, each as how many characters it
+    shares with the one before (a base-36 digit) and the rest: two fifths of
+    a JSON list (11 KB instead of 28 KB at 100,000 papers), in the entry
+    point that every first query loads."""
+    items, previous = [], ""
+    for key in keys:
+        shared = len(os.path.commonprefix([previous, key]))
+        items.append(BASE36_DIGITS[min(shared, 35)] + key[min(shared, 35) :])
+        previous = key
+    return " ".join(items)
+
+
+def shard_keys(coded: str) -> list[str]:
+    """The keys that ``front_coded`` wrote, as the page's script reads them."""
+    keys: list[str] = []
+    for item in coded.split(" ") if coded else []:
+        shared = int(item[0], 36)
+        keys.append((keys[-1][:shared] if keys else "") + item[1:])
+    return keys
+
+
+def to_json(data: object) -> str:
+    """Compact, sorted JSON; ``<``, ``>`` and ``&`` escaped so the text stays
+    inert even if it is ever placed inside a ``<script>`` element."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -1,0 +1,118 @@
+"""The Jinja environment the pages are rendered with, and its errors.
+
+Its output is what a stock Jinja environment with ``autoescape`` writes
+(tests/test_escaping.py holds it to that), in less time: a build renders each
+template thousands of times, so the escaping of values and the filters the
+templates use on every page are ours, in C where that pays.
+"""
+
+from __future__ import annotations
+
+import string
+import traceback
+from collections.abc import Callable, MutableMapping
+from pathlib import Path
+from types import CodeType
+from typing import Any
+
+import jinja2
+import jinja2.filters
+import markupsafe
+
+from generator.core.errors import DigestError
+from generator.site.views import long_date, short_date
+
+
+class TemplateFailure(DigestError):
+    """A template broke while rendering: one ``path:line: error: ...`` line."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+_TEMPLATES = (".html", ".xml")
+#: What ``quote`` never quotes, and "/", which Jinja's ``urlencode`` keeps.
+_URL_KEPT = frozenset(string.ascii_letters + string.digits + "_.-~/")
+
+
+def template_error_line(error: jinja2.TemplateError, templates: Path) -> str:
+    """A broken template as one ``path:line: error: message`` line."""
+    where = str(templates)
+    if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
+        where = f"{error.filename}:{error.lineno}"
+    else:  # Jinja puts template lines into the traceback; the innermost one is the culprit
+        frames = traceback.extract_tb(error.__traceback__)
+        lines = [
+            f"{f.filename}:{f.lineno}" for f in frames if f.filename.endswith((".html", ".xml"))
+        ]
+        where = lines[-1] if lines else where
+    return f"{where}: error: {error.message or type(error).__name__}"
+
+
+#: What markupsafe's escape() does to a string: since markupsafe 3 a
+#: function of its own (in C where it is compiled), else escape() itself.
+_escape_text: Callable[[str], str] = getattr(markupsafe, "_escape_inner", markupsafe.escape)
+
+
+def _escape(value: object) -> str:
+    """What ``{{ value }}`` writes: markupsafe's escape, but a plain string
+    for a plain string, whose characters the same C function escapes. The
+    Markup object that markupsafe makes of each value, only to be joined
+    into the page at once, was a fifth of the time of rendering the pages
+    (at 10,000 papers, 2.3 s against 1.8 s)."""
+    if type(value) is str:
+        return _escape_text(value)
+    return markupsafe.escape(value)
+
+
+class _Template(jinja2.Template):
+    """A template whose output values are escaped by ``_escape``."""
+
+    @classmethod
+    def from_code(
+        cls,
+        environment: jinja2.Environment,
+        code: CodeType,
+        globals: MutableMapping[str, Any],
+        uptodate: Callable[[], bool] | None = None,
+    ) -> jinja2.Template:
+        template = super().from_code(environment, code, globals, uptodate)
+        # The module namespace that every function of the template runs in;
+        # compiled code calls ``escape`` only to write an output value.
+        template.root_render_func.__globals__["escape"] = _escape
+        return template
+
+
+#: What ``urllib.parse.quote`` (as Jinja's ``urlencode`` calls it, "/"
+#: kept) makes of each ASCII character.
+_URL_QUOTED = str.maketrans(
+    {code: chr(code) if chr(code) in _URL_KEPT else f"%{code:02X}" for code in range(128)}
+)
+
+
+def urlencode(value: Any) -> str:
+    """Jinja's ``urlencode`` filter, an ASCII string in one ``str.translate``
+    rather than a quote of its bytes one by one: the title of every paper
+    without a link goes through it (a tenth of a second at 10,000 papers)."""
+    if type(value) is str and value.isascii():
+        return value.translate(_URL_QUOTED)
+    return jinja2.filters.do_urlencode(value)
+
+
+def environment(templates: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        # A build renders each template thousands of times and never sees
+        # one change: no file system check before each page.
+        auto_reload=False,
+    )
+    env.template_class = _Template
+    env.filters["long_date"] = long_date
+    env.filters["short_date"] = short_date
+    env.filters["urlencode"] = urlencode
+    return env
