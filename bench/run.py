@@ -169,6 +169,25 @@ def largest_files(files: Snapshot, count: int = 5) -> list[tuple[str, int]]:
     return sorted(sizes, key=lambda item: -item[1])[:count]
 
 
+def artifact_bytes(site: Path) -> int:
+    """The size of the gzipped tar that ``actions/upload-pages-artifact``
+    makes of the site (its own tar command: links stored as the files they
+    point to), compressed at zlib's default level as the artifact upload does;
+    0 where tar or gzip is missing."""
+    if not (shutil.which("tar") and shutil.which("gzip")):
+        return 0
+    tar = subprocess.Popen(
+        ["tar", "--dereference", "--hard-dereference", "--directory", str(site), "-cf", "-",
+         "--exclude=.git", "--exclude=.github", "."],
+        stdout=subprocess.PIPE,
+    )  # fmt: skip
+    assert tar.stdout is not None
+    gzip = subprocess.run(["gzip", "-6"], stdin=tar.stdout, capture_output=True, check=True)
+    tar.stdout.close()
+    tar.wait()
+    return len(gzip.stdout)
+
+
 # -- One size -----------------------------------------------------------------
 
 
@@ -183,6 +202,8 @@ class Result:
     added_diff: Diff
     stats: SiteStats
     largest: list[tuple[str, int]]
+    artifact: int
+    """The size of the Pages artifact of the full build's site."""
     code: str
     hugo: dict[str, Any] | None
 
@@ -197,6 +218,7 @@ def measure(papers: int, work: Path, seed: int, args: argparse.Namespace) -> Res
     say(f"{papers:,} papers: corpus {counts}; full build")
     full = digest_build(seeds, site, logs / "full.log", work)
     first = snapshot(site)
+    artifact = artifact_bytes(site)
     say(f"{papers:,} papers: full {full.seconds:.1f} s; rebuild with nothing changed")
     again = digest_build(seeds, site, logs / "again.log", work)
     second = snapshot(site)
@@ -226,6 +248,7 @@ def measure(papers: int, work: Path, seed: int, args: argparse.Namespace) -> Res
         added_diff=compare(second, third),
         stats=site_stats(first),
         largest=largest_files(first),
+        artifact=artifact,
         code=code,
         hugo=hugo_result,
     )
@@ -270,7 +293,8 @@ def timing_table(results: list[Result]) -> str:
 
 
 def output_table(results: list[Result]) -> str:
-    header = ["papers", "files", "pages", "site size", "largest file (not search)", "largest page"]
+    header = ["papers", "files", "pages", "site size", "Pages artifact (tar.gz)"]
+    header += ["largest file (not search)", "largest page"]
     header += ["search data", "no-change: written / changed", "+1 day: written / changed"]
     rows = [
         [
@@ -278,6 +302,7 @@ def output_table(results: list[Result]) -> str:
             f"{r.stats.files:,}",
             f"{r.stats.pages:,}",
             megabytes(r.stats.bytes),
+            megabytes(r.artifact),
             f"{megabytes(r.stats.largest[1])} `{r.stats.largest[0]}`",
             f"{megabytes(r.stats.largest_page[1])} `{r.stats.largest_page[0]}`",
             f"{megabytes(r.stats.search_bytes)} ({r.stats.search_files} file(s))",
