@@ -29,7 +29,14 @@ from generator.reading.captured import read_feed
 from generator.reading.content import Content, read_content
 from generator.reading.entries import Entry, Feed
 from generator.reading.stored import read_api_feed
-from generator.site.manifest import NOTHING, Previous, previous_site, write_manifest
+from generator.site.manifest import (
+    NOTHING,
+    Previous,
+    inodes,
+    previous_site,
+    spare_path,
+    write_manifest,
+)
 from generator.site.render import Renderer
 from generator.site.writer import Site, content_hash
 
@@ -228,12 +235,24 @@ def _build(
     # build of unchanged input (and check, topics, fetch, serve) never needs.
     from generator.analysis.related import relate
 
+    spare = spare_path(out)
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
+        if spare.is_dir():
+            staging, in_spare = spare, inodes(spare)
+        else:
+            staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
+            in_spare = {}
     except OSError as error:
         raise _writing_failed(error, out, shown) from error
     try:
-        site = Site(staging, previous=out if out.exists() else None, kept=previous.kept)
+        site = Site(
+            staging,
+            previous=out if out.exists() else None,
+            kept=previous.kept,
+            inodes=previous.inodes,
+            reusable=previous.reusable,
+            spare=in_spare,
+        )
         with collector_paused():
             renderer = Renderer(
                 config,
@@ -252,10 +271,10 @@ def _build(
         stage("rendered")
         _swap(staging, out)
     except OSError as error:
-        shutil.rmtree(staging, ignore_errors=True)
+        _drop(staging, spare)
         raise _writing_failed(error, out, shown) from error
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _drop(staging, spare)
         raise
     # After the swap: a stop before this leaves the previous manifest, which
     # the new site's files no longer match, so they are written again.
@@ -264,13 +283,21 @@ def _build(
     return Report(site.pages, site.files, site.bytes, site.written, removed, seconds)
 
 
+def _drop(staging: Path, spare: Path) -> None:
+    """Clear up after a build that failed: a new staging folder goes; the
+    spare tree stays, half turned into the new site, as good a spare as any
+    (its files are trusted only where they are the live site's)."""
+    if staging != spare:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def _writing_failed(error: OSError, out: Path, shown: str) -> Exception:
     """A failure to write the site (a full disk, a read-only one), said of
     the site's folder: the file it was writing was in a staging folder that
     is gone by the time anyone reads the message. Other errors, such as an
     unreadable static file, name their own file and stay as they are."""
     name = os.fsdecode(error.filename) if isinstance(error.filename, str | bytes) else ""
-    ours = (str(out.parent / f".{out.name}-"), f"{out}{os.sep}")
+    ours = (str(out.parent / f".{out.name}-"), f"{out}{os.sep}", str(spare_path(out)))
     if name and name != str(out) and not name.startswith(ours):
         return error
     why = error.strerror or str(error)
@@ -299,7 +326,7 @@ def recover(out: Path) -> None:
             if not out.exists() and (old / SITE_MARKER).exists():
                 old.rename(out)
             else:
-                shutil.rmtree(old, ignore_errors=True)
+                _keep_as_spare(old, out)
 
 
 def _swap(new: Path, out: Path) -> None:
@@ -319,4 +346,16 @@ def _swap(new: Path, out: Path) -> None:
         except OSError:
             old.rename(out)
             raise
+        _keep_as_spare(old, out)
+
+
+def _keep_as_spare(old: Path, out: Path) -> None:
+    """Keep the site just replaced as the spare tree, which the next build
+    turns into its site in place: far cheaper than removing it and making
+    every folder again (see ``manifest.spare_path``)."""
+    spare = spare_path(out)
+    try:
+        spare.parent.mkdir(exist_ok=True)
+        old.rename(spare)
+    except OSError:
         shutil.rmtree(old, ignore_errors=True)

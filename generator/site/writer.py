@@ -12,8 +12,10 @@ edited by hand survives.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 from generator.site.manifest import FileEntry
@@ -50,16 +52,30 @@ def _create(path: str, data: bytes) -> int:
 
 
 class Site:
-    """Writes files below the staging folder, and only there."""
+    """Writes files below the staging folder, and only there.
+
+    The staging folder is either new and empty or the spare tree (see
+    ``manifest.spare_path``): the site before the current one, which this
+    build turns into the new site in place. A spare file that is the live
+    site's (the same inode) and unchanged stays as it is; any other is
+    unlinked before its path is written or linked again, never written
+    into, since it may share its inode with the live site."""
 
     def __init__(
         self,
         staging: Path,
         previous: Path | None = None,
         kept: dict[str, FileEntry] | None = None,
+        *,
+        inodes: dict[str, int] | None = None,
+        reusable: dict[str, list[str]] | None = None,
+        spare: dict[str, int] | None = None,
     ) -> None:
         """``kept``: the files of the ``previous`` site that are as its
-        manifest says (see ``manifest.previous_site``), which may be linked."""
+        manifest says (see ``manifest.previous_site``), which may be linked,
+        and their ``inodes``; ``reusable``: per fingerprint of the work that
+        wrote them, the kept files that work wrote (see ``reuse``);
+        ``spare``: the files already in the staging folder and their inodes."""
         self.out = staging.resolve()
         self._out = str(self.out)
         self.hashes: dict[str, str] = {}
@@ -71,8 +87,12 @@ class Site:
         """Every write of this process, for ``adopt`` in the parent of a worker."""
         self.previous_site = previous.resolve() if previous is not None else None
         self.previous: dict[str, FileEntry] = {}
+        self.reusable: dict[str, list[str]] = {}
         if self.previous_site is not None and kept:
             self.previous = kept
+            self.reusable = reusable or {}
+        self.inodes = inodes or {}
+        self.spare = spare or {}
         self.fingerprint = ""
         """The fingerprint of the work now writing (see ``render``), recorded with its files."""
 
@@ -95,32 +115,34 @@ class Site:
         self._folder(target)
         digest = content_hash(data)
         old = self.previous.get(relative)
-        changed = not (old is not None and old[0] == digest and self._link(relative, target))
-        mtime = _create(target, data) if changed else old[2]  # type: ignore[index]
+        if old is not None and old[0] == digest and self._link(relative, target):
+            changed, mtime = False, old[2]
+        else:
+            self._clear(relative, target)
+            changed, mtime = True, _create(target, data)
         record = (relative, digest, len(data), changed, mtime, self.fingerprint)
         self.log.append(record)
         self._count(record)
 
-    def reuse(self, relatives: list[str], fingerprint: str) -> bool:
-        """Link the previous site's files ``relatives``, if the work that
-        would write them now is the work that wrote them (the same
-        ``fingerprint``) and every one is still as written; ``False`` if
-        the work is to be done."""
-        old = [self.previous.get(relative) for relative in relatives]
-        if not fingerprint or any(e is None or e[3] != fingerprint for e in old):
+    def reuse(self, fingerprint: str) -> bool:
+        """Keep the previous site's files that the work with this
+        ``fingerprint`` wrote, if it wrote any and every one of them is
+        still as written: the same work, given the same input, would write
+        the same bytes. ``False`` if the work is to be done."""
+        relatives = self.reusable.get(fingerprint)
+        if not fingerprint or not relatives:
             return False
-        for relative in relatives:
-            if relative in self.hashes:
-                raise ValueError(f"two pages of the site would be {relative!r}")
+        if any(relative in self.hashes for relative in relatives):
+            return False  # another piece of work wrote one: let the duplicate be said
         linked: list[Record] = []
-        for relative, entry in zip(relatives, old, strict=True):
-            assert entry is not None
+        for relative in relatives:
             target = f"{self._out}/{relative}"
             self._folder(target)
             if not self._link(relative, target):
                 for record in linked:  # undone: the work will write them all
-                    os.unlink(f"{self._out}/{record[0]}")
+                    self._clear(record[0], f"{self._out}/{record[0]}")
                 return False
+            entry = self.previous[relative]
             linked.append((relative, entry[0], entry[1], False, entry[2], fingerprint))
         for record in linked:
             self.log.append(record)
@@ -133,17 +155,33 @@ class Site:
             try:
                 os.mkdir(folder)  # the parent is there as a rule: one system call
             except FileExistsError:
-                pass
+                if not os.path.isdir(folder):  # a file of the spare tree in the way
+                    os.unlink(folder)
+                    os.mkdir(folder)
             except FileNotFoundError:
                 os.makedirs(folder, exist_ok=True)
             self.folders.add(folder)
 
+    def _clear(self, relative: str, target: str) -> None:
+        """Make way in a spare tree for a new file at ``relative``."""
+        if relative in self.spare:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(target)
+        elif self.spare and os.path.isdir(target):  # a folder where a file goes now
+            shutil.rmtree(target)
+
     def _link(self, relative: str, target: str) -> bool:
-        """Link the previous site's copy of an unchanged file; ``False`` if
-        it is gone or cannot be linked (another file system), to write it."""
+        """Link the previous site's copy of an unchanged file, or keep the
+        spare tree's if it is that file; ``False`` if it is gone or cannot be
+        linked (another file system), to write it."""
         assert self.previous_site is not None, "only a previous site has unchanged files"
+        there = self.spare.get(relative)
+        if there is not None:
+            if there == self.inodes.get(relative, -2):
+                return True
+            self._clear(relative, target)
         try:
-            os.link(os.path.join(self.previous_site, relative), target)
+            os.link(f"{self.previous_site}/{relative}", target)
         except OSError:
             return False
         return True
@@ -170,5 +208,16 @@ class Site:
                 self.write(f"{relative}/{path.relative_to(source).as_posix()}", path.read_bytes())
 
     def finish(self) -> int:
-        """How many files of the previous site this one no longer has."""
+        """Remove what the spare tree held that this site does not, and say
+        how many files of the previous site this one no longer has."""
+        left = [relative for relative in self.spare if relative not in self.hashes]
+        folders: set[str] = set()
+        for relative in left:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{self._out}/{relative}")
+            parts = relative.split("/")[:-1]
+            folders.update("/".join(parts[:end]) for end in range(1, len(parts) + 1))
+        for folder in sorted(folders, key=lambda f: -f.count("/")):
+            with contextlib.suppress(OSError):  # only the empty ones go
+                os.rmdir(f"{self._out}/{folder}")
         return len(self.previous.keys() - self.hashes.keys())
