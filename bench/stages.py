@@ -42,8 +42,8 @@ from generator.config.digest_yaml import load_config  # noqa: E402
 from generator.core.workers import collector_paused, cores  # noqa: E402
 from generator.reading.archive import merge  # noqa: E402
 from generator.reading.content import read_content  # noqa: E402
-from generator.site.render import Renderer  # noqa: E402
 from generator.site.manifest import write_manifest  # noqa: E402
+from generator.site.render import Renderer  # noqa: E402
 from generator.site.writer import Site  # noqa: E402
 
 #: The steps of relate(), each ended by its last report of progress.
