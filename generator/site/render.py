@@ -30,7 +30,12 @@ from generator.site.bibtex import Citations
 from generator.site.fingerprints import SELDOM_SHOWN, Fingerprints, code_and_templates, names_read
 from generator.site.machine_files import MachineFiles
 from generator.site.search_files import numbered
-from generator.site.templating import TemplateFailure, environment, template_error_line
+from generator.site.templating import (
+    TemplateFailure,
+    compact,
+    environment,
+    template_error_line,
+)
 from generator.site.views import (
     PAGE_SIZE,
     Group,
@@ -136,7 +141,7 @@ class Renderer:
         html = self.env.get_template(template).render(
             **self.site_globals, root=root, page_url=page_url, **context
         )
-        site.write(path, html)
+        site.write(path, compact(html))
 
     def by_topic(self, papers: Iterable[Paper]) -> tuple[Group, ...]:
         groups: dict[str, list[PaperView]] = {}

@@ -8,6 +8,7 @@ templates use on every page are ours, in C where that pays.
 
 from __future__ import annotations
 
+import re
 import string
 import traceback
 from collections.abc import Callable, MutableMapping
@@ -116,3 +117,21 @@ def environment(templates: Path) -> jinja2.Environment:
     env.filters["short_date"] = short_date
     env.filters["urlencode"] = urlencode
     return env
+
+
+#: Elements whose text keeps its spaces: a ``<pre>`` (the BibTeX on a paper's
+#: page is indented), a ``<textarea>`` and scripts.
+_KEEPS_SPACES = re.compile(r"(<(pre|textarea|script)\b.*?</\2>)", re.DOTALL | re.IGNORECASE)
+_INDENT = re.compile(r"\n[ \t]+")
+
+
+def compact(html: str) -> str:
+    """``html`` without the indentation at the start of its lines (the
+    templates' own, for whoever edits them), which a browser reads as one
+    space like the line break before it: at 100,000 paper pages, a tenth
+    of a megabyte per 100 bytes a page."""
+    parts = _KEEPS_SPACES.split(html)
+    # split gives text, then per match the element and its name.
+    for at in range(0, len(parts), 3):
+        parts[at] = _INDENT.sub("\n", parts[at])
+    return "".join(part for at, part in enumerate(parts) if at % 3 != 2)
