@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from generator.analysis.topics import Topics, classify
+from generator.commands.placements import Placements
 from generator.config.digest_yaml import Config
 from generator.core.errors import Diagnostic, DigestError, InputError, Source
 from generator.core.lock import site_lock
@@ -78,6 +79,8 @@ class Checked:
     topics: Topics
     content: Content
     diagnostics: tuple[Diagnostic, ...]
+    cache_problems: tuple[Diagnostic, ...] = ()
+    """Warnings about damaged caches: said once, never repeated as the input's."""
 
     @property
     def errors(self) -> int:
@@ -131,18 +134,28 @@ def read_feeds(paths: list[Path], year: int, progress: Progress | None = None) -
 
 
 def check(
-    seeds: Path, config: Config, workers: int = 1, progress: Progress | None = None
+    seeds: Path,
+    config: Config,
+    workers: int = 1,
+    progress: Progress | None = None,
+    cache: Path | None = None,
 ) -> Checked:
     """Read and check all input; diagnostics come back, none is raised.
-    ``workers`` processes may share the classifying of a large archive."""
+    ``workers`` processes may share the classifying of a large archive;
+    ``cache``, a build's cache folder, keeps the papers' topics between builds."""
     with collector_paused():
         feed_paths, page_paths, problems = _seed_files(seeds)
         feeds = read_feeds(feed_paths, config.year, progress)
         archive, merge_problems = merge(feeds.entries)
         content, content_problems = read_content(page_paths, {day.date for day in archive.days})
-        topics = classify(archive, config.topics, _workers(archive, workers), progress)
+        placements = Placements(cache, config.topics) if cache is not None else None
+        known = placements.read(archive) if placements is not None else {}
+        topics = classify(archive, config.topics, _workers(archive, workers), progress, known)
+        if placements is not None and not (problems or feeds.diagnostics or merge_problems):
+            placements.write(archive, topics.matches)
     diagnostics = (*problems, *feeds.diagnostics, *merge_problems, *content_problems)
-    return Checked(archive, topics, content, diagnostics)
+    cache_problems = (placements.problem,) if placements and placements.problem else ()
+    return Checked(archive, topics, content, diagnostics, cache_problems)
 
 
 def _workers(archive: Archive, workers: int) -> int:

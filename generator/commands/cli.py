@@ -23,7 +23,7 @@ from generator.core.errors import DigestError, UsageError
 from generator.core.lock import site_lock
 from generator.core.stops import Terminated, sigterm_raises
 from generator.core.workers import Progress, cores
-from generator.site.manifest import NOTHING, previous_site
+from generator.site.manifest import NOTHING, cache_folder, previous_site
 from generator.site.templating import template_error_line
 
 
@@ -138,7 +138,12 @@ def _run(args: argparse.Namespace) -> int:
         if (done := up_to_date(previous, key)) is not None:
             return _up_to_date(args, done)
     progress = None if args.quiet else terminal_progress()
-    checked = check(args.seeds, config, args.jobs, progress)
+    cache = None
+    if args.command == "build" and not args.force:
+        cache = cache_folder(args.out)
+    checked = check(args.seeds, config, args.jobs, progress, cache)
+    for damaged in checked.cache_problems:
+        print(damaged, file=sys.stderr)
     _report(checked, args.quiet)
     if _failed(checked, args.strict):
         warnings = len(checked.diagnostics) - checked.errors

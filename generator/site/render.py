@@ -111,8 +111,10 @@ class Renderer:
         base = [
             code_and_templates(self.templates),
             self.config,
+            # Not the list of topics that hold papers: pages order topics as
+            # the taxonomy (in the config) does, and a topic that gains its
+            # first paper would otherwise change every fingerprint.
             sorted(shown.items()),
-            [topic.slug for topic in self.topics.topics],
         ]
         keys = self.citations.keys
 
