@@ -151,7 +151,7 @@ def check(
         placements = Placements(cache, config.topics) if cache is not None else None
         known = placements.read(archive) if placements is not None else {}
         topics = classify(archive, config.topics, _workers(archive, workers), progress, known)
-        if placements is not None and not (problems or feeds.diagnostics or merge_problems):
+        if placements is not None:
             placements.write(archive, topics.matches)
     diagnostics = (*problems, *feeds.diagnostics, *merge_problems, *content_problems)
     cache_problems = (placements.problem,) if placements and placements.problem else ()
