@@ -200,6 +200,9 @@ class Result:
     again_diff: Diff
     added: Run
     added_diff: Diff
+    later: Run
+    """A build after one day more again (see ``measure``)."""
+    later_diff: Diff
     stats: SiteStats
     largest: list[tuple[str, int]]
     artifact: int
@@ -234,6 +237,12 @@ def measure(papers: int, work: Path, seed: int, args: argparse.Namespace) -> Res
     say(f"{papers:,} papers: rebuild after one more day")
     added = digest_build(seeds, site, logs / "added.log", work)
     third = snapshot(site)
+    # Another day: the daily build as it goes on, the site before the last
+    # one now kept as the spare tree that a build turns into the new site.
+    corpus.write_corpus(papers, seeds, seed, extra=True, later=1)
+    say(f"{papers:,} papers: rebuild after another day")
+    later = digest_build(seeds, site, logs / "later.log", work)
+    fourth = snapshot(site)
     if code_fingerprint() != code:
         code += " (changed during the run)"
     if not args.keep:
@@ -246,6 +255,8 @@ def measure(papers: int, work: Path, seed: int, args: argparse.Namespace) -> Res
         again_diff=compare(first, second),
         added=added,
         added_diff=compare(second, third),
+        later=later,
+        later_diff=compare(third, fourth),
         stats=site_stats(first),
         largest=largest_files(first),
         artifact=artifact,
@@ -273,7 +284,8 @@ def markdown(header: list[str], rows: list[list[str]]) -> str:
 
 def timing_table(results: list[Result]) -> str:
     header = ["papers", "days", "feed entries", "full build", "peak memory", "no-change rebuild"]
-    header += ["peak memory", "+1 day rebuild", "peak memory", "code"]
+    header += ["peak memory", "+1 day rebuild", "peak memory", "+1 more day", "peak memory"]
+    header += ["code"]
     rows = [
         [
             f"{r.papers:,}",
@@ -285,6 +297,8 @@ def timing_table(results: list[Result]) -> str:
             f"{r.again.peak_mb:,.0f} MB",
             f"{r.added.seconds:.1f} s",
             f"{r.added.peak_mb:,.0f} MB",
+            f"{r.later.seconds:.1f} s",
+            f"{r.later.peak_mb:,.0f} MB",
             r.code,
         ]
         for r in results
@@ -296,6 +310,7 @@ def output_table(results: list[Result]) -> str:
     header = ["papers", "files", "pages", "site size", "Pages artifact (tar.gz)"]
     header += ["largest file (not search)", "largest page"]
     header += ["search data", "no-change: written / changed", "+1 day: written / changed"]
+    header += ["+1 more day: written / changed"]
     rows = [
         [
             f"{r.papers:,}",
@@ -308,6 +323,7 @@ def output_table(results: list[Result]) -> str:
             f"{megabytes(r.stats.search_bytes)} ({r.stats.search_files} file(s))",
             str(r.again_diff),
             str(r.added_diff),
+            str(r.later_diff),
         ]
         for r in results
     ]

@@ -151,9 +151,10 @@ def check(
         placements = Placements(cache, config.topics) if cache is not None else None
         known = placements.read(archive) if placements is not None else {}
         topics = classify(archive, config.topics, _workers(archive, workers), progress, known)
-        if placements is not None:
-            placements.write(archive, topics.matches)
     diagnostics = (*problems, *feeds.diagnostics, *merge_problems, *content_problems)
+    # Kept only for a build that goes on: one stopped by errors writes nothing.
+    if placements is not None and not any(d.is_error for d in diagnostics):
+        placements.write(archive, topics.matches)
     cache_problems = (placements.problem,) if placements and placements.problem else ()
     return Checked(archive, topics, content, diagnostics, cache_problems)
 
