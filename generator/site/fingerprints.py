@@ -67,10 +67,10 @@ def names_read(env: jinja2.Environment, templates: list[str]) -> set[str]:
         seen.add(name)
         assert env.loader is not None
         try:
-            source = env.loader.get_source(env, name)[0]
-        except jinja2.TemplateNotFound:
-            continue  # said when a page needs it
-        parsed = env.parse(source)
+            parsed = env.parse(env.loader.get_source(env, name)[0])
+        except jinja2.TemplateError:  # not found, or broken: said when a page needs it
+            names |= SELDOM_SHOWN
+            continue
         names |= jinja2.meta.find_undeclared_variables(parsed)
         pending += [found for found in jinja2.meta.find_referenced_templates(parsed) if found]
     return names
