@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import PROJECT, SMALL_CONFIG, Project, digest
@@ -101,6 +101,8 @@ def full_build(project: Project) -> dict[str, bytes]:
 
 @settings(max_examples=12, deadline=None)
 @given(st.lists(steps, min_size=1, max_size=6))
+@example([("delete a site file", 0)])  # .nojekyll, the site's marker
+@example([("damage the cache", 0, 2), ("add a day", [["graph"]]), ("edit a site file", 3)])
 def test_an_incremental_build_is_a_full_build(steps: list[tuple[object, ...]]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         project = Project(Path(folder))

@@ -167,3 +167,20 @@ def test_force_ignores_every_cache_and_rewrites_every_file(project: Project, tmp
     written = int(run.out.split(" written")[0].rsplit(", ", 1)[1])
     assert written == len(after)
     assert snapshot(project.out) == full_build(project, tmp_path)
+
+
+def test_a_site_whose_marker_was_deleted_is_still_rebuilt(project: Project, tmp_path: Path):
+    two_days(project)
+    assert project.build().code == 0
+    (project.out / ".nojekyll").unlink()
+    run = project.build()
+    assert run.code == 0, run.err
+    assert snapshot(project.out) == full_build(project, tmp_path)
+
+
+def test_a_folder_digest_did_not_build_is_still_refused(project: Project):
+    two_days(project)
+    project.out.mkdir()
+    (project.out / "mine.txt").write_text("not a site\n", encoding="utf-8")
+    run = project.build()
+    assert run.code == 1 and "not a built site" in run.err

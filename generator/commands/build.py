@@ -34,6 +34,7 @@ from generator.site.manifest import (
     NOTHING,
     Previous,
     inodes,
+    manifest_path,
     previous_site,
     spare_path,
     write_manifest,
@@ -320,8 +321,11 @@ def _writing_failed(error: OSError, out: Path, shown: str) -> Exception:
 
 def _not_a_site(out: Path) -> bool:
     """Whether ``out`` holds something other than a site digest built, which
-    a build must neither replace nor clear up after."""
-    return out.exists() and not (out / SITE_MARKER).exists() and any(out.iterdir())
+    a build must neither replace nor clear up after. A site whose marker was
+    deleted by hand is still one if a manifest beside it says digest built it."""
+    if not out.exists() or (out / SITE_MARKER).exists() or not any(out.iterdir()):
+        return False
+    return not manifest_path(out).is_file()
 
 
 def recover(out: Path) -> None:

@@ -32,7 +32,6 @@ from generator.site.machine_files import MachineFiles
 from generator.site.search_files import numbered
 from generator.site.templating import (
     TemplateFailure,
-    compact,
     environment,
     template_error_line,
 )
@@ -143,7 +142,7 @@ class Renderer:
         html = self.env.get_template(template).render(
             **self.site_globals, root=root, page_url=page_url, **context
         )
-        site.write(path, compact(html))
+        site.write(path, html)
 
     def by_topic(self, papers: Iterable[Paper]) -> tuple[Group, ...]:
         groups: dict[str, list[PaperView]] = {}
