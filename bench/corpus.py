@@ -456,14 +456,20 @@ def second_captures(plan: Plan, rng: random.Random) -> dict[str, list[tuple[date
     return dict(weeks)
 
 
-def write_corpus(papers: int, out: Path, seed: int = 1, *, extra: bool = False) -> dict[str, int]:
-    """Write the corpus (or, with ``extra``, only the file of the day after it)
-    into ``out``; returns counts for the caller to report."""
+def write_corpus(
+    papers: int, out: Path, seed: int = 1, *, extra: bool = False, later: int = 0
+) -> dict[str, int]:
+    """Write the corpus (or, with ``extra``, only the file of the day after it,
+    or with ``later`` as well, of the day ``later`` days after that one) into
+    ``out``; returns counts for the caller to report."""
     plan, writer = plan_corpus(papers, seed)
     rng = random.Random(f"{seed}-layout")
     out.mkdir(parents=True, exist_ok=True)
     captures = second_captures(plan, rng)
     next_day, listed = extra_day(plan, writer)
+    for _ in range(later if extra else 0):
+        plan.days[next_day] = listed  # the next day follows this one
+        next_day, listed = extra_day(plan, writer)
     if extra:
         text = stored_feed(next_day, listed, plan, rng)
         (out / f"daily-{next_day.isoformat()}.json").write_text(text, encoding="utf-8")

@@ -50,6 +50,7 @@ from generator.config.digest_yaml import load_config  # noqa: E402
 from generator.core.workers import collector_paused, cores  # noqa: E402
 from generator.reading.archive import merge  # noqa: E402
 from generator.reading.content import read_content  # noqa: E402
+from generator.site.manifest import write_manifest  # noqa: E402
 from generator.site.render import Renderer  # noqa: E402
 from generator.site.writer import Site  # noqa: E402
 
@@ -130,7 +131,7 @@ def build_in_steps(seeds: Path, out: Path, jobs: int) -> Clock:
         )
     site = Site(out)
     clock.step("render and write", lambda: renderer.render(site, static, None, jobs), pool=True)
-    clock.step("manifest", lambda: site.finish({"key": ""}))
+    clock.step("manifest", lambda: write_manifest(out, "", [], site.entries))
     return clock
 
 

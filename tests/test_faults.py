@@ -169,7 +169,9 @@ def test_a_second_build_waits_and_says_for_whom(project: Project):
     # It looked at the site only once it had the lock: the one the first made.
     assert second.out == f"{project.out}/ is up to date: no input changed since it was built\n"
     assert snapshot(project.out) == new
-    assert beside(project) == ["digest.yaml", "seeds", "site"], "and the lock file is gone"
+    assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"], (
+        "and the lock file is gone"
+    )
 
 
 def test_with_no_wait_a_second_build_fails_at_once(project: Project):
@@ -198,7 +200,7 @@ def test_a_waiting_build_stops_cleanly_on_sigterm(project: Project):
     os.kill(first.pid, signal.SIGCONT)
     assert first.finish() == (0, "")
     assert snapshot(project.out) == new
-    assert beside(project) == ["digest.yaml", "seeds", "site"]
+    assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"]
 
 
 def test_two_builds_started_together_give_one_complete_site(project: Project):
@@ -225,7 +227,7 @@ def test_two_builds_started_together_give_one_complete_site(project: Project):
             )
             assert code == 0 and err in ("", waited), err
         assert snapshot(project.out) in sites
-        assert beside(project) == ["digest.yaml", "other-seeds", "seeds", "site"]
+        assert beside(project) == [".digest-cache", "digest.yaml", "other-seeds", "seeds", "site"]
 
 
 def test_recover_leaves_the_staging_folder_of_a_live_build(project: Project):
@@ -244,7 +246,7 @@ def test_recover_leaves_the_staging_folder_of_a_live_build(project: Project):
     assert paused.finish() == (0, "")
     recovering.join(WAIT)
     assert snapshot(project.out) == new
-    assert beside(project) == ["digest.yaml", "seeds", "site"]
+    assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"]
 
 
 @pytest.mark.parametrize("stage", ["locked", "rendered", "swapping"])
@@ -258,7 +260,7 @@ def test_a_build_killed_while_another_waits(project: Project, stage: str):
     assert first.signal(signal.SIGKILL).finish()[0] == -signal.SIGKILL
     assert second.finish() == (0, "")
     assert snapshot(project.out) == new
-    assert beside(project) == ["digest.yaml", "seeds", "site"]
+    assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"]
 
 
 @pytest.mark.parametrize("stage", ["locked", "rendering", "rendered", "swapping"])
@@ -279,7 +281,7 @@ def test_a_signal_stops_a_build_cleanly(
     paused = start(project, pause_at=stage).paused()
     assert paused.signal(number).finish() == (status, said)
     assert snapshot(project.out) == (new if stage == "swapping" else old)
-    assert beside(project) == ["digest.yaml", "seeds", "site"]
+    assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"]
 
 
 @pytest.mark.parametrize(
@@ -306,7 +308,7 @@ def test_a_signal_to_every_process_of_a_build_stops_its_workers_quietly(
     assert paused.finish() == (status, said)
     wait_for(lambda: not any(state(pid) not in ("", "Z") for pid in workers), "the workers' end")
     assert snapshot(project.out) == old
-    assert beside(project) == ["digest.yaml", "seeds", "site"]
+    assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"]
 
 
 def test_killed_while_it_holds_the_lock_a_build_leaves_it_free(project: Project):
@@ -320,7 +322,7 @@ def test_killed_while_it_holds_the_lock_a_build_leaves_it_free(project: Project)
     run = project.build("--no-wait")
     assert (run.code, run.err) == (0, "")
     assert snapshot(project.out) == new
-    assert beside(project) == ["digest.yaml", "seeds", "site"]
+    assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"]
 
 
 # A full disk and a read-only one: real, on a small tmpfs, where this test may
@@ -355,7 +357,7 @@ def test_a_full_disk_leaves_the_previous_site(project: Project, small_disk: Path
         f"{out}/: error: No space left on device; the site was not changed\n",
     )
     assert snapshot(out) == old
-    assert sorted(path.name for path in small_disk.iterdir()) == ["site"]
+    assert sorted(path.name for path in small_disk.iterdir()) == [".digest-cache", "site"]
 
 
 def test_a_read_only_disk_leaves_the_site_and_says_so(project: Project, small_disk: Path):
@@ -377,7 +379,7 @@ def test_a_read_only_disk_leaves_the_site_and_says_so(project: Project, small_di
         f"{out}/: error: Read-only file system; the site was not changed\n",
     )
     assert snapshot(out) == old
-    assert sorted(path.name for path in small_disk.iterdir()) == ["site"]
+    assert sorted(path.name for path in small_disk.iterdir()) == [".digest-cache", "site"]
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
@@ -411,7 +413,7 @@ def test_a_write_that_fails_midway_names_the_site_and_its_cause(
         f"{project.out}/: error: {os.strerror(code)}; the site was not changed\n",
     )
     assert snapshot(project.out) == old
-    assert beside(project) == ["digest.yaml", "seeds", "site"]
+    assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"]
 
 
 # ``digest serve`` and ``digest build`` side by side: the same lock.
@@ -456,7 +458,7 @@ def test_serve_waits_for_a_build_then_rebuilds(project: Project):
         assert served.process.wait(timeout=WAIT) == 0
         assert served.err[-1] == "digest: stopped\n"
         assert not [line for line in served.err if "Traceback" in line or "error" in line]
-    assert beside(project) == ["digest.yaml", "seeds", "site"]
+    assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"]
 
 
 def test_a_build_waits_for_serve(project: Project):
@@ -474,7 +476,7 @@ def test_a_build_waits_for_serve(project: Project):
         )
         served.process.send_signal(signal.SIGTERM)
         assert served.process.wait(timeout=WAIT) == 0
-    assert beside(project) == ["digest.yaml", "seeds", "site"]
+    assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"]
 
 
 @pytest.mark.parametrize("first", [True, False], ids=["first-build", "rebuild"])
@@ -501,7 +503,9 @@ def test_sigterm_stops_serve_mid_build_cleanly(project: Project, first: bool):
         assert not [line for line in served.err if "Traceback" in line]
         wait_for(lambda: state(building) in ("", "Z"), "the builder's end")
         assert (snapshot(project.out) if project.out.exists() else {}) == before
-    assert beside(project) == ["digest.yaml", "seeds"] + ([] if first else ["site"])
+    assert beside(project) == ([] if first else [".digest-cache"]) + ["digest.yaml", "seeds"] + (
+        [] if first else ["site"]
+    )
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::"])

@@ -260,9 +260,9 @@ def small_site(site: Path) -> Path:
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    """The files of a built site, but the manifest (it holds a hash of digest's own files)."""
+    """The files of a built site."""
     return {
         str(path.relative_to(folder)): path.read_bytes()
         for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.name != ".digest-build.json"
+        if path.is_file()
     }

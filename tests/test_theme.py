@@ -4,7 +4,10 @@ template can extend the built-in one it replaces as ``theme/NAME``."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+
+import pytest
 
 from generator.commands.build import STATIC
 from tests.conftest import ABSTRACT, Project
@@ -101,3 +104,30 @@ def test_changing_an_override_rebuilds_and_removing_it_brings_the_theme_back(
         STATIC / "style.css"
     ).read_bytes()
     assert NOTE not in (project.out / "index.html").read_text("utf-8")
+
+
+def test_a_new_built_in_template_reaches_the_pages_a_site_does_not_override(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Pages are kept between builds by what they read: the built-in theme
+    is part of that beside the site's own templates, so a new digest's
+    theme reaches every page the site leaves to it."""
+    from generator.commands import build
+
+    theme = tmp_path / "theme"
+    shutil.copytree(build.TEMPLATES, theme)
+    monkeypatch.setattr(build, "TEMPLATES", theme)
+    site_with_papers(project)
+    overrides(project)
+    assert project.build().code == 0
+    paper = theme / "paper.html"
+    paper.write_text(
+        paper.read_text(encoding="utf-8").replace("<h1>", '<p class="new-theme">new</p><h1>', 1),
+        encoding="utf-8",
+    )
+    run = project.build()
+    assert run.code == 0, run.err
+    pages = sorted((project.out / "papers").glob("*/index.html"))
+    assert len(pages) == 2
+    for page in pages:
+        assert 'class="new-theme"' in page.read_text(encoding="utf-8")
