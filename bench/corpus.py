@@ -11,11 +11,19 @@ Because 300 seed abstracts hold a vocabulary far smaller than a real archive of
 from a pool that grows with the corpus (as real vocabularies do), so the
 TF-IDF similarity step sees rare terms instead of ever denser shared ones.
 
-The layout follows the real captures: one feed per weekday (~75 papers), some
-papers listed again on a later day, and weekly "second capture" feeds that
-list part of several days again, with the occasional different case, spacing
-or cut-short abstract that the merge step has to reconcile. Everything comes
-from one ``random.Random(seed)``, so a seed always gives the same bytes.
+Every paper has authors, 1 to 30 (about 4.6 on average), drawn with
+Zipf-like weights from a pool of invented names that grows with the corpus,
+so that some names are on hundreds of papers and most on one or two; family
+names repeat across different people, and many names carry accents.
+
+The layout follows what a site fed by ``digest fetch`` holds: one stored
+feed (JSON, as fetch writes them, with arXiv ids and authors) per weekday
+(~75 papers), some papers listed again on a later day, and weekly "second
+capture" feeds in the text format (captured pages: no ids, no authors) that
+list part of several days again, with the occasional different case,
+spacing or cut-short abstract that the merge step has to reconcile. Everything
+comes from ``random.Random`` streams of the seed, so a seed always gives the
+same bytes.
 
 The seeds are read here with a few lines of our own rather than with
 ``generator.reading.captured``: the corpus must not change when the code under test does.
@@ -24,6 +32,8 @@ The seeds are read here with a few lines of our own rather than with
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
 import random
 import re
 import shutil
@@ -60,6 +70,32 @@ _DANGLING = frozenset(
     "a an and as at by for from in into is of on or the to towards via with without".split()
 )
 _CAMEL_PART = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|\d+")
+#: Authors per paper: 1 + a log-normal draw, at most 30.
+AUTHORS_MU, AUTHORS_SIGMA, MAX_AUTHORS = 1.2, 0.65, 30
+#: Weight of the author of rank r: 1 / (r + AUTHORS_OFFSET); with a pool as
+#: large as the corpus, the busiest author is on about 1.2% of the papers.
+AUTHORS_OFFSET = 50
+#: Invented name parts (written for this corpus), accents and all; family
+#: names are drawn with Zipf-like weights too, so different people share them.
+GIVEN_NAMES = """Ada Aiko Alejandro Ana Anders Andrés Anh Arjun Aylin Bao Beatriz Bjørn Björn
+    Camille Carlos Chen Chiara Chloé Daniel Dmitri Élodie Emre Eun Farah Fatima Felipe François
+    Gabriel Hana Hao Hélène Hiroshi Ines Ingrid Ioana Jae Jakub Jan Javier Jean-Luc Jia Jiří João
+    Jonas Jörg Julia Jürgen Kai Karin Kofi Lars Laura Lei Leila Li Lin Ling Luca Łukasz Maik Iñaki
+    Marco María Mateo Mei Mihai Min Ming Nadia Naveen Nikolaj Noémie Olga Omar Oskar Pablo Paweł
+    Pedro Priya Qi Rafael Ravi René Ruth Sakura Samir Sara Sebastián Sergei Shu Siddharth Sofía
+    Søren Sun Tamar Thiago Tomás Uma Vera Wei Xin Yan Yasmin Yi Yuki Zeynep Zhi Zoë""".split()
+FAMILY_NAMES = """Wang Zhang Li Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo Lin He Gao
+    Kim Lee Park Choi Nguyễn Trần Lê Phạm Sato Suzuki Takahashi Tanaka Watanabe Kumar Singh
+    Sharma Gupta Patel Iyer Müller Schmidt Schneider Fischer Weiß Schölkopf Köhler Brückner
+    García Martínez López González Rodríguez Fernández Pérez Sánchez Núñez Peña Silva Santos
+    Gonçalves Conceição Dubois Lefèvre Moreau Girard Bérard Rossi Russo Bianchi Ricci Colombo
+    Kowalski Nowak Wiśniewski Wójcik Dvořák Novák Svoboda Horváth Kovács Nagy Öztürk Yılmaz
+    Çelik Şahin Ivanov Petrov Smirnov Kuznetsov Andersson Johansson Ångström Nørgaard Jensen
+    Hansen Larsen Virtanen Mäkinen Smith Johnson Williams Brown Jones Miller Davis Wilson Taylor
+    Anderson Thomas Moore Martin Jackson White Harris Clark Lewis Walker Hall Young Allen King
+    Wright Scott Green Baker Adams Nelson Hill Campbell Mitchell Roberts Carter Phillips Evans
+    O'Brien Murphy Kelly Walsh Byrne Cohen Levi Friedman Haddad Khalil Mansour Okafor Adeyemi
+    Mensah Owusu Abebe Tesfaye""".split()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +121,8 @@ class Paper:
     abstract: str
     home: date | None = None
     """The day the paper first appears on; listed anywhere else, it may vary."""
+    authors: tuple[str, ...] = ()
+    arxiv_id: str = ""
 
 
 @dataclass(slots=True)
@@ -139,7 +177,9 @@ def _vocabulary(titles: list[str], abstracts: list[str]) -> Vocabulary:
 class Writer:
     """Makes new, distinct papers from a vocabulary with one random stream."""
 
-    def __init__(self, vocabulary: Vocabulary, rng: random.Random, papers: int) -> None:
+    def __init__(
+        self, vocabulary: Vocabulary, rng: random.Random, papers: int, seed: int = 1
+    ) -> None:
         self.vocabulary = vocabulary
         self.rng = rng
         self.keys: set[str] = set()
@@ -147,6 +187,13 @@ class Writer:
         # Invented method and dataset names shared by a few papers each: the
         # rare vocabulary a real archive grows as it grows.
         self.shared_names = [self.name() for _ in range(max(50, papers // 8))]
+        # Authors from a stream of their own: the titles and abstracts of a
+        # seed are the same with authors as they were before there were any.
+        self.author_rng = random.Random(f"{seed}-authors")
+        self.authors = _author_pool(self.author_rng, max(200, papers))
+        weights = (1 / (rank + AUTHORS_OFFSET) for rank in range(len(self.authors)))
+        self.author_weights = list(itertools.accumulate(weights))
+        self.ids: dict[str, int] = defaultdict(int)
 
     def name(self) -> str:
         parts = self.vocabulary.name_parts
@@ -201,7 +248,34 @@ class Writer:
     def paper(self, day: date) -> Paper:
         title = self.title()
         no_abstract = self.rng.random() < NO_ABSTRACT_SHARE
-        return Paper(title, "" if no_abstract else self.abstract(title), day)
+        abstract = "" if no_abstract else self.abstract(title)
+        month = f"{day:%y%m}"
+        self.ids[month] += 1
+        arxiv_id = f"{month}.{self.ids[month]:05d}"
+        return Paper(title, abstract, day, self.paper_authors(), arxiv_id)
+
+    def paper_authors(self) -> tuple[str, ...]:
+        """1 to 30 distinct authors, the busy ones more often."""
+        rng = self.author_rng
+        count = min(MAX_AUTHORS, 1 + int(rng.lognormvariate(AUTHORS_MU, AUTHORS_SIGMA)))
+        drawn = rng.choices(self.authors, cum_weights=self.author_weights, k=count)
+        return tuple(dict.fromkeys(drawn))
+
+
+def _author_pool(rng: random.Random, size: int) -> list[str]:
+    """``size`` distinct invented names, busiest first: given and family
+    names combined, family names Zipf-like; a middle initial where a
+    combination is taken already."""
+    family_weights = list(itertools.accumulate(1 / (r + 3) for r in range(len(FAMILY_NAMES))))
+    names: dict[str, None] = {}
+    while len(names) < size:
+        given = rng.choice(GIVEN_NAMES)
+        [family] = rng.choices(FAMILY_NAMES, cum_weights=family_weights)
+        name = f"{given} {family}"
+        if name in names:
+            name = f"{given} {chr(rng.randrange(26) + 65)}. {family}"
+        names.setdefault(name, None)
+    return list(names)
 
 
 def _chain(titles: tuple[str, ...]) -> dict[str, list[str]]:
@@ -264,7 +338,7 @@ def plan_corpus(papers: int, seed: int) -> tuple[Plan, Writer]:
     """Papers spread over weekdays, with about ``REPEAT_SHARE`` of them listed
     again on a later day."""
     rng = random.Random(seed)
-    writer = Writer(read_seeds(), rng, papers)
+    writer = Writer(read_seeds(), rng, papers, seed)
     sizes: list[int] = []
     while sum(sizes) < papers:
         sizes.append(rng.randint(*PER_DAY))
@@ -325,6 +399,35 @@ def entry_lines(paper: Paper, rng: random.Random, *, vary: bool) -> list[str]:
     return [title, abstract] if abstract else [title]
 
 
+def stored_feed(day: date, indices: list[int], plan: Plan, rng: random.Random) -> str:
+    """A day's papers as ``digest fetch`` stores them (format
+    ``digest-papers/1``): arXiv id, title, abstract, authors. Listings other
+    than a paper's first may vary as in ``entry_lines``."""
+    papers = []
+    for index in indices:
+        paper = plan.papers[index]
+        title, *abstract = entry_lines(paper, rng, vary=day != paper.home)
+        papers.append(
+            {
+                "id": paper.arxiv_id,
+                "title": title,
+                "abstract": abstract[0] if abstract else "",
+                "authors": list(paper.authors),
+            }
+        )
+    feed = {
+        "format": "digest-papers/1",
+        "source": {
+            "kind": "arxiv",
+            "name": "arXiv cs.LG",
+            "url": "https://export.arxiv.org/api/query",
+        },
+        "date": day.isoformat(),
+        "papers": papers,
+    }
+    return json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
+
+
 def feed_text(
     sections: list[tuple[date, list[int]]], plan: Plan, rng: random.Random, *, capture: bool
 ) -> str:
@@ -353,22 +456,28 @@ def second_captures(plan: Plan, rng: random.Random) -> dict[str, list[tuple[date
     return dict(weeks)
 
 
-def write_corpus(papers: int, out: Path, seed: int = 1, *, extra: bool = False) -> dict[str, int]:
-    """Write the corpus (or, with ``extra``, only the file of the day after it)
-    into ``out``; returns counts for the caller to report."""
+def write_corpus(
+    papers: int, out: Path, seed: int = 1, *, extra: bool = False, later: int = 0
+) -> dict[str, int]:
+    """Write the corpus (or, with ``extra``, only the file of the day after it,
+    or with ``later`` as well, of the day ``later`` days after that one) into
+    ``out``; returns counts for the caller to report."""
     plan, writer = plan_corpus(papers, seed)
     rng = random.Random(f"{seed}-layout")
     out.mkdir(parents=True, exist_ok=True)
     captures = second_captures(plan, rng)
     next_day, listed = extra_day(plan, writer)
+    for _ in range(later if extra else 0):
+        plan.days[next_day] = listed  # the next day follows this one
+        next_day, listed = extra_day(plan, writer)
     if extra:
-        text = feed_text([(next_day, listed)], plan, rng, capture=False)
-        (out / f"daily-{next_day.isoformat()}.txt").write_text(text, encoding="utf-8")
+        text = stored_feed(next_day, listed, plan, rng)
+        (out / f"daily-{next_day.isoformat()}.json").write_text(text, encoding="utf-8")
         return {"files": 1, "entries": len(listed), "days": 1}
     entries = 0
     for day, indices in plan.days.items():
-        text = feed_text([(day, indices)], plan, rng, capture=False)
-        (out / f"daily-{day.isoformat()}.txt").write_text(text, encoding="utf-8")
+        text = stored_feed(day, indices, plan, rng)
+        (out / f"daily-{day.isoformat()}.json").write_text(text, encoding="utf-8")
         entries += len(indices)
     for name, sections in captures.items():
         (out / name).write_text(feed_text(sections, plan, rng, capture=True), encoding="utf-8")

@@ -107,7 +107,7 @@ def _approximated(seeds: Path, config: Any) -> list[HugoPaper]:
     from generator.commands.build import read_feeds
     from generator.reading.archive import merge
 
-    feeds = read_feeds(sorted(seeds.glob("*.txt")), config.year)
+    feeds = read_feeds(sorted([*seeds.glob("*.txt"), *seeds.glob("*.json")]), config.year)
     archive, _ = merge(feeds.entries)
     rules = [(rule.name, [k.lower() for k in rule.keywords]) for rule in config.topics]
     papers = []

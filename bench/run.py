@@ -169,6 +169,25 @@ def largest_files(files: Snapshot, count: int = 5) -> list[tuple[str, int]]:
     return sorted(sizes, key=lambda item: -item[1])[:count]
 
 
+def artifact_bytes(site: Path) -> int:
+    """The size of the gzipped tar that ``actions/upload-pages-artifact``
+    makes of the site (its own tar command: links stored as the files they
+    point to), compressed at zlib's default level as the artifact upload does;
+    0 where tar or gzip is missing."""
+    if not (shutil.which("tar") and shutil.which("gzip")):
+        return 0
+    tar = subprocess.Popen(
+        ["tar", "--dereference", "--hard-dereference", "--directory", str(site), "-cf", "-",
+         "--exclude=.git", "--exclude=.github", "."],
+        stdout=subprocess.PIPE,
+    )  # fmt: skip
+    assert tar.stdout is not None
+    gzip = subprocess.run(["gzip", "-6"], stdin=tar.stdout, capture_output=True, check=True)
+    tar.stdout.close()
+    tar.wait()
+    return len(gzip.stdout)
+
+
 # -- One size -----------------------------------------------------------------
 
 
@@ -181,8 +200,13 @@ class Result:
     again_diff: Diff
     added: Run
     added_diff: Diff
+    later: Run
+    """A build after one day more again (see ``measure``)."""
+    later_diff: Diff
     stats: SiteStats
     largest: list[tuple[str, int]]
+    artifact: int
+    """The size of the Pages artifact of the full build's site."""
     code: str
     hugo: dict[str, Any] | None
 
@@ -197,6 +221,7 @@ def measure(papers: int, work: Path, seed: int, args: argparse.Namespace) -> Res
     say(f"{papers:,} papers: corpus {counts}; full build")
     full = digest_build(seeds, site, logs / "full.log", work)
     first = snapshot(site)
+    artifact = artifact_bytes(site)
     say(f"{papers:,} papers: full {full.seconds:.1f} s; rebuild with nothing changed")
     again = digest_build(seeds, site, logs / "again.log", work)
     second = snapshot(site)
@@ -212,6 +237,12 @@ def measure(papers: int, work: Path, seed: int, args: argparse.Namespace) -> Res
     say(f"{papers:,} papers: rebuild after one more day")
     added = digest_build(seeds, site, logs / "added.log", work)
     third = snapshot(site)
+    # Another day: the daily build as it goes on, the site before the last
+    # one now kept as the spare tree that a build turns into the new site.
+    corpus.write_corpus(papers, seeds, seed, extra=True, later=1)
+    say(f"{papers:,} papers: rebuild after another day")
+    later = digest_build(seeds, site, logs / "later.log", work)
+    fourth = snapshot(site)
     if code_fingerprint() != code:
         code += " (changed during the run)"
     if not args.keep:
@@ -224,8 +255,11 @@ def measure(papers: int, work: Path, seed: int, args: argparse.Namespace) -> Res
         again_diff=compare(first, second),
         added=added,
         added_diff=compare(second, third),
+        later=later,
+        later_diff=compare(third, fourth),
         stats=site_stats(first),
         largest=largest_files(first),
+        artifact=artifact,
         code=code,
         hugo=hugo_result,
     )
@@ -250,7 +284,8 @@ def markdown(header: list[str], rows: list[list[str]]) -> str:
 
 def timing_table(results: list[Result]) -> str:
     header = ["papers", "days", "feed entries", "full build", "peak memory", "no-change rebuild"]
-    header += ["peak memory", "+1 day rebuild", "peak memory", "code"]
+    header += ["peak memory", "+1 day rebuild", "peak memory", "+1 more day", "peak memory"]
+    header += ["code"]
     rows = [
         [
             f"{r.papers:,}",
@@ -262,6 +297,8 @@ def timing_table(results: list[Result]) -> str:
             f"{r.again.peak_mb:,.0f} MB",
             f"{r.added.seconds:.1f} s",
             f"{r.added.peak_mb:,.0f} MB",
+            f"{r.later.seconds:.1f} s",
+            f"{r.later.peak_mb:,.0f} MB",
             r.code,
         ]
         for r in results
@@ -270,19 +307,23 @@ def timing_table(results: list[Result]) -> str:
 
 
 def output_table(results: list[Result]) -> str:
-    header = ["papers", "files", "pages", "site size", "largest file (not search)", "largest page"]
+    header = ["papers", "files", "pages", "site size", "Pages artifact (tar.gz)"]
+    header += ["largest file (not search)", "largest page"]
     header += ["search data", "no-change: written / changed", "+1 day: written / changed"]
+    header += ["+1 more day: written / changed"]
     rows = [
         [
             f"{r.papers:,}",
             f"{r.stats.files:,}",
             f"{r.stats.pages:,}",
             megabytes(r.stats.bytes),
+            megabytes(r.artifact),
             f"{megabytes(r.stats.largest[1])} `{r.stats.largest[0]}`",
             f"{megabytes(r.stats.largest_page[1])} `{r.stats.largest_page[0]}`",
             f"{megabytes(r.stats.search_bytes)} ({r.stats.search_files} file(s))",
             str(r.again_diff),
             str(r.added_diff),
+            str(r.later_diff),
         ]
         for r in results
     ]

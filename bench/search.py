@@ -15,7 +15,10 @@ shared address opens them, filters included: ``search/?`` plus each query
 string (``q=pruning&topic=pruning-and-compression&from=2025-01-01``), loaded
 in a fresh context with nothing typed (the default: a filtered query and a
 filter without words for the first topic of the site and the year of its
-newest papers). Per query it reports:
+newest papers). Where the site has authors, the defaults add searches for
+its busiest author (the one on most papers, whose lists are the longest):
+the name and the family name alone typed into the box, and ``author=`` with
+and without words. Per query it reports:
 
 - search bytes and requests: the bodies of every response the query
   triggered, plus search data the page fetched while loading (the site's
@@ -595,7 +598,9 @@ def report(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--site", type=Path, required=True, help="a site built by digest build")
-    parser.add_argument("--queries", nargs="*", default=list(DEFAULT_QUERIES))
+    parser.add_argument(
+        "--queries", nargs="*", help=f"typed at once (default: {', '.join(DEFAULT_QUERIES)})"
+    )
     parser.add_argument("--typed", nargs="*", default=list(DEFAULT_TYPED))
     parser.add_argument(
         "--urls", nargs="*", help="query strings of search/ to open (default: with filters)"
@@ -619,9 +624,11 @@ def main(argv: list[str] | None = None) -> int:
     if work.is_relative_to(REPO):
         parser.error("--work must be outside the repository")
     work.mkdir(parents=True, exist_ok=True)
-    queries = [(query, False) for query in args.queries]
+    names, author_urls = author_searches(site)
+    typed_at_once = args.queries if args.queries is not None else [*DEFAULT_QUERIES, *names]
+    queries = [(query, False) for query in typed_at_once]
     queries += [(query, True) for query in args.typed]
-    urls = args.urls if args.urls is not None else filtered_urls(site)
+    urls = args.urls if args.urls is not None else filtered_urls(site) + author_urls
     queries += [("?" + query.removeprefix("?"), False) for query in urls]
     try:
         engines, pagefind = engines_for(site, work, args)
@@ -659,6 +666,23 @@ def filtered_urls(site: Path) -> list[str]:
     dates = f"from={year}-01-01&to={year}-12-31"
     query = DEFAULT_QUERIES[0]
     return [f"q={query}&topic={topic}", f"q={query}&{dates}&sort=new", f"topic={topic}&{dates}"]
+
+
+def author_searches(site: Path) -> tuple[list[str], list[str]]:
+    """For the author on most papers, if the site has authors: their name
+    and family name as typed queries, and ``author=`` as a filter alone and
+    with a word."""
+    busiest, most = "", 0
+    for shard in sorted((site / "search" / "authors").glob("*.json")):
+        for key, postings in json.loads(shard.read_text(encoding="utf-8")).items():
+            papers = postings.count(",") + 1
+            if papers > most:
+                busiest, most = key, papers
+    if not busiest:
+        return [], []
+    name = busiest.replace("-", " ")
+    author = f"author={name.replace(' ', '+')}"
+    return [name, name.split()[-1]], [author, f"q={DEFAULT_QUERIES[0]}&{author}"]
 
 
 def is_pagefind(path: str) -> bool:

@@ -37,11 +37,20 @@ from measure import BASE_URL, CONFIG, REPO
 sys.path.insert(0, str(REPO))
 
 from generator.analysis.topics import classify  # noqa: E402
-from generator.commands.build import _seed_files, _workers, input_key, read_feeds, theme  # noqa: E402
+from generator.commands.build import (  # noqa: E402
+    STATIC,
+    TEMPLATES,
+    _seed_files,
+    _workers,
+    input_key,
+    read_feeds,
+    theme,
+)
 from generator.config.digest_yaml import load_config  # noqa: E402
 from generator.core.workers import collector_paused, cores  # noqa: E402
 from generator.reading.archive import merge  # noqa: E402
 from generator.reading.content import read_content  # noqa: E402
+from generator.site.manifest import write_manifest  # noqa: E402
 from generator.site.render import Renderer  # noqa: E402
 from generator.site.writer import Site  # noqa: E402
 
@@ -109,11 +118,20 @@ def build_in_steps(seeds: Path, out: Path, jobs: int) -> Clock:
         related = relate(archive, jobs, progress)
         renderer = clock.step(
             "views",
-            lambda: Renderer(config, archive, topics, related, content, templates, None),
+            lambda: Renderer(
+                config,
+                archive,
+                topics,
+                related,
+                content,
+                templates,
+                None,
+                built_in=(TEMPLATES, STATIC),
+            ),
         )
     site = Site(out)
     clock.step("render and write", lambda: renderer.render(site, static, None, jobs), pool=True)
-    clock.step("manifest", lambda: site.finish({"key": ""}))
+    clock.step("manifest", lambda: write_manifest(out, "", [], site.entries))
     return clock
 
 

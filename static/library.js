@@ -74,8 +74,8 @@
   // The paper of a button: its own data-save, else the paper its card links to.
   function slugOf(button) {
     if (!button.dataset.save) {
-      const link = button.closest("article, li")?.querySelector("a[href*='papers/']");
-      const found = link && /papers\/([a-z0-9-]+)\/$/.exec(link.getAttribute("href"));
+      const links = button.closest("article, li")?.querySelectorAll("a") || [];
+      const found = [...links].map((a) => /\/papers\/([a-z0-9-]+)\/$/.exec(a.pathname)).find(Boolean);
       button.dataset.save = found ? found[1] : "";
     }
     return button.dataset.save;

@@ -4,8 +4,9 @@
 // of the results it shows. Filters by topic and date (see generator/filters.py)
 // fetch a topic's members and, for a date that does not start a year, the
 // first paper of each day of its year; without words they list the papers
-// they leave, newest first. The whole state is in the URL:
-// ?q=…&topic=<slug>&topic=…&from=YYYY-MM-DD&to=YYYY-MM-DD&sort=new.
+// they leave, newest first. An author filter fetches the one shard of
+// search/authors/ that lists that author's papers. The whole state is in the URL:
+// ?q=…&author=<name>&topic=<slug>&topic=…&from=YYYY-MM-DD&to=YYYY-MM-DD&sort=new.
 // Results are built from text nodes only, so nothing from the index is ever
 // parsed as HTML.
 (() => {
@@ -13,6 +14,7 @@
   const form = document.querySelector("form.search-page");
   if (!form) return;
   const input = form.querySelector("input[name=q]");
+  const author = form.querySelector("input[name=author]");
   const status = document.getElementById("search-status");
   const list = document.getElementById("results");
   const more = document.getElementById("more-results");
@@ -33,6 +35,8 @@
   // The same folding as the build's generator/search.py: accents off, lower case.
   const fold = (text) => text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
   const words = (text) => fold(text).match(WORD) || [];
+  // An author as generator/terms.py's author_key names them.
+  const authorKey = (name) => words(name).join("-");
   const shardName = (key) =>
     /^[a-z0-9]+$/.test(key) ? key : "u" + [...key].map((c) => c.codePointAt(0).toString(16)).join("_");
 
@@ -79,9 +83,12 @@
   // The shards that can hold `term` or words starting with it: the one with
   // the longest key that starts the term, and every longer key the term starts
   // (a large shard is split by longer prefixes).
+  const longestStarting = (keys, term) => {
+    const starting = keys.filter((key) => term.startsWith(key));
+    return starting.length ? [starting.reduce((a, b) => (b.length > a.length ? b : a))] : [];
+  };
   function shardsFor(index, term) {
-    const starting = index.shards.filter((key) => term.startsWith(key));
-    const found = starting.length ? [starting.reduce((a, b) => (b.length > a.length ? b : a))] : [];
+    const found = longestStarting(index.shards, term);
     if (term.length >= MIN_PREFIX) {
       found.push(...index.shards.filter((key) => key.length > term.length && key.startsWith(term)));
     }
@@ -89,8 +96,9 @@
   }
 
   // For one query word: paper number -> points (10 whole title word, 6 start
-  // of a title word, 2 whole abstract word, 1 start of one); `common` is true
-  // when an abstract list was left out for being too common.
+  // of a title word, 4 whole word of an author's name, 3 start of one, 2
+  // whole abstract word, 1 start of one); `common` is true when an abstract
+  // list was left out for being too common.
   async function matchesFor(index, term) {
     const shards = await Promise.all(
       shardsFor(index, term).map((key) => fetchJson(`search/terms/${shardName(key)}.json`)));
@@ -100,10 +108,11 @@
       for (const id of ids) points.set(id, Math.max(points.get(id) || 0, value));
     };
     for (const shard of shards) {
-      for (const [word, [titles, abstracts]] of Object.entries(shard)) {
+      for (const [word, [titles, abstracts, authors]] of Object.entries(shard)) {
         const whole = word === term;
         if (!whole && (term.length < MIN_PREFIX || !word.startsWith(term))) continue;
         add(decode(titles), whole ? 10 : 6);
+        add(decode(authors), whole ? 4 : 3);
         if (abstracts === null) common = true;
         else add(decode(abstracts), whole ? 2 : 1);
       }
@@ -126,12 +135,14 @@
     for (const id of candidates || []) {
       let total = 0;
       let inTitle = true;
+      let byAuthor = false;
       for (const { points } of perTerm) {
         const got = points.get(id) || 0;
         total += got;
         inTitle = inTitle && got >= 6;
+        byAuthor = byAuthor || got === 3 || got === 4;
       }
-      scored.push([id, total, inTitle]);
+      scored.push([id, total, inTitle ? "" : byAuthor ? "matched an author" : "matched in the abstract"]);
     }
     // Higher points first, then newer papers (higher numbers).
     scored.sort((a, b) => b[1] - a[1] || b[0] - a[0]);
@@ -163,8 +174,8 @@
     return fragment;
   }
 
-  function resultItem(index, id, record, inTitle, terms) {
-    const [title, slug, days, topics] = record;
+  function resultItem(index, id, record, matched, terms) {
+    const [title, slug, days, topics, authors] = record;
     const item = document.createElement("li");
     const heading = document.createElement("h2");
     heading.className = "result-title";
@@ -175,15 +186,20 @@
     const meta = document.createElement("p");
     meta.className = "meta";
     const names = topics.map((topic) => (index.topics[topic] || [topic, topic])[1]).join(", ");
-    meta.textContent = [days.join(", "), names, inTitle ? "" : "matched in the abstract"]
-      .filter(Boolean)
-      .join(" · ");
+    meta.textContent = [days.join(", "), names, matched].filter(Boolean).join(" · ");
+    item.append(heading);
+    if (authors) {
+      const names = document.createElement("p");
+      names.className = "authors";
+      names.textContent = authors;
+      item.append(names);
+    }
     // A Save button, which library.js names and keeps in step.
     const save = Object.assign(document.createElement("button"), { type: "button", className: "save", textContent: "Save" });
     save.dataset.save = slug;
     save.dataset.n = String(id);
     save.setAttribute("aria-pressed", "false");
-    item.append(heading, meta, save);
+    item.append(meta, save);
     return item;
   }
 
@@ -224,13 +240,15 @@
 
   // The filters as the controls show them.
   const chosenTopics = () => topicBoxes.filter((box) => box.checked).map((box) => box.value);
-  const filtered = () => chosenTopics().length > 0 || from.value !== "" || to.value !== "";
+  const filtered = () =>
+    chosenTopics().length > 0 || from.value !== "" || to.value !== "" || authorKey(author.value) !== "";
 
   // The controls' state as the page's URL, so that a search can be shared.
   function writeUrl() {
     const url = new URL(window.location.href);
     const params = new URLSearchParams();
     if (input.value.trim()) params.set("q", input.value);
+    if (author.value.trim()) params.set("author", author.value);
     for (const slug of chosenTopics()) params.append("topic", slug);
     if (from.value) params.set("from", from.value);
     if (to.value) params.set("to", to.value);
@@ -244,6 +262,7 @@
   function readUrl() {
     const params = new URLSearchParams(window.location.search);
     input.value = params.get("q") || "";
+    author.value = params.get("author") || "";
     from.value = /^\d{4}-\d{2}-\d{2}$/.test(params.get("from") || "") ? params.get("from") : "";
     to.value = /^\d{4}-\d{2}-\d{2}$/.test(params.get("to") || "") ? params.get("to") : "";
     sort.value = params.get("sort") === "new" ? "new" : "";
@@ -325,11 +344,28 @@
     return member;
   }
 
+  // The numbers of the papers of the author the filter names, or null for
+  // no author filter: the one shard that holds that author, if any does.
+  async function authorPapers() {
+    const key = authorKey(author.value);
+    if (!key) return null;
+    const shard = longestStarting(index.authors, key)[0];
+    if (shard === undefined) return new Set();
+    const names = await fetchJson(`search/authors/${shardName(shard)}.json`);
+    return new Set(Object.hasOwn(names, key) ? decode(names[key]) : []);
+  }
+
   // Every paper the filters leave, newest first (no words to rank by).
-  function listed(low, high, member) {
+  function listed(low, high, member, by) {
     const found = [];
+    if (by) { // the author's papers alone: fewer than the range, often by far
+      for (const id of [...by].sort((a, b) => b - a)) {
+        if (id >= low && id < high && (!member || member[id])) found.push([id, 0, ""]);
+      }
+      return found;
+    }
     for (let id = high - 1; id >= low; id--) {
-      if (!member || member[id]) found.push([id, 0, true]);
+      if (!member || member[id]) found.push([id, 0, ""]);
     }
     return found;
   }
@@ -346,12 +382,13 @@
       return;
     }
     const ranking = wanted.length ? rank(index, wanted) : [];
+    const by = authorPapers();
     const [low, high] = await numberRange();
-    const [found, member] = await Promise.all([ranking, topicMembers(low, high)]);
+    const [found, member, byAuthor] = await Promise.all([ranking, topicMembers(low, high), by]);
     if (run !== latest) return; // a newer query is already on its way
     ranked = wanted.length
-      ? found.filter(([id]) => id >= low && id < high && (!member || member[id]))
-      : listed(low, high, member);
+      ? found.filter(([id]) => id >= low && id < high && (!member || member[id]) && (!byAuthor || byAuthor.has(id)))
+      : listed(low, high, member, byAuthor);
     if (sort.value === "new") ranked.sort((a, b) => b[0] - a[0]);
     terms = wanted;
     shown = [];
@@ -377,14 +414,16 @@
   readUrl();
   status.textContent = "Loading the index…";
   fetchJson("search-index.json").then((loaded) => {
-    index = { ...loaded, shards: shardKeys(loaded.shards) };
+    index = { ...loaded, shards: shardKeys(loaded.shards), authors: shardKeys(loaded.authors) };
     addTopics();
     showFilters();
     let pause;
-    input.addEventListener("input", () => {
-      clearTimeout(pause);
-      pause = setTimeout(() => show().catch(failed), TYPING_PAUSE_MS);
-    });
+    for (const box of [input, author]) {
+      box.addEventListener("input", () => {
+        clearTimeout(pause);
+        pause = setTimeout(() => show().catch(failed), TYPING_PAUSE_MS);
+      });
+    }
     const changed = () => {
       showFilters();
       show().catch(failed);

@@ -189,31 +189,44 @@ def page(browser: Any) -> Iterator[Any]:
 
 def search_papers(site: Path) -> list[dict[str, Any]]:
     """The papers of a built site's split search index, as dicts with title,
-    url, days, topics and the words found only in their abstract."""
+    url, days, topics, authors (as a card names them), the words found only
+    in their abstract and the words of their authors' names."""
     index = json.loads((site / "search-index.json").read_text(encoding="utf-8"))
     papers: list[dict[str, Any]] = []
     for block in range(-(-index["papers"] // index["block_size"])):
         records = json.loads((site / f"search/papers/{block}.json").read_text(encoding="utf-8"))
-        for title, slug, days, topics in records:
+        for title, slug, days, topics, *authors in records:
             papers.append(
                 {
                     "title": title,
                     "url": f"papers/{slug}/",
                     "days": days,
                     "topics": [index["topics"][topic][0] for topic in topics],
+                    "authors": authors[0] if authors else "",
                     "words": [],
+                    "author_words": [],
                 }
             )
     for shard in (site / "search" / "terms").iterdir():
-        for term, (_, abstracts) in json.loads(shard.read_text(encoding="utf-8")).items():
-            number = 0
-            for gap in (abstracts or "").split(",") if abstracts else []:
-                number += int(gap, 36)
+        for term, lists in json.loads(shard.read_text(encoding="utf-8")).items():
+            for number in decode_postings(lists[1]):
                 papers[number]["words"].append(term)
+            for number in decode_postings(lists[2] if len(lists) > 2 else ""):
+                papers[number]["author_words"].append(term)
     for paper in papers:
         paper["words"] = " ".join(sorted(paper["words"]))
+        paper["author_words"] = " ".join(sorted(paper["author_words"]))
     assert len(papers) == index["papers"]
     return papers
+
+
+def decode_postings(postings: str | None) -> list[int]:
+    """Paper numbers from base-36 gaps, as the page's script reads them."""
+    numbers, number = [], 0
+    for gap in postings.split(",") if postings else []:
+        number += int(gap, 36)
+        numbers.append(number)
+    return numbers
 
 
 def copy_seeds(target: Path) -> Path:

@@ -389,6 +389,8 @@ def test_filters_work_from_the_keyboard_alone(page, browser_site):
     page.keyboard.type("learning")
     wait_for_status(page, "match")
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "author"
+    page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")

@@ -93,7 +93,12 @@ def test_failed_build_leaves_previous_site_byte_identical(project: Project):
     project.config.write_text("topics: 3\n", encoding="utf-8")
     assert project.build().code == 1
     assert snapshot(project.out) == before
-    assert sorted(p.name for p in project.root.iterdir()) == ["digest.yaml", "seeds", "site"]
+    assert sorted(p.name for p in project.root.iterdir()) == [
+        ".digest-cache",
+        "digest.yaml",
+        "seeds",
+        "site",
+    ]
 
 
 def test_broken_template_leaves_previous_site_and_no_staging_folder(
@@ -115,6 +120,7 @@ def test_broken_template_leaves_previous_site_and_no_staging_folder(
         assert "no_such_value" in str(error)
     assert snapshot(project.out) == before
     assert sorted(p.name for p in project.root.iterdir()) == [
+        ".digest-cache",
         "digest.yaml",
         "seeds",
         "site",
@@ -211,7 +217,12 @@ def test_killed_build_leaves_the_old_or_the_new_site_whole(tmp_path: Path):
             assert snapshot(out) in (old, new)
     subprocess.run(command(out), check=True)
     assert snapshot(out) == new
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["expected", "seeds", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".digest-cache",
+        "expected",
+        "seeds",
+        "site",
+    ]
 
 
 def test_next_build_recovers_a_site_left_mid_swap(project: Project):
@@ -221,7 +232,12 @@ def test_next_build_recovers_a_site_left_mid_swap(project: Project):
     project.out.rename(project.root / ".site-old-x1")
     (project.root / ".site-new-x2").mkdir()
     assert project.build().code == 0
-    assert sorted(p.name for p in project.root.iterdir()) == ["digest.yaml", "seeds", "site"]
+    assert sorted(p.name for p in project.root.iterdir()) == [
+        ".digest-cache",
+        "digest.yaml",
+        "seeds",
+        "site",
+    ]
 
 
 def test_an_up_to_date_build_still_clears_what_a_killed_build_left(project: Project):
@@ -236,7 +252,12 @@ def test_an_up_to_date_build_still_clears_what_a_killed_build_left(project: Proj
         0,
         f"{project.out}/ is up to date: no input changed since it was built\n",
     )
-    assert sorted(p.name for p in project.root.iterdir()) == ["digest.yaml", "seeds", "site"]
+    assert sorted(p.name for p in project.root.iterdir()) == [
+        ".digest-cache",
+        "digest.yaml",
+        "seeds",
+        "site",
+    ]
 
 
 def test_check_lists_papers_that_matched_no_topic(project: Project):

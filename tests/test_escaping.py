@@ -194,7 +194,7 @@ def test_any_feed_builds_or_fails_cleanly_and_stays_inside_the_site(tmp_path_fac
     for line in run.err.splitlines():
         assert ": error: " in line or ": warning: " in line or line.startswith("digest: ")
     assert sorted(p.name for p in project.root.iterdir()) == sorted(
-        ["digest.yaml", "seeds"] + (["site"] if run.code == 0 else [])
+        ["digest.yaml", "seeds"] + ([".digest-cache", "site"] if run.code == 0 else [])
     )
     if run.code == 0:
         assert_inert(project.out)
@@ -223,8 +223,14 @@ def test_path_like_titles_each_get_their_own_page_inside_the_site(project: Proje
         assert len(page.name.encode()) <= 100 and page.name.isascii()
         assert (page / "index.html").is_file()
     written = [p.resolve() for p in project.root.rglob("*") if p.is_file()]
+    cache = (project.root / ".digest-cache").resolve()
     assert all(p.is_relative_to(project.out.resolve()) or p.is_relative_to(project.seeds.resolve())
-               or p == project.config.resolve() for p in written)  # fmt: skip
+               or p.is_relative_to(cache) or p == project.config.resolve()
+               for p in written)  # fmt: skip
+    # The manifest, the topics cache, and no spare tree (this was the first build).
+    names = sorted(p.name for p in cache.iterdir())
+    assert len(names) == 2 and names[1] == "site.manifest.json", names
+    assert names[0].startswith("placements-") and names[0].endswith(".json"), names
     for title in titles:
         assert any(title in "".join(read_page(page / "index.html").text) for page in pages), title
 

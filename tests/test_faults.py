@@ -169,7 +169,9 @@ def test_a_second_build_waits_and_says_for_whom(project: Project):
     # It looked at the site only once it had the lock: the one the first made.
     assert second.out == f"{project.out}/ is up to date: no input changed since it was built\n"
     assert snapshot(project.out) == new
-    assert beside(project) == ["digest.yaml", "seeds", "site"], "and the lock file is gone"
+    assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"], (
+        "and the lock file is gone"
+    )
 
 
 def test_with_no_wait_a_second_build_fails_at_once(project: Project):
@@ -198,7 +200,7 @@ def test_a_waiting_build_stops_cleanly_on_sigterm(project: Project):
     os.kill(first.pid, signal.SIGCONT)
     assert first.finish() == (0, "")
     assert snapshot(project.out) == new
-    assert beside(project) == ["digest.yaml", "seeds", "site"]
+    assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"]
 
 
 def test_two_builds_started_together_give_one_complete_site(project: Project):
@@ -225,7 +227,7 @@ def test_two_builds_started_together_give_one_complete_site(project: Project):
             )
             assert code == 0 and err in ("", waited), err
         assert snapshot(project.out) in sites
-        assert beside(project) == ["digest.yaml", "other-seeds", "seeds", "site"]
+        assert beside(project) == [".digest-cache", "digest.yaml", "other-seeds", "seeds", "site"]
 
 
 def test_recover_leaves_the_staging_folder_of_a_live_build(project: Project):
@@ -244,7 +246,7 @@ def test_recover_leaves_the_staging_folder_of_a_live_build(project: Project):
     assert paused.finish() == (0, "")
     recovering.join(WAIT)
     assert snapshot(project.out) == new
-    assert beside(project) == ["digest.yaml", "seeds", "site"]
+    assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"]
 
 
 @pytest.mark.parametrize("stage", ["locked", "rendered", "swapping"])
@@ -258,7 +260,7 @@ def test_a_build_killed_while_another_waits(project: Project, stage: str):
     assert first.signal(signal.SIGKILL).finish()[0] == -signal.SIGKILL
     assert second.finish() == (0, "")
     assert snapshot(project.out) == new
-    assert beside(project) == ["digest.yaml", "seeds", "site"]
+    assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"]
 
 
 @pytest.mark.parametrize("stage", ["locked", "rendering", "rendered", "swapping"])
@@ -279,7 +281,7 @@ def test_a_signal_stops_a_build_cleanly(
     paused = start(project, pause_at=stage).paused()
     assert paused.signal(number).finish() == (status, said)
     assert snapshot(project.out) == (new if stage == "swapping" else old)
-    assert beside(project) == ["digest.yaml", "seeds", "site"]
+    assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"]
 
 
 @pytest.mark.parametrize(
@@ -306,7 +308,7 @@ def test_a_signal_to_every_process_of_a_build_stops_its_workers_quietly(
     assert paused.finish() == (status, said)
     wait_for(lambda: not any(state(pid) not in ("", "Z") for pid in workers), "the workers' end")
     assert snapshot(project.out) == old
-    assert beside(project) == ["digest.yaml", "seeds", "site"]
+    assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"]
 
 
 def test_killed_while_it_holds_the_lock_a_build_leaves_it_free(project: Project):
@@ -320,7 +322,7 @@ def test_killed_while_it_holds_the_lock_a_build_leaves_it_free(project: Project)
     run = project.build("--no-wait")
     assert (run.code, run.err) == (0, "")
     assert snapshot(project.out) == new
-    assert beside(project) == ["digest.yaml", "seeds", "site"]
+    assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"]
 
 
 # A full disk and a read-only one: real, on a small tmpfs, where this test may
@@ -355,7 +357,7 @@ def test_a_full_disk_leaves_the_previous_site(project: Project, small_disk: Path
         f"{out}/: error: No space left on device; the site was not changed\n",
     )
     assert snapshot(out) == old
-    assert sorted(path.name for path in small_disk.iterdir()) == ["site"]
+    assert sorted(path.name for path in small_disk.iterdir()) == [".digest-cache", "site"]
 
 
 def test_a_read_only_disk_leaves_the_site_and_says_so(project: Project, small_disk: Path):
@@ -377,7 +379,7 @@ def test_a_read_only_disk_leaves_the_site_and_says_so(project: Project, small_di
         f"{out}/: error: Read-only file system; the site was not changed\n",
     )
     assert snapshot(out) == old
-    assert sorted(path.name for path in small_disk.iterdir()) == ["site"]
+    assert sorted(path.name for path in small_disk.iterdir()) == [".digest-cache", "site"]
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
@@ -411,7 +413,7 @@ def test_a_write_that_fails_midway_names_the_site_and_its_cause(
         f"{project.out}/: error: {os.strerror(code)}; the site was not changed\n",
     )
     assert snapshot(project.out) == old
-    assert beside(project) == ["digest.yaml", "seeds", "site"]
+    assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"]
 
 
 # ``digest serve`` and ``digest build`` side by side: the same lock.
@@ -456,7 +458,7 @@ def test_serve_waits_for_a_build_then_rebuilds(project: Project):
         assert served.process.wait(timeout=WAIT) == 0
         assert served.err[-1] == "digest: stopped\n"
         assert not [line for line in served.err if "Traceback" in line or "error" in line]
-    assert beside(project) == ["digest.yaml", "seeds", "site"]
+    assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"]
 
 
 def test_a_build_waits_for_serve(project: Project):
@@ -474,7 +476,7 @@ def test_a_build_waits_for_serve(project: Project):
         )
         served.process.send_signal(signal.SIGTERM)
         assert served.process.wait(timeout=WAIT) == 0
-    assert beside(project) == ["digest.yaml", "seeds", "site"]
+    assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"]
 
 
 @pytest.mark.parametrize("first", [True, False], ids=["first-build", "rebuild"])
@@ -501,19 +503,81 @@ def test_sigterm_stops_serve_mid_build_cleanly(project: Project, first: bool):
         assert not [line for line in served.err if "Traceback" in line]
         wait_for(lambda: state(building) in ("", "Z"), "the builder's end")
         assert (snapshot(project.out) if project.out.exists() else {}) == before
-    assert beside(project) == ["digest.yaml", "seeds"] + ([] if first else ["site"])
+    assert beside(project) == ([] if first else [".digest-cache"]) + ["digest.yaml", "seeds"] + (
+        [] if first else ["site"]
+    )
 
 
-def test_serve_on_all_interfaces_says_where_to_find_it(project: Project):
-    with serving(project, "--host", "0.0.0.0") as served:
+@pytest.mark.parametrize("host", ["0.0.0.0", "::"])
+def test_serve_on_all_interfaces_builds_pages_other_machines_can_follow(
+    project: Project, host: str
+):
+    """On all interfaces, the pages that carry absolute links (404.html,
+    the feeds) name the address other machines reach this one by, which
+    the server prints, not 127.0.0.1, which would send them to themselves."""
+    if host == "::" and not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    with serving(project, "--host", host) as served:
         url = served.wait(served.address, "the server's address")
-        port = url.split(":")[2].split("/")[0]
-        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/repo/", url)
-        line = next(line for line in served.out if line.startswith("serving "))
-        assert line == (
-            f"serving {url} (on all interfaces, also http://{socket.gethostname()}:{port}/repo/; "
-            "Ctrl-C to stop)\n"
+        port = url.rsplit(":", 1)[1].split("/")[0]
+        assert url == (
+            f"http://[::1]:{port}/repo/" if host == "::" else f"http://127.0.0.1:{port}/repo/"
         )
-        assert "Pruning Things" in showing(url, "Pruning Things") or ""
+        line = next(line for line in served.out if line.startswith("serving "))
+        found = re.fullmatch(
+            rf"serving {re.escape(url)} \(on all interfaces, also (http://(\S+):{port}/repo/), "
+            r"the address the pages link to; Ctrl-C to stop\)\n",
+            line,
+        )
+        assert found, line
+        elsewhere, address = found[1], found[2]
+        assert address.strip("[]") not in ("127.0.0.1", "::1", "localhost")
+        missing = (project.out / "404.html").read_text("utf-8")
+        feed = (project.out / "feed.xml").read_text("utf-8")
+        assert f'href="{elsewhere}' in missing and f"<id>{elsewhere}" in feed
+        assert "127.0.0.1" not in missing + feed and "[::1]" not in missing + feed
+        # Served on every interface, so on loopback too (the tests send no
+        # request to any other address, this machine's own included).
+        assert "Pruning Things" in (showing(url, "Pruning Things") or "")
         served.process.send_signal(signal.SIGINT)
         assert served.process.wait(timeout=WAIT) == 0
+
+
+def test_a_stop_that_meets_serve_s_builder_as_it_starts_is_quiet(project: Project):
+    """``digest serve`` on a taken port stops the builder it has just forked.
+    Paused as it starts (before it sets a handler of its own), the builder
+    surely gets that SIGTERM there: it used to raise in the builder, which
+    printed a traceback under the one line. A race before, now every time."""
+    project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
+    paths = ["--seeds", project.seeds, "--config", project.config, "--out", project.out]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "generator", "serve", "--port", str(port), *map(str, paths)],
+            cwd=PROJECT,
+            env={**os.environ, PAUSE_AT: "builder"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            found: list[int] = []
+
+            def paused() -> bool:
+                found[:] = [pid for pid in children(process.pid) if state(pid) == "T"]
+                return bool(found)
+
+            wait_for(paused, "the builder to pause as it starts")
+            wait_for(lambda: pending(found[0], signal.SIGTERM), "the server to stop its builder")
+            os.kill(found[0], signal.SIGCONT)
+            out, err = process.communicate(timeout=WAIT)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert (process.returncode, out) == (1, "")
+    assert err == (
+        f"digest serve: error: cannot serve on 127.0.0.1:{port}: Address already in use "
+        "(another program is using it; --port 0 picks a free port)\n"
+    )

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -22,7 +23,7 @@ from typing import IO, TypeVar
 
 import pytest
 
-from generator.commands.build import TEMPLATES, build, check
+from generator.commands.build import STATIC, TEMPLATES, build, check
 from generator.commands.preview import inject
 from generator.commands.serve import Builder, Outcome, error_lines
 from generator.config.digest_yaml import load_config
@@ -223,6 +224,31 @@ def test_rebuilds_reports_errors_keeps_the_site_and_recovers(project: Project, s
         assert not path.is_file() or b"__digest" not in path.read_bytes(), path
 
 
+def test_rebuilds_when_a_site_s_theme_override_changes(project: Project):
+    """The site's own templates/ and static/ are watched (they override the
+    built-in theme file by file), and what they do not override is the theme's."""
+    (project.root / "templates").mkdir()
+    base = project.root / "templates" / "base.html"
+    footer = '{% extends "theme/base.html" %}{% block footer %}<p>NOTE ONE</p>{% endblock %}\n'
+    base.write_text(footer, encoding="utf-8")
+    (project.root / "static").mkdir()
+    (project.root / "static" / "style.css").write_text("body { color: teal }\n", "utf-8")
+    with serving(project) as served:
+        url = served.wait(served.address, "the server's address")
+        assert "NOTE ONE" in fetch(url)[1]
+        assert fetch(url + "static/style.css")[1] == "body { color: teal }\n"
+        assert fetch(url + "static/site.js")[1] == (STATIC / "site.js").read_text()
+        base.write_text(footer.replace("NOTE ONE", "NOTE TWO"), encoding="utf-8")
+        served.wait(lambda: showing(url, "NOTE TWO"), "the rebuild with the new override")
+        (project.root / "static" / "style.css").write_text("body { color: navy }\n", "utf-8")
+        served.wait(
+            lambda: fetch(url + "static/style.css")[1] == "body { color: navy }\n",
+            "the new static override",
+        )
+        assert served.stop() in (0, 130)
+    assert not any("Traceback" in line for line in served.err)
+
+
 def test_a_first_build_that_fails_exits_1(project: Project):
     project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
     project.config.write_text("year: soon\n", encoding="utf-8")
@@ -231,6 +257,84 @@ def test_a_first_build_that_fails_exits_1(project: Project):
     assert run.err.splitlines()[0] == f"{project.config}:1: error: 'year' must be a whole number"
     run = digest("serve", "--port", "70000")
     assert (run.code, run.err) == (2, "error: --port 70000 is not a port number (0 to 65535)\n")
+
+
+def serve_once(project: Project, *extra: str) -> tuple[int, str, str]:
+    """``digest serve`` in a process of its own (its builder's output goes to
+    the same stderr), for a start that fails: its exit code, stdout and stderr."""
+    paths = ["--seeds", project.seeds, "--config", project.config, "--out", project.out]
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "serve", *map(str, paths), *extra],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_a_taken_port_is_one_line_without_a_traceback(project: Project):
+    """The builder is forked before the server listens, and stopped (SIGTERM)
+    when it cannot: a stop that came while the builder was still starting
+    raised in Python's own after-fork code, and stderr got a traceback
+    (``Exception ignored in: <function _after_fork ...>``) most times. Tried
+    again and again, since it depended on timing."""
+    project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for _ in range(8):
+            assert serve_once(project, "--port", str(port)) == (
+                1,
+                "",
+                f"digest serve: error: cannot serve on 127.0.0.1:{port}: Address already in use "
+                "(another program is using it; --port 0 picks a free port)\n",
+            )
+    assert not project.out.exists()
+
+
+def test_an_address_that_is_not_this_machine_s_is_one_line(project: Project):
+    project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
+    code, out, err = serve_once(project, "--host", "192.0.2.1", "--port", "0")
+    assert (code, out) == (1, "")
+    assert err == (
+        "digest serve: error: cannot serve on 192.0.2.1:0: Cannot assign requested address "
+        "(not an address of this machine)\n"
+    )
+    code, out, err = serve_once(project, "--host", "no-such-host.invalid", "--port", "0")
+    assert (code, out) == (1, "")
+    assert re.fullmatch(
+        r"digest serve: error: cannot serve on no-such-host\.invalid:0: [^\n]+\n", err
+    )
+
+
+@pytest.mark.parametrize(
+    ("config", "said"),
+    [
+        (None, "cannot read config: No such file or directory"),
+        (b"title: [unclosed\n", "not valid YAML: "),
+        (b"title: \xff\n", "cannot read config: not UTF-8 text"),
+        ("folder", "cannot read config: Is a directory"),
+    ],
+    ids=["missing", "not-yaml", "not-utf8", "a-folder"],
+)
+def test_a_missing_or_unreadable_config_is_one_line(
+    project: Project, config: bytes | str | None, said: str
+):
+    project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
+    project.config.unlink()
+    if config == "folder":
+        project.config.mkdir()
+    elif isinstance(config, bytes):
+        project.config.write_bytes(config)
+    code, out, err = serve_once(project, "--port", "0")
+    assert (code, out) == (1, "")
+    assert err.count("\n") == 1 and err.startswith(str(project.config)), err
+    assert f": error: {said}" in err
+    assert "Traceback" not in err and "Exception ignored" not in err
+    assert not project.out.exists()
 
 
 def test_the_builder_reports_errors_and_is_replaced_if_it_dies(project: Project, monkeypatch):

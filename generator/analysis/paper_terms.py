@@ -1,8 +1,11 @@
-"""The terms of papers that the related-papers model weighs: words and
-two-word phrases of titles and abstracts, without stop words, generic words
-and numbers, counted per paper as numpy arrays for a whole run of papers.
+"""The terms of papers that the related-papers model weighs and keyphrases
+are chosen from: words, and two- and three-word phrases, of titles and
+abstracts, counted per paper as numpy arrays for a whole run of papers.
 
-The same tokens become the search index's words, so no text is split twice.
+Function words, vague words and numbers end phrases and are never terms;
+generic words ("models") are terms only inside a phrase ("language models").
+See ``keyphrase_words``. The same tokens become the search index's words, so
+no text is split twice.
 """
 
 from __future__ import annotations
@@ -14,31 +17,23 @@ from typing import Any
 
 import numpy as np
 
+from generator.analysis.keyphrase_words import (
+    INSIDE,
+    MODIFIERS,
+    NO_END,
+    NO_START,
+    WORD,
+    token_kind,
+)
 from generator.analysis.postings import RunWords, run_words
-from generator.analysis.terms import STOP_WORDS, words
+from generator.analysis.terms import words
 from generator.analysis.vocabulary import group_starts, narrow, number_words
 from generator.reading.archive import Paper
-
-#: Words that say nothing about what a paper is about, on top of STOP_WORDS.
-_GENERIC = frozenset(
-    """also approach approaches based different existing experiments extensive first furthermore
-    however improve improved improves method methods model models new novel paper performance
-    present propose proposed provide recent results show shows significantly state study the
-    this two use used using well work results achieve achieves demonstrate demonstrates via
-    across among art challenging effective efficient enable enables et al often one three
-    several significant therefore thus whether within without more most other only over same
-    some both each many much not no so very between through under all any up out if able task
-    tasks learning neural network networks deep data training trained large like etc look
-    future further make makes even may including include includes expand given key""".split()
-)
-_IGNORED = STOP_WORDS | _GENERIC
-
 
 _SENTENCE_BREAK = re.compile(r"[.;:!?()\[\]]")
 #: Stands for the end of a sentence among a text's words: two characters, so
 #: that it outlives the dropping of one-letter words, and never a term.
 BREAK = "\1\1"
-STOPS = _IGNORED | {BREAK}
 #: For ASCII text, in one bytes.translate: sentence breaks as \1 (then
 #: ``BREAK``), anything else not a letter or digit as a space.
 _ASCII_TERMS = bytes(
@@ -59,18 +54,18 @@ def text_tokens(text: str) -> list[str]:
     return tokens
 
 
-#: Mixes the hashes of two words into the hash of their phrase.
+#: Mixes the hashes of words into the hash of their phrase.
 _PHRASE_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 @dataclass(frozen=True, slots=True)
 class RunTerms:
-    """The distinct words and two-word phrases of a run of papers, without
-    stop words or numbers, with how often each paper has them (its title
-    counted twice: it says most about the paper). Per paper, its words then
-    its phrases, each in the order they first appear. Arrays for the whole
-    run, because a Python loop over every word was most of the cost of
-    relating a large archive."""
+    """The distinct words and phrases of a run of papers (see the module's
+    note), with how often each paper has them (its title counted twice: it
+    says most about the paper). Per paper, its words, then its two-word
+    phrases, then its three-word ones, each in the order they first appear.
+    Arrays for the whole run, because a Python loop over every word was most
+    of the cost of relating a large archive."""
 
     owner: np.ndarray
     """Per term, the paper's position in the run."""
@@ -79,6 +74,16 @@ class RunTerms:
     distinct term of the run once, and fewer numbers go back from a worker
     than with a hash per term."""
     phrase: np.ndarray
+    trigram: np.ndarray
+    """Per term, whether it is a three-word phrase."""
+    keyable: np.ndarray
+    """Per term, whether it may be a keyphrase: neither a generic word
+    alone, nor a phrase that starts or ends where a keyphrase may not (a
+    number or a modifier last, a compound's second half first, or right
+    after a modifier: see ``keyphrase_words``). Function and vague words
+    are in no term at all."""
+    in_title: np.ndarray
+    """Per term, whether the paper's title has it."""
     times: np.ndarray
     spelled: list[str]
     """The run's distinct words, for the text of the terms that become
@@ -87,6 +92,8 @@ class RunTerms:
     """Per term, its word's place in ``spelled``; for a phrase, its first word's."""
     second: np.ndarray
     """Per phrase, its second word's place in ``spelled`` (for a word, any)."""
+    third: np.ndarray
+    """Per three-word phrase, its third word's place in ``spelled`` (else any)."""
     search_words: RunWords
     """The same tokens as the search index sees them: the index is made
     from these, and never splits a text."""
@@ -96,8 +103,11 @@ class RunTerms:
     papers_with: np.ndarray
 
     def text(self, index: int) -> str:
-        word = self.spelled[self.word[index]]
-        return f"{word} {self.spelled[self.second[index]]}" if self.phrase[index] else word
+        word: str = self.spelled[self.word[index]]
+        if not self.phrase[index]:
+            return word
+        two = f"{word} {self.spelled[self.second[index]]}"
+        return f"{two} {self.spelled[self.third[index]]}" if self.trigram[index] else two
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,10 +128,13 @@ class _Tokens:
         return every
 
 
-def _run_tokens(papers: Sequence[Paper], start: int) -> tuple[_Tokens, np.ndarray, RunWords]:
+def _run_tokens(
+    papers: Sequence[Paper], start: int
+) -> tuple[_Tokens, np.ndarray, np.ndarray, RunWords]:
     """The tokens of a run of papers but one-letter words, which go before
-    phrases are formed, and for each the paper's place in the run; and the
-    run's search words, which are these tokens (see ``search.words``)."""
+    phrases are formed, and for each the paper's place in the run and
+    whether it is in the title; and the run's search words, which are these
+    tokens (see ``search.words``)."""
     tokens: list[str] = []
     sizes: list[int] = []
     for paper in papers:
@@ -143,23 +156,33 @@ def _run_tokens(papers: Sequence[Paper], start: int) -> tuple[_Tokens, np.ndarra
     )
     long_enough = np.fromiter(map(len, spelled), np.int64, len(spelled)) > 1
     kept = long_enough[ids]
-    return _Tokens(spelled, ids[kept].astype(np.int32)), owner[kept], found
+    return _Tokens(spelled, ids[kept].astype(np.int32)), owner[kept], (part == 0)[kept], found
 
 
 def run_terms(papers: Sequence[Paper], start: int) -> RunTerms:
     """The terms of the run of ``papers`` that starts at ``start`` in the archive."""
-    tokens, owner, search_words = _run_tokens(papers, start)
-    hashes = tokens.of_each(hash, np.int64)
-    # A stop word, a number or a sentence break ends a phrase.
-    good = ~tokens.of_each(lambda token: token in STOPS or token.isdecimal(), bool)
-    word_at = np.flatnonzero(good)
-    phrase_at = np.flatnonzero(good[:-1] & good[1:])
-    mixed = hashes[phrase_at].view(np.uint64) * _PHRASE_MIX + hashes[phrase_at + 1].view(np.uint64)
+    tokens, owner, title_token, search_words = _run_tokens(papers, start)
+    last_token = len(tokens.ids) - 1
+    hashes = tokens.of_each(hash, np.int64).view(np.uint64)
+    # A function word, a vague word, a number or a sentence break ends a
+    # phrase; a phrase has at least one word that is a term alone.
+    kind = tokens.of_each(lambda token: 0 if token == BREAK else token_kind(token), np.int8)
+    alone, inside = kind == WORD, kind >= INSIDE
+    word_at = np.flatnonzero(alone)
+    pair = inside[:-1] & inside[1:]
+    pair_at = np.flatnonzero(pair & (alone[:-1] | alone[1:]))
+    three = pair[:-1] & inside[2:]
+    three_at = np.flatnonzero(three & (alone[:-2] | alone[1:-1] | alone[2:]))
+    pairs = hashes[pair_at] * _PHRASE_MIX + hashes[pair_at + 1]
+    threes = (hashes[three_at] * _PHRASE_MIX + hashes[three_at + 1]) * _PHRASE_MIX
+    threes += hashes[three_at + 2]
     # Terms numbered words first, then phrases, each in the order they appear.
-    at = np.concatenate([word_at, phrase_at])
-    term_hashes = np.concatenate([hashes[word_at], mixed.view(np.int64)])
-    phrase = np.repeat([False, True], [len(word_at), len(phrase_at)])
+    at = np.concatenate([word_at, pair_at, three_at])
+    term_hashes = np.concatenate([hashes[word_at], pairs, threes]).view(np.int64)
+    length = np.repeat([1, 2, 3], [len(word_at), len(pair_at), len(three_at)])
+    phrase = length > 1
     term_owner = owner[at]
+    keyable = _keyable(tokens, at, length, kind)
     # Grouped by term, each group in the order of the numbers, so by paper:
     # where the paper changes a new group starts, with the paper's first use.
     order = np.argsort(term_hashes, kind="stable")
@@ -188,11 +211,36 @@ def run_terms(papers: Sequence[Paper], start: int) -> RunTerms:
         narrow(term_owner[picked], len(papers)),
         narrow(local_of_group[by_paper], distinct),
         phrase[picked],
+        length[picked] == 3,
+        keyable[picked],
+        title_token[at[picked]],
         narrow(times[picked], int(times.max(initial=0)) + 1),
         tokens.spelled,
         narrow(tokens.ids[at[picked]], words),
-        narrow(tokens.ids[np.minimum(at[picked] + 1, len(tokens.ids) - 1)], words),
+        narrow(tokens.ids[np.minimum(at[picked] + 1, last_token)], words),
+        narrow(tokens.ids[np.minimum(at[picked] + 2, last_token)], words),
         search_words,
         grouped_hash[starts][term_starts],
         narrow(np.diff(np.append(term_starts, len(starts))), len(papers) + 1),
     )
+
+
+def _keyable(tokens: _Tokens, at: np.ndarray, length: np.ndarray, kind: np.ndarray) -> np.ndarray:
+    """Per term (starting at token ``at``, ``length`` words long), whether it
+    may be a keyphrase (see ``RunTerms.keyable``)."""
+    if not len(at):
+        return np.zeros(0, bool)
+    number = tokens.of_each(lambda token: token[:1].isdigit(), bool)
+    no_end = tokens.of_each(NO_END.__contains__, bool)
+    no_start = tokens.of_each(NO_START.__contains__, bool)
+    modifier = tokens.of_each(MODIFIERS.__contains__, bool)
+    last = at + length - 1
+    after_modifier = np.concatenate([[False], modifier[:-1]])[at]
+    keyable: np.ndarray = (
+        ~number[last]
+        & ~no_end[last]
+        & ~no_start[at]
+        & ~after_modifier
+        & ((length > 1) | (kind[at] == WORD))
+    )
+    return keyable

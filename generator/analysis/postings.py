@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from generator.analysis.terms import BASE36_DIGITS, STOP_WORDS
+from generator.analysis.terms import BASE36_DIGITS, STOP_WORDS, author_key
 from generator.analysis.vocabulary import group_starts, narrow, number_words
+from generator.reading.archive import Paper
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +124,42 @@ def term_postings(
         entry = entries.setdefault(words.spelled[term], ["", ""])
         entry[1] = None if papers_with > common else postings
     return entries
+
+
+def author_postings(papers: Sequence[Paper]) -> tuple[dict[str, str], dict[str, str]]:
+    """The postings of every word of an author's name (for words typed in
+    the search box) and of every author (for ``author=``, by ``author_key``),
+    ``papers`` in number order. Names repeat across papers, so each is
+    folded once."""
+    keys: dict[str, int] = {}
+    names: dict[str, tuple[int, tuple[int, ...]]] = {}
+
+    def numbered(name: str) -> tuple[int, tuple[int, ...]]:
+        key = author_key(name)
+        words = [word for word in key.split("-") if word not in STOP_WORDS]
+        ids = tuple(keys.setdefault(f" {word}", len(keys)) for word in words)
+        return (keys.setdefault(key, len(keys)) if key else -1), ids
+
+    count = len(papers)
+    pairs: list[int] = []
+    for number, paper in enumerate(papers):
+        for name in paper.authors:
+            known = names.get(name)
+            if known is None:
+                known = names[name] = numbered(name)
+            name_id, word_ids = known
+            if name_id >= 0:
+                pairs.append(name_id * count + number)
+            pairs.extend(word_id * count + number for word_id in word_ids)
+    spelled = list(keys)
+    words: dict[str, str] = {}
+    authors: dict[str, str] = {}
+    for key, postings, _ in _grouped(_distinct(np.array(pairs, np.int64)), count):
+        if spelled[key].startswith(" "):
+            words[spelled[key][1:]] = postings
+        else:
+            authors[spelled[key]] = postings
+    return words, authors
 
 
 def _distinct(numbers: np.ndarray) -> np.ndarray:

@@ -34,5 +34,14 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+def author_key(name: str) -> str:
+    """What makes two spellings of an author's name the same author in
+    search: their search words, joined by hyphens (never in a word, nor a
+    space, which parts the index's list of shard keys), so that case,
+    accents, punctuation and spacing never matter ("Bernhard Schölkopf" and
+    "bernhard  scholkopf" alike), as the page's script folds an ``author=``."""
+    return "-".join(words(name))
+
+
 #: The digits of the base-36 numbers in the index (postings, shard keys).
 BASE36_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"

@@ -204,20 +204,28 @@ def classify(
     rules: tuple[TopicRule, ...],
     workers: int = 1,
     progress: Progress | None = None,
+    known: Mapping[str, tuple[TopicMatch, ...]] | None = None,
 ) -> Topics:
     """Every paper's topics; a paper no keyword places goes to the catch-all.
-    ``workers`` processes share the papers (the result is the same however many)."""
+    ``workers`` processes share the papers (the result is the same however
+    many). ``known``: by paper slug, the topics of papers already placed by
+    these rules (a cache's, see ``commands.placements``), not placed again."""
     place = Placer(rules)
-    papers = archive.papers
+    known = known or {}
+    papers = [paper for paper in archive.papers if paper.slug not in known]
     chunks = runs(len(papers), CHUNK_PAPERS)
     placing = run_chunks(lambda chunk: [place(papers[i]) for i in chunk], chunks, workers)
     # Closed on the way out of a stop or a failure, so its workers end with it.
     with contextlib.closing(placing):
         placed = told(progress, "placing papers in topics", placing, map(len, chunks))
-        matches = {
-            paper.slug: found
-            for paper, found in zip(papers, itertools.chain.from_iterable(placed), strict=True)
-        }
+        found = dict(
+            zip(
+                (paper.slug for paper in papers),
+                itertools.chain.from_iterable(placed),
+                strict=True,
+            )
+        )
+    matches = {paper.slug: known.get(paper.slug) or found[paper.slug] for paper in archive.papers}
 
     members: dict[str, list[Paper]] = defaultdict(list)
     for paper in archive.papers:

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from generator.analysis.topics import Topics, classify
+from generator.commands.placements import Placements
 from generator.config.digest_yaml import Config
 from generator.core.errors import Diagnostic, DigestError, InputError, Source
 from generator.core.lock import site_lock
@@ -29,8 +30,17 @@ from generator.reading.captured import read_feed
 from generator.reading.content import Content, read_content
 from generator.reading.entries import Entry, Feed
 from generator.reading.stored import read_api_feed
+from generator.site.manifest import (
+    NOTHING,
+    Previous,
+    inodes,
+    manifest_path,
+    previous_site,
+    spare_path,
+    write_manifest,
+)
 from generator.site.render import Renderer
-from generator.site.writer import Site, content_hash, read_manifest
+from generator.site.writer import Site, content_hash
 
 #: The ``generator`` package: its code is part of every build's input key.
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -53,7 +63,8 @@ PARALLEL_FROM = 2000
 
 def theme(config: Path) -> tuple[Path, Path]:
     """The ``templates/`` and ``static/`` folders beside the config file (a
-    site's own, which replace the built-in ones whole), else the built-in ones."""
+    site's own, whose files override the built-in theme's file by file: the
+    rest comes from the theme), else the built-in ones."""
     root = config.absolute().parent
     templates, static = root / "templates", root / "static"
     return (
@@ -70,6 +81,8 @@ class Checked:
     topics: Topics
     content: Content
     diagnostics: tuple[Diagnostic, ...]
+    cache_problems: tuple[Diagnostic, ...] = ()
+    """Warnings about damaged caches: said once, never repeated as the input's."""
 
     @property
     def errors(self) -> int:
@@ -102,9 +115,9 @@ def _seed_files(seeds: Path) -> tuple[list[Path], list[Path], list[Diagnostic]]:
         else:
             message = "not a feed (.txt, .json) or a page (.md): ignored"
             problems.append(Diagnostic(Source(str(path)), "warning", message))
-    if not feeds:
-        message = "no feed files (*.txt, *.json) in it"
-        problems.append(Diagnostic(Source(str(seeds)), "error", message))
+    if not feeds:  # a new site, before its first fetch: an empty site, to see the theme
+        message = "no feed files (*.txt, *.json) in it yet: the site has no papers"
+        problems.append(Diagnostic(Source(str(seeds)), "warning", message))
     return feeds, pages, problems
 
 
@@ -123,18 +136,29 @@ def read_feeds(paths: list[Path], year: int, progress: Progress | None = None) -
 
 
 def check(
-    seeds: Path, config: Config, workers: int = 1, progress: Progress | None = None
+    seeds: Path,
+    config: Config,
+    workers: int = 1,
+    progress: Progress | None = None,
+    cache: Path | None = None,
 ) -> Checked:
     """Read and check all input; diagnostics come back, none is raised.
-    ``workers`` processes may share the classifying of a large archive."""
+    ``workers`` processes may share the classifying of a large archive;
+    ``cache``, a build's cache folder, keeps the papers' topics between builds."""
     with collector_paused():
         feed_paths, page_paths, problems = _seed_files(seeds)
         feeds = read_feeds(feed_paths, config.year, progress)
         archive, merge_problems = merge(feeds.entries)
         content, content_problems = read_content(page_paths, {day.date for day in archive.days})
-        topics = classify(archive, config.topics, _workers(archive, workers), progress)
+        placements = Placements(cache, config.topics) if cache is not None else None
+        known = placements.read(archive) if placements is not None else {}
+        topics = classify(archive, config.topics, _workers(archive, workers), progress, known)
     diagnostics = (*problems, *feeds.diagnostics, *merge_problems, *content_problems)
-    return Checked(archive, topics, content, diagnostics)
+    # Kept only for a build that goes on: one stopped by errors writes nothing.
+    if placements is not None and not any(d.is_error for d in diagnostics):
+        placements.write(archive, topics.matches)
+    cache_problems = (placements.problem,) if placements and placements.problem else ()
+    return Checked(archive, topics, content, diagnostics, cache_problems)
 
 
 def _workers(archive: Archive, workers: int) -> int:
@@ -148,7 +172,8 @@ def input_key(paths: Iterable[Path], base_url: str, updated: datetime | None = N
     digest's own code. Equal keys mean an identical site."""
     stamp = updated.isoformat() if updated is not None else ""
     digest = hashlib.blake2b(f"{base_url}\0{stamp}".encode(), digest_size=16)
-    for number, root in enumerate((PACKAGE, *paths)):
+    # The built-in theme too: a site's templates and static files override it file by file.
+    for number, root in enumerate((PACKAGE, TEMPLATES, STATIC, *paths)):
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for path in files:
             if "__pycache__" in path.parts or path.name.startswith("."):
@@ -159,14 +184,14 @@ def input_key(paths: Iterable[Path], base_url: str, updated: datetime | None = N
     return digest.hexdigest()
 
 
-def up_to_date(out: Path, key: str) -> list[str] | None:
-    """The diagnostics of the build that made ``out``, if it was made from
-    exactly this input; ``None`` if it needs building."""
-    manifest = read_manifest(out)
-    if manifest.get("key") != key or not (out / SITE_MARKER).exists():
+def up_to_date(previous: Previous, key: str) -> list[str] | None:
+    """The diagnostics of the build that made the site, if it was made from
+    exactly this input and is still as that build left it; ``None`` if it
+    needs building."""
+    if not previous.up_to_date(key):
         return None
-    diagnostics = manifest.get("diagnostics", [])
-    return [str(line) for line in diagnostics] if isinstance(diagnostics, list) else None
+    assert previous.manifest is not None
+    return list(previous.manifest.diagnostics)
 
 
 def build(
@@ -180,15 +205,25 @@ def build(
     progress: Progress | None = None,
     updated: datetime | None = None,
     workers: int = 1,
+    previous: Previous | None = None,
+    force: bool = False,
 ) -> Report:
     """Render the checked input into ``out``, replacing what was there whole;
     ``key`` (see ``input_key``) is recorded so the next build can skip.
     ``workers`` processes share the work (the bytes are the same however many).
-    The site's lock is held throughout (see ``generator.core.lock``)."""
+    What can be reused of the site there is ``previous`` (found here when not
+    given); ``force`` reuses nothing. The site's lock is held throughout (see
+    ``generator.core.lock``)."""
     if checked.errors:
         raise InputError(f"{checked.errors} error(s) in the input; the site was not changed")
     with site_lock(out):
-        return _build(checked, config, out, templates, static, key, progress, updated, workers)
+        if force:
+            previous = NOTHING
+        elif previous is None:
+            previous = previous_site(out)
+        return _build(
+            checked, config, out, templates, static, key, progress, updated, workers, previous
+        )
 
 
 def _build(
@@ -201,6 +236,7 @@ def _build(
     progress: Progress | None,
     updated: datetime | None,
     workers: int,
+    previous: Previous,
 ) -> Report:
     started = time.perf_counter()
     workers = _workers(checked.archive, workers)
@@ -216,12 +252,24 @@ def _build(
     # build of unchanged input (and check, topics, fetch, serve) never needs.
     from generator.analysis.related import relate
 
+    spare = spare_path(out)
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
+        if spare.is_dir():
+            staging, in_spare = spare, inodes(spare)
+        else:
+            staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
+            in_spare = {}
     except OSError as error:
         raise _writing_failed(error, out, shown) from error
     try:
-        site = Site(staging, previous=out if out.exists() else None)
+        site = Site(
+            staging,
+            previous=out if out.exists() else None,
+            kept=previous.kept,
+            inodes=previous.inodes,
+            reusable=previous.reusable,
+            spare=in_spare,
+        )
         with collector_paused():
             renderer = Renderer(
                 config,
@@ -232,21 +280,33 @@ def _build(
                 checked.content,
                 templates,
                 updated,
+                built_in=(TEMPLATES, STATIC),
             )
         renderer.render(site, static, progress, workers)
         diagnostics = [str(d) for d in checked.diagnostics]
-        removed = site.finish({"key": key, "diagnostics": diagnostics})
+        removed = site.finish()
         staging.chmod(0o755)
         stage("rendered")
         _swap(staging, out)
     except OSError as error:
-        shutil.rmtree(staging, ignore_errors=True)
+        _drop(staging, spare)
         raise _writing_failed(error, out, shown) from error
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _drop(staging, spare)
         raise
+    # After the swap: a stop before this leaves the previous manifest, which
+    # the new site's files no longer match, so they are written again.
+    write_manifest(out, key, diagnostics, site.entries)
     seconds = time.perf_counter() - started
     return Report(site.pages, site.files, site.bytes, site.written, removed, seconds)
+
+
+def _drop(staging: Path, spare: Path) -> None:
+    """Clear up after a build that failed: a new staging folder goes; the
+    spare tree stays, half turned into the new site, as good a spare as any
+    (its files are trusted only where they are the live site's)."""
+    if staging != spare:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _writing_failed(error: OSError, out: Path, shown: str) -> Exception:
@@ -255,7 +315,7 @@ def _writing_failed(error: OSError, out: Path, shown: str) -> Exception:
     is gone by the time anyone reads the message. Other errors, such as an
     unreadable static file, name their own file and stay as they are."""
     name = os.fsdecode(error.filename) if isinstance(error.filename, str | bytes) else ""
-    ours = (str(out.parent / f".{out.name}-"), f"{out}{os.sep}")
+    ours = (str(out.parent / f".{out.name}-"), f"{out}{os.sep}", str(spare_path(out)))
     if name and name != str(out) and not name.startswith(ours):
         return error
     why = error.strerror or str(error)
@@ -264,8 +324,11 @@ def _writing_failed(error: OSError, out: Path, shown: str) -> Exception:
 
 def _not_a_site(out: Path) -> bool:
     """Whether ``out`` holds something other than a site digest built, which
-    a build must neither replace nor clear up after."""
-    return out.exists() and not (out / SITE_MARKER).exists() and any(out.iterdir())
+    a build must neither replace nor clear up after. A site whose marker was
+    deleted by hand is still one if a manifest beside it says digest built it."""
+    if not out.exists() or (out / SITE_MARKER).exists() or not any(out.iterdir()):
+        return False
+    return not manifest_path(out).is_file()
 
 
 def recover(out: Path) -> None:
@@ -284,7 +347,7 @@ def recover(out: Path) -> None:
             if not out.exists() and (old / SITE_MARKER).exists():
                 old.rename(out)
             else:
-                shutil.rmtree(old, ignore_errors=True)
+                _keep_as_spare(old, out)
 
 
 def _swap(new: Path, out: Path) -> None:
@@ -304,4 +367,16 @@ def _swap(new: Path, out: Path) -> None:
         except OSError:
             old.rename(out)
             raise
+        _keep_as_spare(old, out)
+
+
+def _keep_as_spare(old: Path, out: Path) -> None:
+    """Keep the site just replaced as the spare tree, which the next build
+    turns into its site in place: far cheaper than removing it and making
+    every folder again (see ``manifest.spare_path``)."""
+    spare = spare_path(out)
+    try:
+        spare.parent.mkdir(exist_ok=True)
+        old.rename(spare)
+    except OSError:
         shutil.rmtree(old, ignore_errors=True)

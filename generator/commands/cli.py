@@ -23,6 +23,7 @@ from generator.core.errors import DigestError, UsageError
 from generator.core.lock import site_lock
 from generator.core.stops import Terminated, sigterm_raises
 from generator.core.workers import Progress, cores
+from generator.site.manifest import NOTHING, cache_folder, previous_site
 from generator.site.templating import template_error_line
 
 
@@ -54,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     build_command.add_argument("--base-url", help="absolute URL the site is served from")
     build_command.add_argument(
         "--no-wait", action="store_true", help="fail at once if another build holds the site"
+    )
+    build_command.add_argument(
+        "--force", action="store_true", help="ignore every cache and the previous site"
     )
     check_command = commands.add_parser("check", help="report problems in the input only")
     common(check_command)
@@ -128,10 +132,18 @@ def _run(args: argparse.Namespace) -> int:
         updated = source_date()
         key = input_key([args.config, args.seeds, templates, static], config.base_url, updated)
         recover(args.out.absolute())
-        if (done := up_to_date(args.out, key)) is not None:
+        previous = NOTHING if args.force else previous_site(args.out)
+        if previous.problem is not None:
+            print(previous.problem, file=sys.stderr)
+        if (done := up_to_date(previous, key)) is not None:
             return _up_to_date(args, done)
     progress = None if args.quiet else terminal_progress()
-    checked = check(args.seeds, config, args.jobs, progress)
+    cache = None
+    if args.command == "build" and not args.force:
+        cache = cache_folder(args.out)
+    checked = check(args.seeds, config, args.jobs, progress, cache)
+    for damaged in checked.cache_problems:
+        print(damaged, file=sys.stderr)
     _report(checked, args.quiet)
     if _failed(checked, args.strict):
         warnings = len(checked.diagnostics) - checked.errors
@@ -167,6 +179,8 @@ def _run(args: argparse.Namespace) -> int:
             progress=progress,
             updated=updated,
             workers=args.jobs,
+            previous=previous,
+            force=args.force,
         )
     except jinja2.TemplateError as error:
         print(template_error_line(error, templates), file=sys.stderr)

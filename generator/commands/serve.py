@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
+import ipaddress
 import multiprocessing
 import signal
 import socket
@@ -31,12 +33,12 @@ from urllib.parse import quote, unquote, urlsplit
 
 import jinja2
 
-from generator.commands.build import TEMPLATES, build, check, theme
+from generator.commands.build import PACKAGE, STATIC, TEMPLATES, build, check, theme
 from generator.commands.preview import Preview, Server
 from generator.config.digest_yaml import load_config
 from generator.core.errors import ConfigError, DigestError, Source, UsageError
 from generator.core.lock import site_lock
-from generator.core.stops import Terminated, sigterm_raises
+from generator.core.stops import Terminated, blocked_for_a_fork, sigterm_raises, stage, unblock
 from generator.core.workers import can_fork, cores
 from generator.site.templating import template_error_line
 
@@ -113,7 +115,8 @@ class Builder:
             self.pipe, theirs = context.Pipe()
             # Not a daemon: a daemon may not start the workers of a build.
             self.process = context.Process(target=_build_on_request, args=(theirs,))
-            self.process.start()
+            with blocked_for_a_fork():
+                self.process.start()
             theirs.close()
 
     def build(self, seeds: Path, config: Path, out: Path, origin: str, debug: bool) -> Outcome:
@@ -152,9 +155,11 @@ def _say(line: str) -> None:
 def _build_on_request(pipe: Connection) -> None:
     """The builder: a build for each request, until the server closes the
     pipe or stops it with SIGTERM."""
+    stage("builder")
     # Ctrl-C is the server's to handle: it stops the builder, and so its workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(EOFError, BrokenPipeError, Terminated), sigterm_raises():
+        unblock()  # forked with stops blocked: a SIGTERM that came meanwhile ends the loop now
         while True:
             request: Request = pipe.recv()
             pipe.send(_build(*request, workers=cores(), say=pipe.send))
@@ -228,23 +233,35 @@ def serve(
     """Serve until Ctrl-C (then 0); 1 if the first build fails, as ``digest build`` would."""
     if not 0 <= port <= 65535:
         raise UsageError(f"--port {port} is not a port number (0 to 65535)")
+    load_config(config)  # a missing or broken config is said once, before anything starts
     preview = Preview(out)
     builder = Builder()  # first: before any thread starts, and without the server's socket
+    try:
+        server = _listen(host, port, preview)
+    except BaseException:
+        builder.close()
+        raise
     changes = _changes(seeds, config, preview.out)
-    with (
-        contextlib.closing(builder),
-        Server((host, port), preview) as server,
-        contextlib.closing(changes),
-    ):
+    with contextlib.closing(builder), server, contextlib.closing(changes):
         next(changes)  # watching before the first build, so a save during it is not missed
-        shown = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
-        origin = f"http://{f'[{shown}]' if ':' in shown else shown}:{server.server_address[1]}"
+        port = server.server_address[1]
+        local = _origin(
+            {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host), port
+        )
+        # On all interfaces, the pages (404.html, the feeds) name an address
+        # that other machines open; this machine's own would send them to themselves.
+        elsewhere = _elsewhere(host)
+        origin = _origin(elsewhere, port) if elsewhere else local
         if not rebuild(builder, seeds, config, preview, origin, debug):
             return 1
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        url = origin + preview.prefix
-        elsewhere = _elsewhere(host, server, preview.prefix)
-        print(f"serving {url} ({elsewhere}Ctrl-C to stop)", flush=True)
+        url = local + preview.prefix
+        also = (
+            f"on all interfaces, also {origin}{preview.prefix}, the address the pages link to; "
+            if elsewhere
+            else ""
+        )
+        print(f"serving {url} ({also}Ctrl-C to stop)", flush=True)
         try:
             if open_browser:
                 webbrowser.open(url)
@@ -259,18 +276,50 @@ def serve(
     return 0
 
 
-def _elsewhere(host: str, server: Server, prefix: str) -> str:
-    """Where people on other machines find the site, when it listens on all
-    interfaces: the URL above is this machine's own, which only it opens."""
+def _listen(host: str, port: int, preview: Preview) -> Server:
+    """The server, listening; a port in use or an address this machine does
+    not have is one line that says which and what to do."""
+    try:
+        return Server((host, port), preview)
+    except OSError as error:
+        why = error.strerror or str(error)
+        hint = {
+            errno.EADDRINUSE: " (another program is using it; --port 0 picks a free port)",
+            errno.EADDRNOTAVAIL: " (not an address of this machine)",
+            errno.EACCES: " (ports below 1024 need special permission; try --port 8000)",
+        }.get(error.errno or 0, "")
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        message = f"cannot serve on {where}: {why}{hint}"
+        raise DigestError(message, source=Source("digest serve")) from None
+
+
+def _origin(address: str, port: int) -> str:
+    return f"http://{f'[{address}]' if ':' in address else address}:{port}"
+
+
+def _elsewhere(host: str) -> str:
+    """The address other machines reach this one by, when the site is served
+    on all interfaces: the address of the interface that leads to the rest
+    of the network (a UDP socket's ``connect`` only picks the route, it sends
+    nothing), else the machine's name; empty for any other host."""
     if host not in ("", "0.0.0.0", "::"):
         return ""
-    name = socket.gethostname()
-    return f"on all interfaces, also http://{name}:{server.server_address[1]}{prefix}; "
+    family, nowhere = (
+        (socket.AF_INET6, "2001:db8::1") if host == "::" else (socket.AF_INET, "192.0.2.1")
+    )
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect((nowhere, 9))
+            address: str = probe.getsockname()[0]
+    except OSError:  # no network: only a name can still mean this machine
+        return socket.gethostname()
+    return socket.gethostname() if ipaddress.ip_address(address).is_loopback else address
 
 
 def _changes(seeds: Path, config: Path, out: Path) -> Generator[None, None, None]:
     """Yields once watching has begun, then after each change to the feeds,
-    templates, static files or config; changes made in between are not lost.
+    templates, static files (the site's and the theme's) or config; changes
+    made in between are not lost.
 
     The folders are watched; the config file is looked at every tenth of a
     second instead, because a watch on the file is lost when an editor
@@ -280,7 +329,10 @@ def _changes(seeds: Path, config: Path, out: Path) -> Generator[None, None, None
 
     # The site, its staging folders and its lock file.
     ignore = (str(out), str(out.parent / f".{out.name}-"), str(out.parent / f".{out.name}.lock"))
-    folders = [path for path in (seeds, *theme(config)) if path.is_dir()]
+    # The site's own templates and static files, and the built-in theme they
+    # override file by file, when it can change: in a checkout, not installed.
+    built_in = () if TEMPLATES.is_relative_to(PACKAGE) else (TEMPLATES, STATIC)
+    folders = list(dict.fromkeys(p for p in (seeds, *theme(config), *built_in) if p.is_dir()))
     last, started = _stamp(config), False
     for found in watchfiles.watch(
         *folders,

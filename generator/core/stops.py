@@ -25,8 +25,9 @@ STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 #: Test-only: ``DIGEST_PAUSE_AT=<stage>`` makes a build stop itself at that
 #: stage (see ``stage``), so that a test can signal it at exactly that point.
 PAUSE_AT = "DIGEST_PAUSE_AT"
-#: The stages, in the order a build passes them.
-STAGES = ("locked", "rendering", "rendered", "swapping")
+#: The stages, in the order a build passes them; and ``builder``, where the
+#: builder process of ``digest serve`` starts, before it sets any handler.
+STAGES = ("locked", "rendering", "rendered", "swapping", "builder")
 
 
 class Terminated(BaseException):
@@ -81,6 +82,29 @@ def _restore(number: int, handler: Handler) -> None:
     """Put a signal's handler back; ``None`` is one set outside Python, which
     cannot be put back: the default takes its place."""
     signal.signal(number, signal.SIG_DFL if handler is None else handler)
+
+
+@contextlib.contextmanager
+def blocked_for_a_fork() -> Iterator[None]:
+    """Ctrl-C and SIGTERM held back by the signal mask while a process is
+    forked here: the child starts with them blocked, and unblocks them once
+    its own handlers are in place (``unblock``). Otherwise a child inherits
+    this process's handlers, and a stop that reaches it while it is still
+    starting raises there, in Python's own code after the fork, and prints
+    a traceback (``Exception ignored in: <function _after_fork ...>``): a
+    server that fails to start stops its builder at just that moment. Here,
+    a signal only waits, in both processes, until it is unblocked."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def unblock() -> None:
+    """In a child forked inside ``blocked_for_a_fork``, once its handlers are
+    set: the stops that came meanwhile are handled now, by those handlers."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
 def ignore_stop_signals() -> None:

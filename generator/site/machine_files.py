@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import jinja2
@@ -34,9 +34,12 @@ class MachineFiles:
         site_globals: Mapping[str, Any],
         views: Mapping[str, PaperView],
         search_words: SearchWords,
+        updated: datetime | None = None,
         vectors: Any = None,
     ) -> None:
-        """``vectors``: every paper's TF-IDF row (see ``related.Related``)."""
+        """``updated``: when the site was built, if known (``SOURCE_DATE_EPOCH``);
+        ``vectors``: every paper's TF-IDF row (see ``related.Related``)."""
+        self.updated = updated
         self.config = config
         self.archive = archive
         self.topics = topics
@@ -50,7 +53,9 @@ class MachineFiles:
         """An Atom feed of the newest of ``papers`` at ``folder``feed.xml."""
         newest = sorted(papers, key=lambda p: (-p.days[-1].toordinal(), p.title.casefold(), p.slug))
         newest = newest[: self.config.feed_entries]
-        updated = max((p.days[-1] for p in newest), default=date(1970, 1, 1))
+        # Without papers, a feed is still valid Atom: updated when the site was (if known).
+        empty = self.updated.date() if self.updated is not None else date(1970, 1, 1)
+        updated = max((p.days[-1] for p in newest), default=empty)
         xml = self.env.get_template("feed.xml").render(
             **self.site_globals,
             feed_title=title,

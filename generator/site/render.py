@@ -27,9 +27,14 @@ from generator.core.workers import Progress, collector_paused, in_worker, run_ch
 from generator.reading.archive import Archive, Day, Paper
 from generator.reading.content import Content
 from generator.site.bibtex import Citations
+from generator.site.fingerprints import SELDOM_SHOWN, Fingerprints, code_and_templates, names_read
 from generator.site.machine_files import MachineFiles
 from generator.site.search_files import numbered
-from generator.site.templating import TemplateFailure, environment, template_error_line
+from generator.site.templating import (
+    TemplateFailure,
+    environment,
+    template_error_line,
+)
 from generator.site.views import (
     PAGE_SIZE,
     Group,
@@ -70,10 +75,14 @@ class Renderer:
         content: Content,
         templates: Path,
         updated: datetime | None = None,
+        *,
+        built_in: tuple[Path, Path] | None = None,
     ) -> None:
         """``updated`` is when the site was built, shown on the home and days
         pages only (from ``SOURCE_DATE_EPOCH``: never the clock, so that the
-        same input gives the same bytes)."""
+        same input gives the same bytes). ``built_in`` is the theme's
+        templates and static folders, which ``templates`` and the static
+        folder given to ``render`` override file by file."""
         self.config = config
         self.updated = updated
         self.archive = archive
@@ -81,7 +90,8 @@ class Renderer:
         self.content = content
         self.templates = templates
         self.search_words = related.search_words
-        self.env = environment(templates)
+        self.built_in = built_in or ()
+        self.env = environment(templates, built_in[0] if built_in else None)
         self.views = paper_views(archive, topics, related)
         self.topic_order = {t.slug: i for i, t in enumerate(topics.topics)}
         self.citations = Citations(config.base_url, config.title, numbered(archive))
@@ -100,8 +110,43 @@ class Renderer:
             self.site_globals,
             self.views,
             self.search_words,
+            updated,
             related.vectors,
         )
+        self.fingerprints = self._fingerprints()
+
+    def _fingerprints(self) -> Fingerprints:
+        """What the papers', days' and topic listings' pages read, beyond
+        their own arguments (see ``fingerprints``)."""
+        read = names_read(self.env, ["paper.html", "day.html", "topic.html"])
+        shown = {k: v for k, v in self.site_globals.items() if k not in SELDOM_SHOWN or k in read}
+        base = [
+            code_and_templates(self.templates, *self.built_in[:1]),
+            self.config,
+            # Not the list of topics that hold papers: pages order topics as
+            # the taxonomy (in the config) does, and a topic that gains its
+            # first paper would otherwise change every fingerprint.
+            sorted(shown.items()),
+        ]
+        keys = self.citations.keys
+
+        def paper(paper: Paper) -> tuple[Any, ...]:
+            return (keys[paper.slug],)
+
+        def day(day: Day, previous: Day | None, following: Sequence[Day]) -> tuple[Any, ...]:
+            return self.content.notes.get(day.date), [keys[p.slug] for p in day.papers]
+
+        def listing(topic: Topic, listing: Listing) -> tuple[Any, ...]:
+            # Only the topic's own page says how many papers it has.
+            count = len(topic.papers) if listing.pager.newer is None else None
+            return count, [keys[p.slug] for p in listing.papers]
+
+        extras: dict[Callable[..., Any], Callable[..., tuple[Any, ...]]] = {
+            Renderer.render_paper: paper,
+            Renderer.render_day: day,
+            Renderer.render_listing: listing,
+        }
+        return Fingerprints(base, self.views, extras)
 
     def page(self, site: Site, path: str, template: str, **context: Any) -> None:
         depth = path.count("/")
@@ -141,11 +186,19 @@ class Renderer:
             jobs = self.jobs()
         chunks = _chunks(len(jobs))
 
+        fingerprints = self.fingerprints
+
         def task(chunk: range) -> list[Record]:
             start = len(site.log)
             try:
                 for number in chunk:
-                    jobs[number](site)
+                    job = jobs[number]
+                    fingerprint = fingerprints(job)
+                    if fingerprint and site.reuse(fingerprint):
+                        continue  # the same work as last time: its files are kept
+                    site.fingerprint = fingerprint
+                    job(site)
+                    site.fingerprint = ""
             except jinja2.TemplateError as error:
                 # Said here: the traceback that holds the template's line
                 # does not survive the way back from a worker.
@@ -158,7 +211,7 @@ class Renderer:
                 site.adopt(records)
                 stage("rendering")
         self.machine_files.write_last(site)
-        site.copy_tree(static, "static")
+        site.copy_tree(static, "static", under=self.built_in[1] if self.built_in else None)
 
     def jobs(self) -> list[Callable[[Site], None]]:
         """Every page and file but those that list the others, as independent

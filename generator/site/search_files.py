@@ -8,8 +8,15 @@ what it needs, however large the archive.
   ``key`` (two letters, more where a shard would be large): for each term, the
   papers with it in the title and those with it only in the abstract.
 - ``search/papers/<n>.json``: what a result shows (title, URL name, days,
-  topics by their place in the entry point's list) for a block of papers,
-  fetched only for the results shown.
+  topics by their place in the entry point's list, authors as a card names
+  them, if any) for a block of papers, fetched only for the results shown.
+- Authors, apart from the words of titles and abstracts: a term shard's
+  entry has a third list, the papers with the term as a word of an author's
+  name (only where there are any: most terms have none); and
+  ``search/authors/<key>.json`` (keys in the entry point's ``authors``,
+  front-coded, sharded as terms are) gives the papers of each author, by
+  ``terms.author_key`` (case, accents and punctuation folded), for
+  ``search/?author=<name>``.
 - ``search/topics/<slug>/*.bin``, ``search/days/*.json`` and the entry
   point's ``years`` and ``topic_piece``: what filters by topic and by date
   need (see ``filters``).
@@ -27,17 +34,18 @@ import json
 import os
 import re
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from generator.analysis.terms import BASE36_DIGITS, STOP_WORDS
 from generator.analysis.topics import Topics
 from generator.reading.archive import Archive, Paper
 from generator.site.search_filters import filter_files
+from generator.site.views import short_authors
 
 if TYPE_CHECKING:
     from generator.analysis.postings import SearchWords
 
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 #: Papers per display block: small, because the results of a query are spread
 #: over the archive and each block is fetched whole for the one result in it.
 BLOCK_SIZE = 4
@@ -63,10 +71,17 @@ def numbered(archive: Archive) -> list[Paper]:
     return sorted(archive.papers, key=lambda p: (p.days[0] if p.days else None, p.slug))
 
 
-def _shards(entries: dict[str, list[str | None]]) -> dict[str, dict[str, list[str | None]]]:
+def _chars(value: str | list[str | None]) -> int:
+    return len(value) if isinstance(value, str) else sum(len(p or "") for p in value)
+
+
+_Entry = TypeVar("_Entry", str, list[str | None])
+
+
+def _shards(entries: dict[str, _Entry]) -> dict[str, dict[str, _Entry]]:
     """Terms grouped by their first two letters, a group split by one more
     letter while it is too large (a term shorter than the key keeps its own)."""
-    done: dict[str, dict[str, list[str | None]]] = {}
+    done: dict[str, dict[str, _Entry]] = {}
     pending = [(2, sorted(entries))]
     while pending:
         depth, terms = pending.pop()
@@ -74,7 +89,7 @@ def _shards(entries: dict[str, list[str | None]]) -> dict[str, dict[str, list[st
         for term in terms:
             groups[term[:depth]].append(term)
         for key, members in groups.items():
-            size = sum(len(t) + sum(len(p or "") for p in entries[t]) for t in members)
+            size = sum(len(t) + _chars(entries[t]) for t in members)
             longer = [t for t in members if len(t) > depth]
             if size > SHARD_CHARS and longer and depth < 8:
                 shorter = [t for t in members if len(t) <= depth]
@@ -92,16 +107,23 @@ def search_files(archive: Archive, topics: Topics, found: SearchWords) -> dict[s
     # Here: numpy loads with it, and a build of unchanged input never needs it.
     import numpy as np
 
-    from generator.analysis.postings import term_postings
+    from generator.analysis.postings import author_postings, term_postings
 
     papers = numbered(archive)
     number = {paper.slug: at for at, paper in enumerate(papers)}
     numbers = np.array([number[paper.slug] for paper in archive.papers], np.int64)
     common = max(COMMON_SHARE * len(papers), COMMON_MIN)
-    shards = _shards(term_postings(found, numbers, common))
+    entries = term_postings(found, numbers, common)
+    name_words, authors = author_postings(papers)
+    for word, postings in name_words.items():
+        entries.setdefault(word, ["", ""]).append(postings)
+    shards = _shards(entries)
+    author_shards = _shards(authors)
     files: dict[str, Any] = {
         f"search/terms/{shard_name(key)}.json": terms for key, terms in shards.items()
     }
+    for key, names in author_shards.items():
+        files[f"search/authors/{shard_name(key)}.json"] = names
     # Topics by their place in the entry point's list: a block names each
     # of its papers' topics in a digit or two, not a slug.
     topic_numbers = {topic.slug: number for number, topic in enumerate(topics.topics)}
@@ -112,6 +134,7 @@ def search_files(archive: Archive, topics: Topics, found: SearchWords) -> dict[s
                 paper.slug,
                 [day.isoformat() for day in paper.days],
                 [topic_numbers[match.topic] for match in topics.matches[paper.slug]],
+                *([short_authors(paper.authors)] if paper.authors else []),
             ]  # fmt: skip
             for paper in papers[start : start + BLOCK_SIZE]
         ]
@@ -123,6 +146,7 @@ def search_files(archive: Archive, topics: Topics, found: SearchWords) -> dict[s
         "papers": len(papers),
         "block_size": BLOCK_SIZE,
         "shards": front_coded(sorted(shards)),
+        "authors": front_coded(sorted(author_shards)),
         "topics": [[topic.slug, topic.name] for topic in topics.topics],
         "stop_words": sorted(STOP_WORDS),
         **filtering,

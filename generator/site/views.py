@@ -27,6 +27,12 @@ _MONTH_NAMES = (
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
 EXCERPT_CHARS = 280
+#: Authors a card names before "… and N more".
+AUTHORS_ON_CARDS = 2
+#: Lower-case words that belong to a family name ("van der Waals").
+_PARTICLES = frozenset("al bin da de del della der di dos du el la le van von zu".split())
+#: Words that make a name a group's, shown whole ("Qwen Team").
+_GROUP_WORDS = frozenset("ai collaboration consortium group inc lab labs team".split())
 #: Papers on one page of a topic; long listings are split so that no page
 #: grows with the archive.
 PAGE_SIZE = 100
@@ -47,6 +53,42 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
         return text
     cut = text[:limit].rsplit(None, 1)[0] if " " in text[:limit] else text[:limit]
     return cut.rstrip(" ,;:.") + "…"
+
+
+def short_name(name: str) -> str:
+    """``A. Vaswani`` for ``Ashish Vaswani``: given names as initials, the
+    family name (the last word, with any particle before it) whole. A name
+    written ``Family, Given`` is read as such; a group's name, a single word
+    or anything with a digit is shown as written."""
+    family, comma, given = name.partition(",")
+    parts = (given.split() + family.split()) if comma and given.strip() else name.split()
+    if len(parts) < 2 or any(c.isdigit() for c in name):
+        return " ".join(parts)
+    if any(part.lower().strip(".") in _GROUP_WORDS for part in parts):
+        return " ".join(parts)
+    last = len(parts) - 1
+    while last > 1 and parts[last - 1] in _PARTICLES:
+        last -= 1
+    initials = [_initials(part) for part in parts[:last]]
+    return " ".join([*initials, *parts[last:]])
+
+
+def _initials(given: str) -> str:
+    """``J.-P.`` for ``Jean-Pierre``; a part without a letter as written."""
+    pieces = []
+    for piece in given.split("-"):
+        letter = next((c for c in piece if c.isalpha()), "")
+        pieces.append(f"{letter.upper()}." if letter else piece)
+    return "-".join(pieces)
+
+
+def short_authors(authors: Sequence[str]) -> str:
+    """What a card says of a paper's authors: ``A. Vaswani, N. Shazeer, …
+    and 6 more``; every name when there are few."""
+    if len(authors) <= AUTHORS_ON_CARDS + 1:
+        return ", ".join(short_name(name) for name in authors)
+    named = ", ".join(short_name(name) for name in authors[:AUTHORS_ON_CARDS])
+    return f"{named}, … and {len(authors) - AUTHORS_ON_CARDS} more"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +120,8 @@ class PaperView:
     """Primary topic first."""
     arxiv_id: str
     authors: tuple[str, ...]
+    authors_short: str
+    """The authors as a card names them (see ``short_authors``)."""
     links: tuple[Link, ...]
     """Where every source says the paper can be read."""
     categories: tuple[str, ...]
@@ -177,6 +221,7 @@ def paper_views(archive: Archive, topics: Topics, related: Related) -> dict[str,
             topics=tuple([tags[m.topic, m.keyword] for m in topics.matches[paper.slug]]),
             arxiv_id=paper.arxiv_id,
             authors=paper.authors,
+            authors_short=short_authors(paper.authors),
             links=paper.links,
             categories=paper.categories,
             journal_ref=paper.journal_ref,

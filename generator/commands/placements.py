@@ -1,0 +1,108 @@
+"""A cache of where papers were placed in the topics, beside the site.
+
+Placing a paper reads only its title, abstract and keywords, and the rules
+of the taxonomy: so a paper with the same text, placed by the same rules and
+the same code, lands in the same topics. The cache maps a hash of a paper's
+text to its topics, in one file per taxonomy and code (a stale one is never
+read, and is removed when a new one is written). A damaged file is a warning
+and a placement from scratch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from generator.analysis.topics import TopicMatch
+from generator.config.digest_yaml import TopicRule
+from generator.core.errors import Diagnostic, Source
+from generator.reading.archive import Archive, Paper
+
+#: The generator package: a change to its code is a new cache.
+PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def text_key(paper: Paper) -> str:
+    """What placing ``paper`` reads, hashed."""
+    text = "\0".join((paper.title, paper.abstract, "\x1f".join(paper.keywords)))
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+def rules_key(rules: tuple[TopicRule, ...]) -> str:
+    """The taxonomy and digest's code, hashed: the name of the cache file."""
+    digest = hashlib.blake2b(repr(rules).encode("utf-8", "surrogatepass"), digest_size=12)
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class Placements:
+    """The cache file of one taxonomy in a cache folder."""
+
+    def __init__(self, folder: Path, rules: tuple[TopicRule, ...]) -> None:
+        self.folder = folder
+        self.path = folder / f"placements-{rules_key(rules)}.json"
+        self.stored: dict[str, list[list[str | int]]] = {}
+        self.problem: Diagnostic | None = None
+
+    def read(self, archive: Archive) -> dict[str, tuple[TopicMatch, ...]]:
+        """By paper slug, the topics the cache holds for the papers of ``archive``."""
+        try:
+            stored = json.loads(self.path.read_bytes())
+            if not isinstance(stored, dict):
+                raise ValueError("not an object")
+            known: dict[str, tuple[TopicMatch, ...]] = {}
+            for paper in archive.papers:
+                found = stored.get(text_key(paper))
+                if found is not None:
+                    known[paper.slug] = tuple(_match(item) for item in found)
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError, TypeError) as error:
+            why = f"the topics cache is damaged ({error}); placing every paper again"
+            self.problem = Diagnostic(Source(str(self.path)), "warning", why)
+            return {}
+        self.stored = stored
+        return known
+
+    def write(self, archive: Archive, matches: Mapping[str, tuple[TopicMatch, ...]]) -> None:
+        """Keep the placements of ``archive``'s papers (only theirs: a paper
+        gone from the feeds goes from the cache), if they are new."""
+        placed = {
+            text_key(paper): [[m.topic, m.keyword, m.score] for m in matches[paper.slug]]
+            for paper in archive.papers
+        }
+        if placed == self.stored:
+            return
+        text = json.dumps(placed, ensure_ascii=False, separators=(",", ":"))
+        # A cache that cannot be written (a full or read-only disk) is no
+        # reason to stop a build: the next one places the papers again, and
+        # writing the site says what is wrong with the disk.
+        with contextlib.suppress(OSError):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            descriptor, temporary = tempfile.mkstemp(prefix=".placements-", dir=self.folder)
+            try:
+                with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                    file.write(text)
+                os.replace(temporary, self.path)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+            for other in self.folder.glob("placements-*.json"):
+                if other != self.path:
+                    other.unlink(missing_ok=True)
+
+
+def _match(item: object) -> TopicMatch:
+    if not (isinstance(item, list) and len(item) == 3):
+        raise ValueError("not a placement")
+    topic, keyword, score = item
+    if not (isinstance(topic, str) and isinstance(keyword, str) and type(score) is int):
+        raise ValueError("not a placement")
+    return TopicMatch(topic, keyword, score)
