@@ -30,7 +30,8 @@ from typing import Any
 
 from generator.analysis.topics import Topics
 from generator.reading.archive import Archive, Paper
-from generator.site.search_files import BLOCK_SIZE, numbered
+from generator.site.search_files import BLOCK_SIZE
+from generator.site.views import numbered
 
 LIBRARY_VERSION = 1
 #: Papers per block: small enough that a saved paper costs a few KB, large

@@ -29,7 +29,6 @@ from generator.reading.content import Content
 from generator.site.bibtex import Citations
 from generator.site.fingerprints import SELDOM_SHOWN, Fingerprints, code_and_templates, names_read
 from generator.site.machine_files import MachineFiles
-from generator.site.search_files import numbered
 from generator.site.templating import (
     TemplateFailure,
     environment,
@@ -41,6 +40,7 @@ from generator.site.views import (
     Listing,
     PaperView,
     long_date,
+    numbered,
     paper_views,
     topic_listings,
 )
