@@ -38,6 +38,7 @@ import gzip
 import json
 import math
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -152,7 +153,8 @@ def baselines(
     for at, record in enumerate(records):
         page = (site / f"papers/{record[1]}/index.html").read_text(encoding="utf-8")
         part = page.split('id="related-heading"', 1)[1] if 'id="related-heading"' in page else ""
-        slugs = [chunk.split("/", 1)[0] for chunk in part.split('href="../../papers/')[1:]]
+        # Links to sibling folders (../slug/), or through the root (../../papers/slug/).
+        slugs = re.findall(r'href="\.\./(?:\.\./papers/)?([a-z0-9-]+)/"', part.split("</ol>")[0])
         related[at] = [number[slug] for slug in dict.fromkeys(slugs) if slug in number]
 
     def merged_related(saved: list[int]) -> list[int]:
