@@ -106,7 +106,8 @@ def test_keyboard_alone_reaches_every_result(page, browser_site):
     links = page.locator("#results li a")
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
     reached = []
-    for _ in range(len(hrefs) + 15):  # past the filters: topics, year, dates, sort
+    # Past the filters (topics, year, dates, sort) and each result's Save button.
+    for _ in range(2 * len(hrefs) + 15):
         page.keyboard.press("Tab")
         href = page.evaluate("document.activeElement.getAttribute('href')")
         if href in hrefs:
@@ -241,7 +242,9 @@ def test_a_first_query_downloads_little(page, browser_site, query, files):
     assert any(url.endswith("search-index.json") for url in data)
     library = {url: size for url, size in sizes.items() if url.endswith("/static/library.js")}
     assert len(library) == 1 and sum(library.values()) <= 6_000
-    assert sum(sizes.values()) - sum(library.values()) <= 50_000, sizes
+    # 50 KB before the reader's library, whose Save buttons on results (their
+    # styles and the few lines that add them) take 1.5 KB of it.
+    assert sum(sizes.values()) - sum(library.values()) <= 52_000, sizes
     assert len(data) <= files, data
     assert not any("/search/terms/" in url for url in data) or "q=" in query
 
