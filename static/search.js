@@ -174,7 +174,7 @@
     return fragment;
   }
 
-  function resultItem(index, record, matched, terms) {
+  function resultItem(index, id, record, matched, terms) {
     const [title, slug, days, topics, authors] = record;
     const item = document.createElement("li");
     const heading = document.createElement("h2");
@@ -194,7 +194,12 @@
       names.textContent = authors;
       item.append(names);
     }
-    item.append(meta);
+    // A Save button, which library.js names and keeps in step.
+    const save = Object.assign(document.createElement("button"), { type: "button", className: "save", textContent: "Save" });
+    save.dataset.save = slug;
+    save.dataset.n = String(id);
+    save.setAttribute("aria-pressed", "false");
+    item.append(meta, save);
     return item;
   }
 
@@ -210,7 +215,8 @@
     let i = 0;
     for await (const record of papersFor(index, next.map(([id]) => id))) {
       if (run !== latest) return;
-      list.append(resultItem(index, record, next[i++][2], terms));
+      list.append(resultItem(index, next[i][0], record, next[i][2], terms));
+      i++;
     }
     shown = ranked.slice(0, shown.length + next.length);
     more.hidden = shown.length >= ranked.length;
@@ -390,7 +396,7 @@
     let i = 0;
     for await (const record of papersFor(index, first.map(([id]) => id))) {
       if (run !== latest) return;
-      const item = resultItem(index, record, first[i][2], terms);
+      const item = resultItem(index, first[i][0], record, first[i][2], terms);
       if (i++ === 0) list.replaceChildren(item); // the old results stay until then
       else list.append(item);
     }

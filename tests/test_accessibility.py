@@ -21,6 +21,7 @@ PAGE_KINDS = {
     "topics": "topics/",
     "paper": "papers/{paper}/",
     "search": "search/?q=pruning",
+    "saved": "saved/",
     "about": "about/",
     "404": "no/such/page/",
 }

@@ -21,7 +21,7 @@ from generator.reading.archive import merge
 from generator.reading.entries import Entry
 from generator.reading.stored import HF_DAILY_FORMAT
 from generator.site.bibtex import _LIGATURE, Citation, _has_ligature, citation_keys, entry, escaped
-from generator.site.search_files import numbered
+from generator.site.views import numbered
 from tests.conftest import ABSTRACT, Project, ServedSite
 
 #: What our escapes for ASCII stand for, read before pybtex's own LaTeX

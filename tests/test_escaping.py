@@ -66,14 +66,16 @@ def read_page(path: Path) -> _Page:
     return page
 
 
+#: The site's own scripts: every page's, search's, and the reader's library's.
+SCRIPTS = tuple(f"static/{name}.js" for name in ("site", "search", "library", "saved", "foryou"))
+
+
 def assert_inert(site: Path) -> None:
     """No page of ``site`` runs anything but the site's own scripts."""
     for path in site.rglob("*.html"):
         page = read_page(path)
         assert page.handlers == [] and page.javascript_links == [], path
-        assert all(src.endswith(("static/site.js", "static/search.js")) for src in page.scripts), (
-            path
-        )
+        assert all(src.endswith(SCRIPTS) for src in page.scripts), path
         assert page.tags <= {
             "html",
             "head",

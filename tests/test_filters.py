@@ -14,8 +14,8 @@ from generator.core.errors import Source
 from generator.reading.archive import merge
 from generator.reading.entries import Entry
 from generator.site import search_filters as filters
-from generator.site.search_files import numbered
 from generator.site.search_filters import filter_files, members, membership
+from generator.site.views import numbered
 
 numbers_of_an_archive = st.integers(1, 3000).flatmap(
     lambda papers: st.tuples(st.just(papers), st.sets(st.integers(0, papers - 1)))

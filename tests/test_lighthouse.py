@@ -22,6 +22,7 @@ PAGES = {
     "day": "days/2025-03-11/",
     "paper": "papers/{paper}/",
     "search": "search/?q=pruning",
+    "saved": "saved/",
 }
 #: Headless Chromium in a container without a sandbox, a GPU or a network;
 #: ``--force-dark-mode`` makes pages see ``prefers-color-scheme: dark``.

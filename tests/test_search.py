@@ -17,7 +17,8 @@ from generator.core.errors import Source
 from generator.reading.archive import merge
 from generator.reading.entries import Entry
 from generator.site import search_files as search
-from generator.site.search_files import front_coded, numbered, search_files, shard_keys
+from generator.site.search_files import front_coded, search_files, shard_keys
+from generator.site.views import numbered
 
 
 def decode(gaps: str) -> list[int]:

@@ -17,6 +17,7 @@ import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -63,6 +64,10 @@ class Related:
     """Per paper slug, the slugs of the most similar papers, most similar first."""
     search_words: SearchWords = field(default_factory=SearchWords, compare=False)
     """Every paper's search words, for the search index."""
+    vectors: Any = field(default=None, compare=False)
+    """Every paper's TF-IDF vector (a scipy CSR matrix, a row per paper in
+    the archive's order, unit rows): the reader's library ranks by them in
+    the browser (see ``site.library_files``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +215,7 @@ def relate(archive: Archive, workers: int = 1, progress: Progress | None = None)
     with contextlib.closing(third_pass):
         found = told(progress, "finding related papers", third_pass, map(len, blocks))
         similar = dict(zip(slugs, itertools.chain.from_iterable(found), strict=True))
-    return Related(keywords, similar, search_words)
+    return Related(keywords, similar, search_words, matrix)
 
 
 def _distinct(strongest: Iterable[str]) -> tuple[str, ...]:

@@ -1,5 +1,5 @@
 """The files of a site that are not pages: Atom feeds, sitemaps,
-``robots.txt``, ``.nojekyll`` and the search data."""
+``robots.txt``, ``.nojekyll``, the search data and the library's data."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from generator.analysis.postings import SearchWords
 from generator.analysis.topics import Topics
 from generator.config.digest_yaml import Config
 from generator.reading.archive import Archive, Paper
+from generator.site.library_files import library_files
 from generator.site.search_files import search_files, to_json
 from generator.site.views import PaperView
 from generator.site.writer import Site
@@ -34,8 +35,10 @@ class MachineFiles:
         views: Mapping[str, PaperView],
         search_words: SearchWords,
         updated: datetime | None = None,
+        vectors: Any = None,
     ) -> None:
-        """``updated``: when the site was built, if known (``SOURCE_DATE_EPOCH``)."""
+        """``updated``: when the site was built, if known (``SOURCE_DATE_EPOCH``);
+        ``vectors``: every paper's TF-IDF row (see ``related.Related``)."""
         self.updated = updated
         self.config = config
         self.archive = archive
@@ -44,6 +47,7 @@ class MachineFiles:
         self.site_globals = site_globals
         self.views = views
         self.search_words = search_words
+        self.vectors = vectors
 
     def write_feed(self, site: Site, folder: str, title: str, papers: Sequence[Paper]) -> None:
         """An Atom feed of the newest of ``papers`` at ``folder``feed.xml."""
@@ -65,6 +69,11 @@ class MachineFiles:
         for path, data in sorted(
             search_files(self.archive, self.topics, self.search_words).items()
         ):
+            site.write(path, data if isinstance(data, bytes) else to_json(data) + "\n")
+
+    def write_library(self, site: Site) -> None:
+        """What the saved page and For you read (see ``library_files``)."""
+        for path, data in sorted(library_files(self.archive, self.topics, self.vectors).items()):
             site.write(path, data if isinstance(data, bytes) else to_json(data) + "\n")
 
     def write_last(self, site: Site) -> None:

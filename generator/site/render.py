@@ -29,7 +29,6 @@ from generator.reading.content import Content
 from generator.site.bibtex import Citations
 from generator.site.fingerprints import SELDOM_SHOWN, Fingerprints, code_and_templates, names_read
 from generator.site.machine_files import MachineFiles
-from generator.site.search_files import numbered
 from generator.site.templating import (
     TemplateFailure,
     environment,
@@ -41,6 +40,7 @@ from generator.site.views import (
     Listing,
     PaperView,
     long_date,
+    numbered,
     paper_views,
     topic_listings,
 )
@@ -111,6 +111,7 @@ class Renderer:
             self.views,
             self.search_words,
             updated,
+            related.vectors,
         )
         self.fingerprints = self._fingerprints()
 
@@ -217,6 +218,7 @@ class Renderer:
         pieces of work, the longest first."""
         days = self.archive.days
         jobs: list[Callable[[Site], None]] = [self.machine_files.write_search, self.render_home]
+        jobs.append(self.machine_files.write_library)
         jobs.append(self.render_day_indexes)
         jobs += [
             partial(
@@ -260,6 +262,7 @@ class Renderer:
                 last_day=days[-1].date if days else None,
             )
         )
+        jobs.append(partial(self.page, path="saved/index.html", template="saved.html"))
         if self.content.about is not None:
             jobs.append(
                 partial(

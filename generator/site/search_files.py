@@ -38,9 +38,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from generator.analysis.terms import BASE36_DIGITS, STOP_WORDS
 from generator.analysis.topics import Topics
-from generator.reading.archive import Archive, Paper
+from generator.reading.archive import Archive
 from generator.site.search_filters import filter_files
-from generator.site.views import short_authors
+from generator.site.views import numbered, short_authors
 
 if TYPE_CHECKING:
     from generator.analysis.postings import SearchWords
@@ -64,11 +64,6 @@ def shard_name(key: str) -> str:
     if _PLAIN_KEY.fullmatch(key):
         return key
     return "u" + "_".join(f"{ord(c):x}" for c in key)
-
-
-def numbered(archive: Archive) -> list[Paper]:
-    """Papers in the order of their numbers: by first day, then URL name."""
-    return sorted(archive.papers, key=lambda p: (p.days[0] if p.days else None, p.slug))
 
 
 def _chars(value: str | list[str | None]) -> int:

@@ -102,6 +102,8 @@ class TopicTag:
 class PaperLink:
     slug: str
     title: str
+    number: int
+    """The paper's number in the search and library data (by first day)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,9 @@ class PaperView:
     """Distinctive terms of this paper within the archive."""
     related: tuple[PaperLink, ...]
     """The most similar papers, most similar first."""
+    number: int
+    """The paper's number in the search and library data (by first day):
+    where the reader's library finds it (its Save button says)."""
 
     @property
     def primary(self) -> TopicTag:
@@ -190,6 +195,12 @@ class Group:
     papers: tuple[PaperView, ...]
 
 
+def numbered(archive: Archive) -> list[Paper]:
+    """Papers in the order of their numbers in the search and library data:
+    by first day, then URL name."""
+    return sorted(archive.papers, key=lambda p: (p.days[0] if p.days else None, p.slug))
+
+
 def paper_views(archive: Archive, topics: Topics, related: Related) -> dict[str, PaperView]:
     """Per paper slug, its view. Tags and related links are made once and
     shared by every view that shows them: this runs in the parent, before
@@ -200,7 +211,11 @@ def paper_views(archive: Archive, topics: Topics, related: Related) -> dict[str,
         for matches in topics.matches.values()
         for m in matches
     }
-    links = {paper.slug: PaperLink(paper.slug, paper.title) for paper in archive.papers}
+    numbers = {paper.slug: at for at, paper in enumerate(numbered(archive))}
+    links = {
+        paper.slug: PaperLink(paper.slug, paper.title, numbers[paper.slug])
+        for paper in archive.papers
+    }
     return {
         paper.slug: PaperView(
             slug=paper.slug,
@@ -217,6 +232,7 @@ def paper_views(archive: Archive, topics: Topics, related: Related) -> dict[str,
             journal_ref=paper.journal_ref,
             keywords=related.keywords[paper.slug],
             related=tuple([links[slug] for slug in related.similar[paper.slug]]),
+            number=numbers[paper.slug],
         )
         for paper in archive.papers
     }

@@ -1,0 +1,166 @@
+"""The data behind the reader's library: what the browser needs to rank the
+papers of recent days by how much they are like the papers a reader saved
+("For you", ``static/foryou.js``), with no server and little to download.
+
+- ``library.json``, the entry point: how papers are numbered into blocks
+  (these and the search data's display blocks, ``records``, which give a
+  paper's title, URL name, days and topics),
+  the topics (slug and name, as in the search entry point) and, for the
+  newest ``RECENT_DAYS`` days, the number of each day's first
+  paper and the papers listed again that day (older papers, whose numbers
+  lie before the day's own).
+- ``library/<n>.bin``: for a block of ``BLOCK_PAPERS`` papers by number,
+  each paper's topics and its strongest TF-IDF terms, binary (see
+  ``encode_paper``). Papers are numbered by first day as for search (see
+  ``search_files.numbered``), so the papers of the last days are the last
+  few blocks and a window of days is a range of numbers: a refresh fetches
+  those blocks and the blocks of the saved papers, and nothing else.
+
+The vectors are those that relate papers (``analysis.related``), cut to
+their strongest ``TERMS_PER_PAPER`` terms: the papers For you finds are like
+the saved ones in the same sense as a paper's related papers are like it.
+Terms are numbered afresh per build, the most common first so that their
+numbers are short; the page only ever compares numbers within one build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from generator.analysis.topics import Topics
+from generator.reading.archive import Archive, Paper
+from generator.site.search_files import BLOCK_SIZE
+from generator.site.views import numbered
+
+LIBRARY_VERSION = 1
+#: Papers per block: small enough that a saved paper costs a few KB, large
+#: enough that a window of days is a handful of files.
+BLOCK_PAPERS = 64
+#: Terms kept per paper: in the quality replay (``bench/library.py``) 16
+#: terms rank as well as the 25 that relate papers, in two thirds the bytes.
+TERMS_PER_PAPER = 16
+#: Days the entry point describes: the widest window but "everything".
+RECENT_DAYS = 30
+#: A term's weight in one byte, relative to the paper's strongest term.
+WEIGHT_STEPS = 255
+
+
+def _varint(value: int, into: bytearray) -> None:
+    """``value`` (not negative) as a LEB128 varint."""
+    while value >= 0x80:
+        into.append(value & 0x7F | 0x80)
+        value >>= 7
+    into.append(value)
+
+
+def encode_paper(topics: Sequence[int], terms: Sequence[tuple[int, int]], into: bytearray) -> None:
+    """One paper of a block: how many topics and their numbers (primary
+    first, places in the search entry point's list), how many terms, then
+    per term, by number, the gap from the previous term's number and its
+    weight (1 to ``WEIGHT_STEPS``, one byte); all counts, numbers and gaps
+    as varints."""
+    _varint(len(topics), into)
+    for topic in topics:
+        _varint(topic, into)
+    _varint(len(terms), into)
+    previous = 0
+    for term, weight in terms:
+        _varint(term - previous, into)
+        into.append(weight)
+        previous = term
+
+
+def decode_block(data: bytes) -> list[tuple[list[int], list[tuple[int, int]]]]:
+    """The papers ``encode_paper`` wrote, as the page's script reads them."""
+    at = 0
+
+    def varint() -> int:
+        nonlocal at
+        value, shift = 0, 0
+        while True:
+            byte = data[at]
+            at += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                return value
+
+    papers = []
+    while at < len(data):
+        topics = [varint() for _ in range(varint())]
+        terms, term = [], 0
+        for _ in range(varint()):
+            term += varint()
+            terms.append((term, data[at]))
+            at += 1
+        papers.append((topics, terms))
+    return papers
+
+
+def _strongest(vectors: Any, rows: Sequence[int]) -> tuple[list[int], list[int], list[int]]:
+    """Of the rows of ``vectors`` in the order of ``rows``: their strongest
+    terms (ties by column), by their new numbers, with weights in one byte,
+    as flat lists of numbers and weights, row after row, and where each
+    row's terms start (one more, for the end): no object per term."""
+    import numpy as np
+
+    matrix = vectors[np.asarray(rows, np.int64)].tocsr()
+    lengths = np.diff(matrix.indptr)
+    owner = np.repeat(np.arange(matrix.shape[0]), lengths)
+    order = np.lexsort((matrix.indices, -matrix.data, owner))
+    place = np.arange(len(order)) - matrix.indptr[owner[order]]
+    kept = order[place < TERMS_PER_PAPER]
+    columns, weights, owners = matrix.indices[kept], matrix.data[kept], owner[kept]
+    # Terms renumbered by how many papers keep them, most first, then by
+    # column: common terms get one-byte numbers.
+    used, counts = np.unique(columns, return_counts=True)
+    renumbered = np.empty(int(used.max(initial=-1)) + 1, np.int64)
+    renumbered[used[np.lexsort((used, -counts))]] = np.arange(len(used))
+    strongest = np.zeros(matrix.shape[0])
+    np.maximum.at(strongest, owners, weights)
+    steps = np.maximum(1, np.rint(weights / strongest[owners] * WEIGHT_STEPS)).astype(np.int64)
+    numbers = renumbered[columns]
+    by_term = np.lexsort((numbers, owners))
+    bounds = np.searchsorted(owners[by_term], np.arange(matrix.shape[0] + 1))
+    return numbers[by_term].tolist(), steps[by_term].tolist(), bounds.tolist()
+
+
+def library_files(archive: Archive, topics: Topics, vectors: Any) -> dict[str, Any]:
+    """Every file of the library's data, by path in the site: bytes for the
+    blocks, plain data for the entry point. ``vectors`` are the related
+    papers' TF-IDF rows, in the order of ``archive.papers``."""
+    papers: list[Paper] = numbered(archive)
+    number = {paper.slug: at for at, paper in enumerate(papers)}
+    row = {paper.slug: at for at, paper in enumerate(archive.papers)}
+    topic_numbers = {topic.slug: at for at, topic in enumerate(topics.topics)}
+    numbers, weights, bounds = (
+        _strongest(vectors, [row[paper.slug] for paper in papers])
+        if papers and vectors is not None
+        else ([], [], [0] * (len(papers) + 1))
+    )
+    files: dict[str, Any] = {}
+    for start in range(0, len(papers), BLOCK_PAPERS):
+        block = bytearray()
+        for at in range(start, min(start + BLOCK_PAPERS, len(papers))):
+            placed = [topic_numbers[match.topic] for match in topics.matches[papers[at].slug]]
+            begin, end = bounds[at], bounds[at + 1]
+            encode_paper(
+                placed, list(zip(numbers[begin:end], weights[begin:end], strict=True)), block
+            )
+        files[f"library/{start // BLOCK_PAPERS}.bin"] = bytes(block)
+    days = []
+    for day in reversed(archive.days[-RECENT_DAYS:]):
+        own = [number[p.slug] for p in day.papers if p.days[0] == day.date]
+        again = sorted(number[p.slug] for p in day.papers if p.days[0] < day.date)
+        first = min(own) if own else None
+        days.append([day.date.isoformat(), first, again])
+    files["library.json"] = {
+        "version": LIBRARY_VERSION,
+        "papers": len(papers),
+        "block": BLOCK_PAPERS,
+        "records": BLOCK_SIZE,
+        "days": days,
+        "topics": [[topic.slug, topic.name] for topic in topics.topics],
+    }
+    return files

@@ -1,0 +1,136 @@
+// The reader's library, kept in this browser only (see saved.js for the
+// saved/ page and For you). This part runs on every page: the Save buttons.
+// Stored under one key per site (two sites on one origin, as GitHub Pages
+// project sites are, keep two libraries):
+//   {"version": 1, "papers": [{"slug", "n", "title", "saved"}, ...]}
+// most recently saved first; `n` is the paper's number in the site's data
+// when it was saved, checked against the site before use. A storage that is
+// full or turned off is said on the page, never thrown.
+(() => {
+  "use strict";
+  const root = document.getElementById("main")?.dataset.root || "./";
+  const message = document.getElementById("library-message");
+  const KEY = `digest-library-v1:${new URL(root, window.location.href).pathname}`;
+  const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+  const NO_STORAGE = "Saving papers needs this browser's storage, which is turned off for this site.";
+  const listeners = [];
+  let hiding;
+
+  /** One line for the reader, at the foot of the window, for a while. */
+  function say(text) {
+    clearTimeout(hiding);
+    message.textContent = text;
+    message.classList.add("shown");
+    hiding = setTimeout(() => message.classList.remove("shown"), 10000);
+  }
+
+  function storage() {
+    try {
+      return window.localStorage;
+    } catch {
+      return null;
+    }
+  }
+
+  const isPaper = (item) => typeof item?.slug === "string" && SLUG.test(item.slug);
+  const cleaned = (item) => ({
+    slug: item.slug,
+    n: Number.isInteger(item.n) && item.n >= 0 ? item.n : -1,
+    title: typeof item.title === "string" ? item.title.slice(0, 1000) : item.slug,
+    saved: Number.isFinite(item.saved) ? item.saved : 0,
+  });
+
+  /** The saved papers, or null when the storage cannot be read. */
+  function load() {
+    try {
+      const text = storage().getItem(KEY);
+      const papers = text ? JSON.parse(text).papers : [];
+      return Array.isArray(papers) ? papers.filter(isPaper).map(cleaned) : [];
+    } catch (error) {
+      return error instanceof SyntaxError ? [] : null; // unreadable text: replaced by the next save
+    }
+  }
+
+  /** Stores `papers`; says why not and returns false when it cannot. */
+  function store(papers) {
+    try {
+      storage().setItem(KEY, JSON.stringify({ version: 1, papers }));
+    } catch (error) {
+      say(!storage() || error.name === "SecurityError"
+        ? NO_STORAGE
+        : "This browser's storage for this site is full: the change was not saved.");
+      return false;
+    }
+    changed();
+    return true;
+  }
+
+  function titleOf(button) {
+    const holder = button.closest("article, li");
+    const heading = holder && (holder.querySelector("h1") || holder.querySelector("h2, h3, a"));
+    return heading ? heading.textContent.trim() : slugOf(button);
+  }
+
+  // The paper of a button: its own data-save, else the paper its card links to.
+  function slugOf(button) {
+    if (!button.dataset.save) {
+      const links = button.closest("article, li")?.querySelectorAll("a") || [];
+      const found = [...links].map((a) => /\/papers\/([a-z0-9-]+)\/$/.exec(a.pathname)).find(Boolean);
+      button.dataset.save = found ? found[1] : "";
+    }
+    return button.dataset.save;
+  }
+
+  function showButtons(buttons) {
+    const saved = new Set((load() || []).map((paper) => paper.slug));
+    for (const button of buttons) {
+      button.type = "button";
+      button.setAttribute("aria-pressed", String(saved.has(slugOf(button))));
+      if (!button.hasAttribute("aria-label")) button.setAttribute("aria-label", `Save “${titleOf(button)}”`);
+    }
+  }
+
+  function changed() {
+    showButtons(document.querySelectorAll("button.save"));
+    for (const listener of listeners) listener();
+    // For you on the home page: its scripts only once something is saved.
+    const wanted = document.getElementById("for-you") && !document.querySelector("script[src$='/foryou.js']");
+    if (wanted && load()?.length) {
+      for (const name of ["foryou.js", "saved.js"]) {
+        document.head.append(Object.assign(document.createElement("script"), { src: `${root}static/${name}`, async: false }));
+      }
+    }
+  }
+
+  document.addEventListener("click", (event) => {
+    const button = event.target instanceof Element && event.target.closest("button.save");
+    if (!button) return;
+    const papers = load();
+    if (papers === null) return say(NO_STORAGE);
+    const slug = slugOf(button);
+    if (!isPaper({ slug })) return;
+    const at = papers.findIndex((paper) => paper.slug === slug);
+    if (at >= 0) papers.splice(at, 1);
+    else papers.unshift({ slug, n: Number(button.dataset.n), title: titleOf(button), saved: Date.now() });
+    store(papers);
+  });
+  // Buttons that scripts add later (search results, For you) show their state too.
+  new MutationObserver((records) => {
+    for (const { addedNodes } of records) {
+      for (const node of addedNodes) {
+        if (node instanceof Element) showButtons(node.matches("button.save") ? [node] : node.querySelectorAll("button.save"));
+      }
+    }
+  }).observe(document.body, { childList: true, subtree: true });
+  window.addEventListener("storage", (event) => event.key === KEY && changed());
+
+  window.DigestLibrary = {
+    root, load, store, say, isPaper, cleaned, NO_STORAGE,
+    /** Calls `listener` now and whenever the library changes. */
+    listen(listener) {
+      listeners.push(listener);
+      listener();
+    },
+  };
+  changed();
+})();
