@@ -23,7 +23,7 @@ from generator.core.errors import DigestError, UsageError
 from generator.core.lock import site_lock
 from generator.core.stops import Terminated, sigterm_raises
 from generator.core.workers import Progress, cores
-from generator.site.manifest import NOTHING, cache_folder, previous_site
+from generator.site.manifest import NOTHING, cache_folder, previous_site, unchanged_site
 from generator.site.templating import template_error_line
 
 
@@ -132,6 +132,8 @@ def _run(args: argparse.Namespace) -> int:
         updated = source_date()
         key = input_key([args.config, args.seeds, templates, static], config.base_url, updated)
         recover(args.out.absolute())
+        if not args.force and (done := unchanged_site(args.out, key)) is not None:
+            return _up_to_date(args, done)
         previous = NOTHING if args.force else previous_site(args.out)
         if previous.problem is not None:
             print(previous.problem, file=sys.stderr)
