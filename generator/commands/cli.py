@@ -11,9 +11,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-import jinja2
-
-from generator.analysis.topic_table import topic_table
 from generator.analysis.topics import CATCH_ALL_NAME
 from generator.commands.build import Checked, build, check, input_key, recover, theme, up_to_date
 from generator.config.digest_yaml import CATCH_ALL_SLUG, Config, load_config
@@ -22,7 +19,6 @@ from generator.core.lock import site_lock
 from generator.core.stops import Terminated, sigterm_raises
 from generator.core.workers import Progress, cores
 from generator.site.manifest import NOTHING, cache_folder, previous_site, unchanged_site
-from generator.site.templating import template_error_line
 
 
 class _Parser(argparse.ArgumentParser):
@@ -205,6 +201,8 @@ def _run(args: argparse.Namespace) -> int:
         )
         return evaluated.exit_code
     if args.command == "topics":
+        from generator.analysis.topic_table import topic_table
+
         print("\n".join(topic_table(checked.topics, len(checked.archive.papers))))
         return 0
     if args.command == "check":
@@ -212,6 +210,11 @@ def _run(args: argparse.Namespace) -> int:
             _list_unplaced(checked)
             print(f"checked {_summary(checked)}: no errors")
         return 0
+    # Imported here, as the renderer is: a build of unchanged input needs neither.
+    import jinja2
+
+    from generator.site.templating import template_error_line
+
     try:
         report = build(
             checked,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,7 +109,7 @@ def unchanged_site(out: Path, key: str) -> list[str] | None:
             header = _header(file.readline())
     except (OSError, Damaged):
         return None  # said by ``previous_site``, which the build goes on to call
-    if header.get("key") != key or header.get("tree") != tree_digest(_sizes(survey(out))):
+    if header.get("key") != key or header.get("tree") != _digest(_found_lines(out)):
         return None
     diagnostics = header.get("diagnostics")
     return list(diagnostics) if isinstance(diagnostics, list) else None
@@ -135,22 +136,46 @@ def previous_site(out: Path) -> Previous:
     return Previous(manifest, kept, inode, reusable, intact)
 
 
-def tree_digest(files: dict[str, tuple[int, int]]) -> str:
-    """A hash of every file's name, size and modification time: equal for
-    the files a manifest records and those found in the site exactly when
-    the site is file for file what the manifest says (a link or anything
-    not a plain file is found with size -1, which no written file has)."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(
-        "".join(f"{name}\0{files[name][0]}\0{files[name][1]}\n" for name in sorted(files)).encode(
-            "utf-8", "surrogatepass"
-        )
-    )
-    return digest.hexdigest()
+def tree_digest(files: dict[str, FileEntry]) -> str:
+    """A hash of every recorded file's name, size and modification time:
+    equal to that of the files found in the site (``_found_lines``) exactly
+    when the site is file for file what the manifest says."""
+    return _digest([f"{name}\0{size}\0{mtime}\n" for name, (_, size, mtime, _) in files.items()])
 
 
-def _sizes(found: dict[str, tuple[int, int, int]]) -> dict[str, tuple[int, int]]:
-    return {name: (size, mtime) for name, (size, mtime, _) in found.items()}
+def _found_lines(out: Path) -> list[str]:
+    """Every file below ``out`` as a line of ``tree_digest``: what ``survey``
+    finds, without the inodes, in as few steps per file as can be (it is
+    most of what a build of unchanged input costs). A link or anything else
+    not a plain file has size -1, which no written file has."""
+    lines: list[str] = []
+    pending = [("", str(out))]
+    while pending:
+        prefix, folder = pending.pop()
+        try:
+            entries = os.scandir(folder)
+        except FileNotFoundError:
+            continue
+        with entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((f"{prefix}{entry.name}/", entry.path))
+                    continue
+                status = entry.stat(follow_symlinks=False)
+                if stat.S_ISREG(status.st_mode):
+                    lines.append(f"{prefix}{entry.name}\0{status.st_size}\0{status.st_mtime_ns}\n")
+                else:
+                    lines.append(f"{prefix}{entry.name}\0-1\0-1\n")
+    return lines
+
+
+def _digest(lines: list[str]) -> str:
+    """Sorted, the lines are in the order of the files' names (no name holds
+    the NUL that ends it, which sorts before any other character), so the
+    hash does not depend on the order the file system lists them in."""
+    lines.sort()
+    text = "".join(lines).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(text, digest_size=16).hexdigest()
 
 
 def _header(line: bytes) -> dict[str, Any]:
@@ -272,7 +297,7 @@ def write_manifest(
         "version": MANIFEST_VERSION,
         "key": key,
         "diagnostics": diagnostics,
-        "tree": tree_digest({name: (entry[1], entry[2]) for name, entry in files.items()}),
+        "tree": tree_digest(files),
     }
     record = {"files": dict(sorted(files.items()))}
     text = "\n".join(
