@@ -68,6 +68,37 @@ def test_an_edit_that_keeps_the_size_is_seen_by_its_time(project: Project, tmp_p
     assert page.read_bytes() == data
 
 
+def test_a_page_replaced_by_a_link_to_its_own_bytes_is_written_again(
+    project: Project, tmp_path: Path
+):
+    two_days(project)
+    assert project.build().code == 0
+    page = paper_page(project)
+    copy = tmp_path / "copy.html"
+    copy.write_bytes(page.read_bytes())
+    page.unlink()
+    page.symlink_to(copy)
+    assert project.build().code == 0
+    assert not page.is_symlink()
+    assert snapshot(project.out) == full_build(project, tmp_path)
+
+
+def test_two_pages_swapped_by_hand_are_both_written_again(project: Project, tmp_path: Path):
+    """Every file's name is still there, and every size and time the
+    manifest recorded, but not with the same names."""
+    two_days(project)
+    assert project.build().code == 0
+    pages = sorted(project.out.rglob("*.html"), key=lambda path: path.stat().st_size)
+    small, large = pages[0], pages[-1]
+    assert small.stat().st_size != large.stat().st_size
+    aside = small.with_name("aside")
+    small.rename(aside)
+    large.rename(small)
+    aside.rename(large)
+    assert project.build().code == 0
+    assert snapshot(project.out) == full_build(project, tmp_path)
+
+
 def test_a_hand_edited_page_is_not_kept_when_other_input_changes(project: Project, tmp_path: Path):
     two_days(project)
     assert project.build().code == 0

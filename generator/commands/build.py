@@ -39,7 +39,6 @@ from generator.site.manifest import (
     spare_path,
     write_manifest,
 )
-from generator.site.render import Renderer
 from generator.site.writer import Site, content_hash
 
 #: The ``generator`` package: its code is part of every build's input key.
@@ -251,6 +250,7 @@ def _build(
     # Imported here: numpy and scipy are most of digest's start-up, which a
     # build of unchanged input (and check, topics, fetch, serve) never needs.
     from generator.analysis.related import relate
+    from generator.site.render import Renderer
 
     spare = spare_path(out)
     try:

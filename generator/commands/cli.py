@@ -11,20 +11,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-import jinja2
-
-from generator.analysis import evaluate
-from generator.analysis.topic_table import topic_table
 from generator.analysis.topics import CATCH_ALL_NAME
-from generator.commands import fetch, init, serve
 from generator.commands.build import Checked, build, check, input_key, recover, theme, up_to_date
 from generator.config.digest_yaml import CATCH_ALL_SLUG, Config, load_config
 from generator.core.errors import DigestError, UsageError
 from generator.core.lock import site_lock
 from generator.core.stops import Terminated, sigterm_raises
 from generator.core.workers import Progress, cores
-from generator.site.manifest import NOTHING, cache_folder, previous_site
-from generator.site.templating import template_error_line
+from generator.site.manifest import NOTHING, cache_folder, previous_site, unchanged_site
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,7 +26,25 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def _parser() -> argparse.ArgumentParser:
+#: Every command, and the module that adds its own options and runs it.
+COMMANDS = ("build", "check", "topics", "fetch", "serve", "init")
+
+
+def _command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names (its first word not an option), if any."""
+    word = next((word for word in argv if not word.startswith("-")), None)
+    return word if word in COMMANDS else None
+
+
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line of ``digest``. Only the options of ``command`` are
+    added when it is known: those of the others come from their modules
+    (fetch, serve, ...), whose imports a build of unchanged input would
+    otherwise spend a fifth of its time on."""
+
+    def wanted(name: str) -> bool:
+        return command is None or command == name
+
     parser = _Parser(prog="digest", description=__doc__)
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -63,10 +75,25 @@ def _parser() -> argparse.ArgumentParser:
     common(check_command)
     topics_command = commands.add_parser("topics", help="show how the taxonomy divides the papers")
     common(topics_command)
-    evaluate.add_arguments(topics_command)
-    fetch.add_arguments(commands.add_parser("fetch", help="add the newest daily papers"))
-    serve.add_arguments(commands.add_parser("serve", help="preview the site, rebuilding on change"))
-    init.add_arguments(commands.add_parser("init", help="start a new site of one's own"))
+    fetch_command = commands.add_parser("fetch", help="add the newest daily papers")
+    serve_command = commands.add_parser("serve", help="preview the site, rebuilding on change")
+    init_command = commands.add_parser("init", help="start a new site of one's own")
+    if wanted("topics"):
+        from generator.analysis import evaluate
+
+        evaluate.add_arguments(topics_command)
+    if wanted("fetch"):
+        from generator.commands import fetch
+
+        fetch.add_arguments(fetch_command)
+    if wanted("serve"):
+        from generator.commands import serve
+
+        serve.add_arguments(serve_command)
+    if wanted("init"):
+        from generator.commands import init
+
+        init.add_arguments(init_command)
     return parser
 
 
@@ -102,7 +129,8 @@ def _summary(checked: Checked) -> str:
 
 
 def run(argv: Sequence[str] | None) -> int:
-    args = _parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = _parser(_command(words)).parse_args(words)
     if args.command != "build":
         return _run(args)
     # All of a build, from looking at the site to replacing it, under the
@@ -114,10 +142,16 @@ def run(argv: Sequence[str] | None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
+        from generator.commands import serve
+
         return serve.run(args)
     if args.command == "init":
+        from generator.commands import init
+
         return init.run(args)
     if args.command == "fetch":
+        from generator.commands import fetch
+
         fetched = fetch.run(args)
         for problem in fetched.problems:
             print(problem, file=sys.stderr)
@@ -125,6 +159,8 @@ def _run(args: argparse.Namespace) -> int:
             print(line)
         return fetched.exit_code
     if args.command == "topics":
+        from generator.analysis import evaluate
+
         evaluate.check_arguments(args)
     config: Config = load_config(args.config, getattr(args, "base_url", None))
     templates, static = theme(args.config)
@@ -132,6 +168,8 @@ def _run(args: argparse.Namespace) -> int:
         updated = source_date()
         key = input_key([args.config, args.seeds, templates, static], config.base_url, updated)
         recover(args.out.absolute())
+        if not args.force and (done := unchanged_site(args.out, key)) is not None:
+            return _up_to_date(args, done)
         previous = NOTHING if args.force else previous_site(args.out)
         if previous.problem is not None:
             print(previous.problem, file=sys.stderr)
@@ -154,6 +192,8 @@ def _run(args: argparse.Namespace) -> int:
         )
         return 1
     if args.command == "topics" and args.evaluate is not None:
+        from generator.analysis import evaluate
+
         evaluated = evaluate.run(args, checked.archive, checked.topics, config.topics)
         print("\n".join(evaluated.lines))
         print(
@@ -161,6 +201,8 @@ def _run(args: argparse.Namespace) -> int:
         )
         return evaluated.exit_code
     if args.command == "topics":
+        from generator.analysis.topic_table import topic_table
+
         print("\n".join(topic_table(checked.topics, len(checked.archive.papers))))
         return 0
     if args.command == "check":
@@ -168,6 +210,11 @@ def _run(args: argparse.Namespace) -> int:
             _list_unplaced(checked)
             print(f"checked {_summary(checked)}: no errors")
         return 0
+    # Imported here, as the renderer is: a build of unchanged input needs neither.
+    import jinja2
+
+    from generator.site.templating import template_error_line
+
     try:
         report = build(
             checked,

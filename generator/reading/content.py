@@ -8,11 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING
 
 from generator.core.errors import Diagnostic, Source, unreadable
 from generator.core.text import CONTROL_CHARACTERS
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 ABOUT_FILE = "about.md"
 _NOTE_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})\.md")
@@ -39,6 +41,9 @@ def is_safe_link(url: str) -> bool:
 
 
 def _markdown() -> MarkdownIt:
+    # Imported here: a build of unchanged input reads no page.
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
     md.validateLink = is_safe_link  # type: ignore[method-assign]
     return md

@@ -13,8 +13,10 @@ missing one a full build.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +27,7 @@ from generator.core.errors import Diagnostic, Source
 #: The folder of caches beside the output folder (``site/`` has ``.digest-cache/``).
 CACHE_FOLDER = ".digest-cache"
 #: Changed whenever what the manifest holds changes: an older one is not read.
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 
 #: Per file of the site: content hash, size, modification time (ns), and
 #: the fingerprint of the work that wrote it ("" where none was taken).
@@ -95,6 +97,24 @@ def damaged_warning(path: Path, why: str) -> Diagnostic:
     return Diagnostic(Source(str(path)), "warning", f"{why}; doing a full build")
 
 
+def unchanged_site(out: Path, key: str) -> list[str] | None:
+    """The diagnostics of the build that made the site in ``out``, if it was
+    made from input with this ``key`` and every file of it is still there
+    with the size and time the manifest recorded, and no other; ``None``
+    if it needs building (or cannot tell). Reads only the manifest's first
+    line, not its record of every file: what a build of unchanged input
+    costs is this check (see ``tree_digest``)."""
+    try:
+        with manifest_path(out).open("rb") as file:
+            header = _header(file.readline())
+    except (OSError, Damaged):
+        return None  # said by ``previous_site``, which the build goes on to call
+    if header.get("key") != key or header.get("tree") != _digest(_found_lines(out)):
+        return None
+    diagnostics = header.get("diagnostics")
+    return list(diagnostics) if isinstance(diagnostics, list) else None
+
+
 def previous_site(out: Path) -> Previous:
     """What can be trusted of the site in ``out``: its manifest, if it is
     there and whole, and those of its files that are as the manifest says."""
@@ -116,14 +136,69 @@ def previous_site(out: Path) -> Previous:
     return Previous(manifest, kept, inode, reusable, intact)
 
 
-def _parse(text: bytes) -> Manifest:
+def tree_digest(files: dict[str, FileEntry]) -> str:
+    """A hash of every recorded file's name, size and modification time:
+    equal to that of the files found in the site (``_found_lines``) exactly
+    when the site is file for file what the manifest says."""
+    return _digest([f"{name}\0{size}\0{mtime}\n" for name, (_, size, mtime, _) in files.items()])
+
+
+def _found_lines(out: Path) -> list[str]:
+    """Every file below ``out`` as a line of ``tree_digest``: what ``survey``
+    finds, without the inodes, in as few steps per file as can be (it is
+    most of what a build of unchanged input costs). A link or anything else
+    not a plain file has size -1, which no written file has."""
+    lines: list[str] = []
+    pending = [("", str(out))]
+    while pending:
+        prefix, folder = pending.pop()
+        try:
+            entries = os.scandir(folder)
+        except FileNotFoundError:
+            continue
+        with entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((f"{prefix}{entry.name}/", entry.path))
+                    continue
+                status = entry.stat(follow_symlinks=False)
+                if stat.S_ISREG(status.st_mode):
+                    lines.append(f"{prefix}{entry.name}\0{status.st_size}\0{status.st_mtime_ns}\n")
+                else:
+                    lines.append(f"{prefix}{entry.name}\0-1\0-1\n")
+    return lines
+
+
+def _digest(lines: list[str]) -> str:
+    """Sorted, the lines are in the order of the files' names (no name holds
+    the NUL that ends it, which sorts before any other character), so the
+    hash does not depend on the order the file system lists them in."""
+    lines.sort()
+    text = "".join(lines).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(text, digest_size=16).hexdigest()
+
+
+def _header(line: bytes) -> dict[str, Any]:
+    """The manifest's first line: its version, input key, diagnostics and
+    ``tree_digest``; the record of every file is on the second."""
     try:
-        data = json.loads(text)
+        data = json.loads(line)
     except (ValueError, UnicodeDecodeError) as error:
         raise Damaged("not JSON") from error
     if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
         raise Damaged("not a manifest of this version")
-    key, diagnostics, files = data.get("key"), data.get("diagnostics"), data.get("files")
+    return data
+
+
+def _parse(text: bytes) -> Manifest:
+    first, _, rest = text.partition(b"\n")
+    data = _header(first)
+    try:
+        body = json.loads(rest)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise Damaged("not JSON") from error
+    key, diagnostics = data.get("key"), data.get("diagnostics")
+    files = body.get("files") if isinstance(body, dict) else None
     if not isinstance(key, str) or not isinstance(diagnostics, list):
         raise Damaged("no input key")
     if not isinstance(files, dict) or not all(isinstance(d, str) for d in diagnostics):
@@ -218,13 +293,16 @@ def write_manifest(
     over the old manifest, so that a stop never leaves half of one."""
     path = manifest_path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    record = {
+    header = {
         "version": MANIFEST_VERSION,
         "key": key,
         "diagnostics": diagnostics,
-        "files": dict(sorted(files.items())),
+        "tree": tree_digest(files),
     }
-    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    record = {"files": dict(sorted(files.items()))}
+    text = "\n".join(
+        json.dumps(part, ensure_ascii=False, separators=(",", ":")) for part in (header, record)
+    )
     descriptor, temporary = tempfile.mkstemp(prefix=".manifest-", dir=path.parent)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
