@@ -18,6 +18,7 @@ import json
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,29 +144,37 @@ def tree_digest(files: dict[str, FileEntry]) -> str:
     return _digest([f"{name}\0{size}\0{mtime}\n" for name, (_, size, mtime, _) in files.items()])
 
 
+def _entries(folder: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Every entry below ``folder`` but its folders, by its path in it, from
+    the folders' listings (``os.scandir``, whose entries carry what a later
+    ``stat`` needs); links are not followed, so a link is an entry too."""
+    pending = [("", str(folder))]
+    while pending:
+        prefix, path = pending.pop()
+        try:
+            listing = os.scandir(path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        with listing:
+            for entry in listing:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((f"{prefix}{entry.name}/", entry.path))
+                else:
+                    yield prefix + entry.name, entry
+
+
 def _found_lines(out: Path) -> list[str]:
     """Every file below ``out`` as a line of ``tree_digest``: what ``survey``
     finds, without the inodes, in as few steps per file as can be (it is
     most of what a build of unchanged input costs). A link or anything else
     not a plain file has size -1, which no written file has."""
     lines: list[str] = []
-    pending = [("", str(out))]
-    while pending:
-        prefix, folder = pending.pop()
-        try:
-            entries = os.scandir(folder)
-        except FileNotFoundError:
-            continue
-        with entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append((f"{prefix}{entry.name}/", entry.path))
-                    continue
-                status = entry.stat(follow_symlinks=False)
-                if stat.S_ISREG(status.st_mode):
-                    lines.append(f"{prefix}{entry.name}\0{status.st_size}\0{status.st_mtime_ns}\n")
-                else:
-                    lines.append(f"{prefix}{entry.name}\0-1\0-1\n")
+    for name, entry in _entries(out):
+        status = entry.stat(follow_symlinks=False)
+        if stat.S_ISREG(status.st_mode):
+            lines.append(f"{name}\0{status.st_size}\0{status.st_mtime_ns}\n")
+        else:
+            lines.append(f"{name}\0-1\0-1\n")
     return lines
 
 
@@ -210,24 +219,10 @@ def survey(out: Path) -> dict[str, tuple[int, int, int]]:
     """Every file below ``out`` (a link or anything else not a plain file
     counts as one too, to be replaced): its size, modification time and inode."""
     found: dict[str, tuple[int, int, int]] = {}
-    pending = [("", str(out))]
-    while pending:
-        prefix, folder = pending.pop()
-        try:
-            entries = os.scandir(folder)
-        except FileNotFoundError:
-            continue
-        with entries:
-            for entry in entries:
-                name = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append((name + "/", entry.path))
-                    continue
-                status = entry.stat(follow_symlinks=False)
-                plain = entry.is_file(follow_symlinks=False)
-                found[name] = (status.st_size, status.st_mtime_ns, status.st_ino)
-                if not plain:
-                    found[name] = (-1, -1, -1)
+    for name, entry in _entries(out):
+        status = entry.stat(follow_symlinks=False)
+        plain = entry.is_file(follow_symlinks=False)
+        found[name] = (status.st_size, status.st_mtime_ns, status.st_ino) if plain else (-1, -1, -1)
     return found
 
 
@@ -235,23 +230,10 @@ def inodes(folder: Path) -> dict[str, int]:
     """Every file below ``folder`` and its inode, from the folders' listings
     alone (no ``stat``): what a spare tree holds. A link or anything else not
     a plain file or folder counts as a file, to be replaced."""
-    found: dict[str, int] = {}
-    pending = [("", str(folder))]
-    while pending:
-        prefix, path = pending.pop()
-        try:
-            entries = os.scandir(path)
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        with entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append((f"{prefix}{entry.name}/", entry.path))
-                else:
-                    found[prefix + entry.name] = (
-                        entry.inode() if entry.is_file(follow_symlinks=False) else -1
-                    )
-    return found
+    return {
+        name: entry.inode() if entry.is_file(follow_symlinks=False) else -1
+        for name, entry in _entries(folder)
+    }
 
 
 def _verify(
