@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
 
 from generator.analysis.related import relate
-from generator.core.errors import Source
-from generator.reading.archive import merge
-from generator.reading.entries import Entry
+from tests.test_related import archive_of
 
 #: A standard English stop-word list (the function words most search
 #: engines and NLP toolkits leave out), written out here so that the test
@@ -75,14 +72,6 @@ def test_seed_keyphrases_are_mostly_phrases_and_title_phrases_come_first(seeds_s
         in_title = [" " in p and f" {p} " in spaced for p in row]
         # Title phrases, then the rest: never a title phrase after another term.
         assert in_title == sorted(in_title, reverse=True), (title, row)
-
-
-def archive_of(*papers: tuple[str, str]):
-    entries = [
-        Entry(t, a, date(2025, 3, 11), Source("f.txt", i + 1)) for i, (t, a) in enumerate(papers)
-    ]
-    archive, _ = merge(entries)
-    return archive
 
 
 PAPERS = [
