@@ -1,16 +1,18 @@
 from __future__ import annotations
 
 import itertools
+import random
 from collections import Counter
 from datetime import date
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.analysis.keyphrase_words import WORD, token_kind
 from generator.analysis.paper_terms import BREAK, run_terms, text_tokens
-from generator.analysis.related import _distinct, relate
+from generator.analysis.related import _distinct, reference_papers, relate
 from generator.analysis.vocabulary import narrow
 from generator.core.errors import Source
 from generator.reading.archive import merge
@@ -130,7 +132,15 @@ _TEXT = st.lists(
 @given(st.lists(st.tuples(_TEXT, _TEXT), min_size=1, max_size=4))
 def test_terms_of_a_run_of_papers_are_those_of_each_paper_in_order(texts):
     archive = archive_of(*((f"{i} {t}", a) for i, (t, a) in enumerate(texts)))
-    terms = run_terms(archive.papers, 0)
+    reference = np.array([number % 2 == 0 for number in range(len(archive.papers))])
+    terms = run_terms(archive.papers, 0, reference)
+    # Per distinct term, the papers that have it, and those of the reference set.
+    for distinct in range(len(terms.distinct)):
+        having = {
+            int(terms.owner[i]) for i in range(len(terms.owner)) if terms.local[i] == distinct
+        }
+        assert terms.papers_with[distinct] == len(having)
+        assert terms.reference_with[distinct] == sum(reference[n] for n in having)
     for number, paper in enumerate(archive.papers):
         mine = [i for i in range(len(terms.owner)) if terms.owner[i] == number]
         words = [terms.text(i) for i in mine if not terms.phrase[i]]
@@ -174,6 +184,16 @@ def test_keywords_are_not_words_of_each_other_and_longer_phrases_win(terms):
     assert _distinct(["pretrained models", "pretrained transformer model"]) == (
         "pretrained models",
     )
+    # The title's phrases come first: a later term extends none of them.
+    strongest = [
+        "object detection",
+        "real time",
+        "object detection tasks",
+        "edge",
+        "real time video",
+    ]
+    assert _distinct(strongest, title_phrases=2) == ("object detection", "real time", "edge")
+    assert _distinct(strongest) == ("object detection tasks", "real time video", "edge")
 
 
 @given(st.lists(st.integers(0, 2**40), max_size=20), st.integers(0, 2**40))
@@ -186,3 +206,57 @@ def test_narrowed_numbers_keep_their_values_in_the_smallest_type_that_holds_the_
     assert np.iinfo(narrowed.dtype).max + 1 >= bound
     smaller = {1: None, 2: np.uint8, 4: np.uint16, 8: np.int32}[narrowed.dtype.itemsize]
     assert smaller is None or np.iinfo(smaller).max + 1 < bound
+
+
+_PHRASES = (
+    "quantum widget calibration, spectral gauges, photon counters, sourdough starters, "
+    "yeast fermentation, graph pruning, sparse attention, tidal energy, river deltas, "
+    "protein folding, solar sails, coral reefs, traffic flow, glacier melt"
+).split(", ")
+
+
+def _papers_of(rng, count, day, first):
+    """``count`` papers listed on ``day``, each of a few phrases of ``_PHRASES``."""
+    papers = []
+    for number in range(first, first + count):
+        chosen = rng.sample(_PHRASES, 4)
+        title = f"Paper {number}: {chosen[0].title()} and {chosen[1].title()}"
+        abstract = ". ".join(f"We study {p} with care" for p in chosen) + "."
+        papers.append(Entry(title, abstract, day, Source("f.txt", number + 1)))
+    return papers
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_new_day_of_the_same_month_changes_old_papers_only_by_its_own_papers(seed):
+    """Weights come from the papers before the newest month: a day changes
+    no weight, so an old paper's keyphrases stay, and its related papers
+    change only where a new paper comes in among them."""
+    rng = random.Random(seed)
+    days = [date(2025, 1, 6), date(2025, 1, 20), date(2025, 2, 3), date(2025, 2, 10)]
+    entries = [e for n, day in enumerate(days) for e in _papers_of(rng, 12, day, 12 * n)]
+    before_archive, _ = merge(entries)
+    added = _papers_of(rng, 4, date(2025, 2, 17), 100)
+    after_archive, _ = merge(entries + added)
+    new = {paper.slug for paper in after_archive.papers} - {p.slug for p in before_archive.papers}
+    before, after = relate(before_archive), relate(after_archive)
+    gained = 0
+    for slug, similar in before.similar.items():
+        assert after.keywords[slug] == before.keywords[slug]
+        kept = [s for s in after.similar[slug] if s not in new]
+        assert kept == list(similar[: len(kept)])
+        gained += kept != list(similar)
+    assert gained  # new papers did come in among some old papers' related ones
+
+
+def test_weights_come_from_the_papers_before_the_newest_month():
+    entries = [
+        Entry("Tidal Energy", "Tidal energy a.", date(2025, 1, 30), Source("f.txt", 1)),
+        Entry("River Deltas", "River deltas b.", date(2025, 2, 3), Source("f.txt", 2)),
+    ]
+    archive, _ = merge(entries)
+    titles = (paper.title for paper in archive.papers)
+    counted = dict(zip(titles, reference_papers(archive).tolist(), strict=True))
+    assert counted == {"Tidal Energy": True, "River Deltas": False}
+    # In an archive's first month, every paper.
+    archive, _ = merge(entries[1:])
+    assert reference_papers(archive).tolist() == [True]

@@ -99,8 +99,10 @@ class RunTerms:
     from these, and never splits a text."""
     distinct: np.ndarray
     """The run's distinct term hashes, sorted, and how many of its papers
-    have each (``papers_with``): all the model needs of a run."""
+    have each (``papers_with``), and how many of its papers of the model's
+    reference set (``reference_with``): all the model needs of a run."""
     papers_with: np.ndarray
+    reference_with: np.ndarray
 
     def text(self, index: int) -> str:
         word: str = self.spelled[self.word[index]]
@@ -159,8 +161,10 @@ def _run_tokens(
     return _Tokens(spelled, ids[kept].astype(np.int32)), owner[kept], (part == 0)[kept], found
 
 
-def run_terms(papers: Sequence[Paper], start: int) -> RunTerms:
-    """The terms of the run of ``papers`` that starts at ``start`` in the archive."""
+def run_terms(papers: Sequence[Paper], start: int, reference: np.ndarray) -> RunTerms:
+    """The terms of the run of ``papers`` that starts at ``start`` in the
+    archive; ``reference`` says, per paper, whether it is of the set the
+    model takes its term weights from (see ``related.reference_papers``)."""
     tokens, owner, title_token, search_words = _run_tokens(papers, start)
     last_token = len(tokens.ids) - 1
     hashes = tokens.of_each(hash, np.int64).view(np.uint64)
@@ -207,6 +211,9 @@ def run_terms(papers: Sequence[Paper], start: int) -> RunTerms:
     # back from a worker, pickled and copied on the way (3 MB a run, in
     # 32 and 64 bits).
     words, distinct = len(tokens.spelled), len(term_starts)
+    # Per term, how many of the papers having it are of the reference set.
+    in_reference = np.asarray(reference, bool)[grouped_owner[starts]].astype(np.int64)
+    reference_with = np.add.reduceat(in_reference, term_starts) if distinct else in_reference
     return RunTerms(
         narrow(term_owner[picked], len(papers)),
         narrow(local_of_group[by_paper], distinct),
@@ -222,6 +229,7 @@ def run_terms(papers: Sequence[Paper], start: int) -> RunTerms:
         search_words,
         grouped_hash[starts][term_starts],
         narrow(np.diff(np.append(term_starts, len(starts))), len(papers) + 1),
+        narrow(reference_with, len(papers) + 1),
     )
 
 

@@ -91,8 +91,9 @@ class _Model:
     to agree within this process and its forked workers, and the result does
     not depend on them (barring a 64-bit collision)."""
 
-    def __init__(self, counted: Sequence[RunTerms], total: int) -> None:
-        """The model of ``total`` papers, from the terms of all their runs."""
+    def __init__(self, counted: Sequence[RunTerms], reference: int) -> None:
+        """The model of an archive, from the terms of all its runs, with
+        weights from the ``reference`` papers of it (see ``reference_papers``)."""
         # Each run's distinct terms and their numbers of papers, counted in
         # the workers, summed here: fewer hashes to sort (a fifth, at 10k)
         # in a step that no worker shares.
@@ -100,13 +101,20 @@ class _Model:
         order = np.argsort(hashes, kind="stable")
         starts = group_starts(hashes[order])
         self.hashes = hashes[order][starts]
-        # In 64 bits: a run's counts come narrow, and their sums are larger.
-        papers_with = np.concatenate([t.papers_with for t in counted]).astype(np.int64)[order]
-        self.counts = np.add.reduceat(papers_with, starts) if len(starts) else papers_with
-        self.common = min(max(MAX_SHARE * total, 50), MAX_PAPERS)
+        self.counts, self.reference_counts = (
+            # In 64 bits: a run's counts come narrow, and their sums are larger.
+            np.add.reduceat(np.concatenate(per_run).astype(np.int64)[order], starts)
+            if len(starts)
+            else np.zeros(0, np.int64)
+            for per_run in (
+                [t.papers_with for t in counted],
+                [t.reference_with for t in counted],
+            )
+        )
+        self.common = min(max(MAX_SHARE * reference, 50), MAX_PAPERS)
         # Weights from tables, as a term's weight depends only on two small
         # integers: how often it is in the paper, and in how many papers.
-        self.idf = np.array([math.log((1 + total) / (1 + f)) + 1 for f in range(total + 1)])
+        self.idf = np.array([math.log((1 + reference) / (1 + f)) + 1 for f in range(reference + 1)])
         self.tf = np.array([0.0] + [1 + math.log(count) for count in range(1, 64)])
 
     def vectors(self, terms: RunTerms, papers: int) -> _Vectors:
@@ -115,22 +123,28 @@ class _Model:
         outweighs the work on the few hundred terms of one paper."""
         times, phrase, trigram, owner = terms.times, terms.phrase, terms.trigram, terms.owner
         # The run's distinct terms are sorted: a search far faster than one per term.
-        frequency = self.counts[np.searchsorted(self.hashes, terms.distinct)][terms.local]
+        found = np.searchsorted(self.hashes, terms.distinct)
+        frequency = self.counts[found][terms.local]
+        in_reference = self.reference_counts[found][terms.local]
         tf = self.tf
         if times.max(initial=0) >= len(tf):
             tf = np.array([0.0] + [1 + math.log(c) for c in range(1, int(times.max()) + 1)])
-        weights = tf[times] * self.idf[frequency]
+        weights = tf[times] * self.idf[in_reference]
         # A phrase is a term only if it recurs in two papers; a word always is.
         valid = (frequency >= 2) | ~phrase
         # Per paper, strongest first; of equal weights, the term the paper
         # names first (words before phrases). Three-word phrases are left to
-        # keyphrases: in vectors they only repeat their two-word ones.
-        similar = valid & (frequency <= self.common) & ~trigram
+        # keyphrases: in vectors they only repeat their two-word ones. Too
+        # common a term is too common in the reference set or since: never
+        # by the count of all papers, which each new day moves.
+        since = frequency - in_reference
+        similar = valid & (in_reference <= self.common) & (since <= self.common) & ~trigram
         strongest = _ranked(owner, weights, similar, papers)
         boosted = weights * np.where(trigram, TRIGRAM_BOOST, np.where(phrase, PHRASE_BOOST, 1.0))
         boosted *= np.where(terms.in_title, TITLE_WORD_BOOST, 1.0)
         boosted += TITLE_PHRASE_BONUS * (terms.in_title & phrase)
         telling = _ranked(owner, boosted, terms.keyable & (frequency >= 2), papers)
+        title_phrase = terms.in_title & phrase
         kept = [ranked[:TERMS_PER_VECTOR] for ranked in strongest]
         norms = []
         for chosen in kept:
@@ -140,7 +154,10 @@ class _Model:
         sizes = np.array([len(chosen) for chosen in kept], np.int64)
         every = np.concatenate(kept) if kept else np.zeros(0, np.int64)
         return _Vectors(
-            [_distinct(map(terms.text, ranked.tolist())) for ranked in telling],
+            [
+                _distinct(map(terms.text, ranked.tolist()), int(title_phrase[ranked].sum()))
+                for ranked in telling
+            ],
             sizes,
             terms.distinct[terms.local[every]],
             weights[every] / np.repeat(norms, sizes),
@@ -171,14 +188,17 @@ def relate(archive: Archive, workers: int = 1, progress: Progress | None = None)
     spans = runs(len(papers), CHUNK_PAPERS)
     chunks = [papers[run.start : run.stop] for run in spans]
     numbers, papers_in = range(len(chunks)), [len(chunk) for chunk in chunks]
+    reference = reference_papers(archive)
     first_pass = run_chunks(
-        lambda number: run_terms(chunks[number], spans[number].start), numbers, workers
+        lambda number: run_terms(chunks[number], spans[number].start, reference[spans[number]]),
+        numbers,
+        workers,
     )
     # Each pass closed on the way out of a stop or a failure, so its workers end with it.
     with contextlib.closing(first_pass):
         counted = list(told(progress, "counting words", first_pass, papers_in))
     search_words = searchable([(terms.search_words, terms.spelled) for terms in counted])
-    model = _Model(counted, len(papers))
+    model = _Model(counted, int(reference.sum()))
     second_pass = run_chunks(
         lambda number: model.vectors(counted[number], papers_in[number]), numbers, workers
     )
@@ -218,7 +238,23 @@ def relate(archive: Archive, workers: int = 1, progress: Progress | None = None)
     return Related(keywords, similar, search_words, matrix)
 
 
-def _distinct(strongest: Iterable[str]) -> tuple[str, ...]:
+def reference_papers(archive: Archive) -> np.ndarray:
+    """Per paper, whether the model's term weights (IDF) count it: the
+    papers first listed before the month of the newest day, or every paper
+    while the archive has no earlier month. Weights from all papers would
+    shift with each new day, and reorder the related papers and keyphrases
+    of papers the day has nothing to do with: at 10,000 papers, a day of 60
+    changed those of 2,200 papers, all but 270 through weights alone. With
+    this set a day changes no weight: only a paper's own new neighbours, and
+    a phrase that now recurs, change its page, and the weights take in the
+    month just ended once, on the first day of the next."""
+    first = np.array([paper.days[0].toordinal() for paper in archive.papers], np.int64)
+    cutoff = archive.days[-1].date.replace(day=1).toordinal() if archive.days else 0
+    earlier: np.ndarray = first < cutoff
+    return earlier if earlier.any() else np.ones(len(first), bool)
+
+
+def _distinct(strongest: Iterable[str], title_phrases: int = 0) -> tuple[str, ...]:
     """The strongest terms, none of whose words are all in another (a plural
     and its singular counted as one word). A term that extends chosen ones
     (holds each as a run of its words) takes the place of the first of them
@@ -227,21 +263,31 @@ def _distinct(strongest: Iterable[str]) -> tuple[str, ...]:
     one's words, is left out ("pretrained transformer model" beside
     "pretrained models"). Given only terms that recur elsewhere in the
     archive: a word found in one paper alone is more often a typo than a
-    topic."""
+    topic. The first ``title_phrases`` terms are the title's phrases, which
+    come first: no later term takes the place of one ("object detection
+    tasks" of the title's "object detection")."""
     chosen: list[tuple[str, tuple[str, ...]]] = []
-    for term in strongest:
+    titled = 0  # how many of the chosen are the title's: they come first
+    for number, term in enumerate(strongest):
         mine = tuple(_singular(word) for word in term.split())
         covered = [n for n, (_, theirs) in enumerate(chosen) if set(theirs) <= set(mine)]
-        if covered and all(_runs_in(chosen[n][1], mine) for n in covered):
+        in_title = number < title_phrases
+        if (
+            covered
+            and (in_title or covered[0] >= titled)
+            and all(_runs_in(chosen[n][1], mine) for n in covered)
+        ):
             chosen[covered[0]] = (term, mine)
-            for number in reversed(covered[1:]):
-                del chosen[number]
+            for removed in reversed(covered[1:]):
+                del chosen[removed]
+                titled -= removed < titled
         elif covered or any(set(mine) <= set(theirs) for _, theirs in chosen):
             continue
         elif len(chosen) == KEYWORDS_PER_PAPER:
             break
         else:
             chosen.append((term, mine))
+            titled += in_title
     return tuple(term for term, _ in chosen)
 
 
