@@ -10,6 +10,8 @@ no text is split twice.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -52,6 +54,16 @@ def text_tokens(text: str) -> list[str]:
         tokens += words(sentence)
         tokens.append(BREAK)
     return tokens
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def stable_hash(token: str) -> int:
+    """A token's 64-bit hash, the same in every process and every build
+    (``hash`` of a string is not): the library's term numbers outlive a
+    build (see ``site.library_files``). Cached: most of a run's distinct
+    tokens are every run's."""
+    digest = hashlib.blake2b(token.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
 
 
 #: Mixes the hashes of words into the hash of their phrase.
@@ -167,7 +179,7 @@ def run_terms(papers: Sequence[Paper], start: int, reference: np.ndarray) -> Run
     model takes its term weights from (see ``related.reference_papers``)."""
     tokens, owner, title_token, search_words = _run_tokens(papers, start)
     last_token = len(tokens.ids) - 1
-    hashes = tokens.of_each(hash, np.int64).view(np.uint64)
+    hashes = tokens.of_each(stable_hash, np.int64).view(np.uint64)
     # A function word, a vague word, a number or a sentence break ends a
     # phrase; a phrase has at least one word that is a term alone.
     kind = tokens.of_each(lambda token: 0 if token == BREAK else token_kind(token), np.int8)

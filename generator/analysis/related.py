@@ -68,6 +68,12 @@ class Related:
     """Every paper's TF-IDF vector (a scipy CSR matrix, a row per paper in
     the archive's order, unit rows): the reader's library ranks by them in
     the browser (see ``site.library_files``)."""
+    columns: Any = field(default=None, compare=False)
+    """Per column of ``vectors``, its term's hash (``paper_terms.stable_hash``):
+    the same term has the same hash in every build."""
+    reference: Any = field(default=None, compare=False)
+    """Per paper, in the archive's order, whether the weights count it (see
+    ``reference_papers``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +93,8 @@ class _Vectors:
 class _Model:
     """TF-IDF over the archive. How many papers hold each term is kept as
     sorted arrays of the terms' hashes: a Counter of every word and phrase of
-    100,000 papers took most of a large build's memory. The hashes only need
-    to agree within this process and its forked workers, and the result does
-    not depend on them (barring a 64-bit collision)."""
+    100,000 papers took most of a large build's memory. The result does not
+    depend on the hashes (barring a 64-bit collision)."""
 
     def __init__(self, counted: Sequence[RunTerms], reference: int) -> None:
         """The model of an archive, from the terms of all its runs, with
@@ -214,10 +219,12 @@ def relate(archive: Archive, workers: int = 1, progress: Progress | None = None)
     )
     terms = np.concatenate([v.terms for v in vectors])
     # Columns numbered in the order terms first appear, never by hash value:
-    # hashes change from run to run, and the order of a sum must not.
-    _, first, inverse = np.unique(terms, return_index=True, return_inverse=True)
+    # the order of a sum must not depend on a hash function.
+    distinct, first, inverse = np.unique(terms, return_index=True, return_inverse=True)
     rank = np.empty(len(first), np.int64)
     rank[np.argsort(first)] = np.arange(len(first))
+    columns = np.empty(len(first), np.int64)
+    columns[rank] = distinct
     sizes = np.concatenate([v.sizes for v in vectors])
     matrix = sparse.csr_matrix(
         (
@@ -235,7 +242,7 @@ def relate(archive: Archive, workers: int = 1, progress: Progress | None = None)
     with contextlib.closing(third_pass):
         found = told(progress, "finding related papers", third_pass, map(len, blocks))
         similar = dict(zip(slugs, itertools.chain.from_iterable(found), strict=True))
-    return Related(keywords, similar, search_words, matrix)
+    return Related(keywords, similar, search_words, matrix, columns, reference)
 
 
 def reference_papers(archive: Archive) -> np.ndarray:
@@ -266,29 +273,30 @@ def _distinct(strongest: Iterable[str], title_phrases: int = 0) -> tuple[str, ..
     topic. The first ``title_phrases`` terms are the title's phrases, which
     come first: no later term takes the place of one ("object detection
     tasks" of the title's "object detection")."""
-    chosen: list[tuple[str, tuple[str, ...]]] = []
+    chosen: list[tuple[str, tuple[str, ...], frozenset[str]]] = []
     titled = 0  # how many of the chosen are the title's: they come first
     for number, term in enumerate(strongest):
-        mine = tuple(_singular(word) for word in term.split())
-        covered = [n for n, (_, theirs) in enumerate(chosen) if set(theirs) <= set(mine)]
+        mine = tuple(map(_singular, term.split()))
+        words = frozenset(mine)
+        covered = [n for n, (_, _, theirs) in enumerate(chosen) if theirs <= words]
         in_title = number < title_phrases
         if (
             covered
             and (in_title or covered[0] >= titled)
             and all(_runs_in(chosen[n][1], mine) for n in covered)
         ):
-            chosen[covered[0]] = (term, mine)
+            chosen[covered[0]] = (term, mine, words)
             for removed in reversed(covered[1:]):
                 del chosen[removed]
                 titled -= removed < titled
-        elif covered or any(set(mine) <= set(theirs) for _, theirs in chosen):
+        elif covered or any(words <= theirs for _, _, theirs in chosen):
             continue
         elif len(chosen) == KEYWORDS_PER_PAPER:
             break
         else:
-            chosen.append((term, mine))
+            chosen.append((term, mine, words))
             titled += in_title
-    return tuple(term for term, _ in chosen)
+    return tuple(term for term, _, _ in chosen)
 
 
 def _runs_in(part: tuple[str, ...], whole: tuple[str, ...]) -> bool:

@@ -19,19 +19,26 @@ papers of recent days by how much they are like the papers a reader saved
 The vectors are those that relate papers (``analysis.related``), cut to
 their strongest ``TERMS_PER_PAPER`` terms: the papers For you finds are like
 the saved ones in the same sense as a paper's related papers are like it.
-Terms are numbered afresh per build, the most common first so that their
-numbers are short; the page only ever compares numbers within one build.
+Terms are numbered by how many papers of the related papers' reference set
+keep them (``related.reference_papers``), most first so that common terms
+get short numbers, then by their hash, which is the same in every build. No
+new day changes those papers' vectors or this order, so a day rewrites the
+blocks of its own papers (and of the few whose vectors it changed), not all
+of them; the page only ever compares numbers within one build.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.analysis.topics import Topics
 from generator.reading.archive import Archive, Paper
 from generator.site.search_files import BLOCK_SIZE
 from generator.site.views import numbered
+
+if TYPE_CHECKING:  # numpy and scipy: a build of unchanged input imports neither
+    from generator.analysis.related import Related
 
 LIBRARY_VERSION = 1
 #: Papers per block: small enough that a saved paper costs a few KB, large
@@ -98,25 +105,27 @@ def decode_block(data: bytes) -> list[tuple[list[int], list[tuple[int, int]]]]:
     return papers
 
 
-def _strongest(vectors: Any, rows: Sequence[int]) -> tuple[list[int], list[int], list[int]]:
-    """Of the rows of ``vectors`` in the order of ``rows``: their strongest
-    terms (ties by column), by their new numbers, with weights in one byte,
-    as flat lists of numbers and weights, row after row, and where each
-    row's terms start (one more, for the end): no object per term."""
+def _strongest(related: Related, rows: Sequence[int]) -> tuple[list[int], list[int], list[int]]:
+    """Of the rows of ``related.vectors`` in the order of ``rows``: their
+    strongest terms (ties by column), by their new numbers, with weights in
+    one byte, as flat lists of numbers and weights, row after row, and where
+    each row's terms start (one more, for the end): no object per term."""
     import numpy as np
 
-    matrix = vectors[np.asarray(rows, np.int64)].tocsr()
+    picked = np.asarray(rows, np.int64)
+    matrix = related.vectors[picked].tocsr()
     lengths = np.diff(matrix.indptr)
     owner = np.repeat(np.arange(matrix.shape[0]), lengths)
     order = np.lexsort((matrix.indices, -matrix.data, owner))
     place = np.arange(len(order)) - matrix.indptr[owner[order]]
     kept = order[place < TERMS_PER_PAPER]
     columns, weights, owners = matrix.indices[kept], matrix.data[kept], owner[kept]
-    # Terms renumbered by how many papers keep them, most first, then by
-    # column: common terms get one-byte numbers.
-    used, counts = np.unique(columns, return_counts=True)
+    # Terms renumbered by how many reference papers keep them, most first,
+    # then by hash (see the module's note).
+    used, inverse = np.unique(columns, return_inverse=True)
+    counted = np.bincount(inverse, related.reference[picked][owners], len(used))
     renumbered = np.empty(int(used.max(initial=-1)) + 1, np.int64)
-    renumbered[used[np.lexsort((used, -counts))]] = np.arange(len(used))
+    renumbered[used[np.lexsort((related.columns[used], -counted))]] = np.arange(len(used))
     strongest = np.zeros(matrix.shape[0])
     np.maximum.at(strongest, owners, weights)
     steps = np.maximum(1, np.rint(weights / strongest[owners] * WEIGHT_STEPS)).astype(np.int64)
@@ -126,17 +135,17 @@ def _strongest(vectors: Any, rows: Sequence[int]) -> tuple[list[int], list[int],
     return numbers[by_term].tolist(), steps[by_term].tolist(), bounds.tolist()
 
 
-def library_files(archive: Archive, topics: Topics, vectors: Any) -> dict[str, Any]:
+def library_files(archive: Archive, topics: Topics, related: Related | None) -> dict[str, Any]:
     """Every file of the library's data, by path in the site: bytes for the
-    blocks, plain data for the entry point. ``vectors`` are the related
-    papers' TF-IDF rows, in the order of ``archive.papers``."""
+    blocks, plain data for the entry point; ``related`` has the papers'
+    TF-IDF rows, in the order of ``archive.papers``."""
     papers: list[Paper] = numbered(archive)
     number = {paper.slug: at for at, paper in enumerate(papers)}
     row = {paper.slug: at for at, paper in enumerate(archive.papers)}
     topic_numbers = {topic.slug: at for at, topic in enumerate(topics.topics)}
     numbers, weights, bounds = (
-        _strongest(vectors, [row[paper.slug] for paper in papers])
-        if papers and vectors is not None
+        _strongest(related, [row[paper.slug] for paper in papers])
+        if papers and related is not None and related.vectors is not None
         else ([], [], [0] * (len(papers) + 1))
     )
     files: dict[str, Any] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -17,6 +17,9 @@ from generator.site.library_files import library_files
 from generator.site.search_files import search_files, to_json
 from generator.site.views import PaperView
 from generator.site.writer import Site
+
+if TYPE_CHECKING:  # numpy and scipy: a build of unchanged input imports neither
+    from generator.analysis.related import Related
 
 #: URLs per sitemap file (the protocol allows 50,000).
 SITEMAP_URLS = 40_000
@@ -35,10 +38,10 @@ class MachineFiles:
         views: Mapping[str, PaperView],
         search_words: SearchWords,
         updated: datetime | None = None,
-        vectors: Any = None,
+        related: Related | None = None,
     ) -> None:
         """``updated``: when the site was built, if known (``SOURCE_DATE_EPOCH``);
-        ``vectors``: every paper's TF-IDF row (see ``related.Related``)."""
+        ``related``: the related papers' model, whose vectors the library ranks by."""
         self.updated = updated
         self.config = config
         self.archive = archive
@@ -47,7 +50,7 @@ class MachineFiles:
         self.site_globals = site_globals
         self.views = views
         self.search_words = search_words
-        self.vectors = vectors
+        self.related = related
 
     def write_feed(self, site: Site, folder: str, title: str, papers: Sequence[Paper]) -> None:
         """An Atom feed of the newest of ``papers`` at ``folder``feed.xml."""
@@ -73,7 +76,7 @@ class MachineFiles:
 
     def write_library(self, site: Site) -> None:
         """What the saved page and For you read (see ``library_files``)."""
-        for path, data in sorted(library_files(self.archive, self.topics, self.vectors).items()):
+        for path, data in sorted(library_files(self.archive, self.topics, self.related).items()):
             site.write(path, data if isinstance(data, bytes) else to_json(data) + "\n")
 
     def write_last(self, site: Site) -> None:

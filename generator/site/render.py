@@ -111,7 +111,7 @@ class Renderer:
             self.views,
             self.search_words,
             updated,
-            related.vectors,
+            related,
         )
         self.fingerprints = self._fingerprints()
 
