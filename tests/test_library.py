@@ -289,3 +289,36 @@ def test_every_card_and_paper_page_carries_its_number(project: Project):
     assert day.count('class="save"') == 3
     assert (project.out / "saved/index.html").exists()
     assert date(2025, 3, 12).isoformat() in day
+
+
+_SUBJECTS = (
+    "quantum widget calibration, spectral gauges, photon counters, sourdough starters, "
+    "yeast fermentation, graph pruning, sparse attention, tidal energy, river deltas, "
+    "protein folding, solar sails, coral reefs, traffic flow, glacier melt"
+).split(", ")
+
+
+def _day_feed(day: str, first: int, count: int) -> str:
+    """A day of ``count`` papers, each on four of ``_SUBJECTS``."""
+    papers = []
+    for number in range(first, first + count):
+        chosen = [_SUBJECTS[(number * step) % len(_SUBJECTS)] for step in (1, 3, 5, 11)]
+        title = f"Paper {number}: {chosen[0].title()} and {chosen[1].title()}"
+        papers.append(f"{title}\n" + ". ".join(f"We study {s} with care" for s in chosen) + ".")
+    return f"{day}\n\n" + "\n\n".join(papers) + "\n"
+
+
+def test_a_new_day_of_the_month_leaves_the_blocks_of_older_papers_as_they_were(project: Project):
+    """Term numbers come from the papers before the month, by a hash that is
+    the same in every build: a day rewrites the blocks of its own papers."""
+    days = ["Jan 6", "Jan 20", "Feb 3", "Feb 10"]
+    for at, day in enumerate(days):
+        project.feed(f"{at}.txt", _day_feed(day, 40 * at, 40))
+    assert project.build().code == 0
+    before = {p.name: p.read_bytes() for p in (project.out / "library").iterdir()}
+    assert len(before) == 3  # 160 papers: blocks of 64, 64 and 32
+    project.feed("4.txt", _day_feed("Feb 17", 160, 10))
+    assert project.build().code == 0
+    after = {p.name: p.read_bytes() for p in (project.out / "library").iterdir()}
+    assert after["0.bin"] == before["0.bin"] and after["1.bin"] == before["1.bin"]
+    assert after["2.bin"] != before["2.bin"]  # the new day's papers are the last block's
