@@ -3,14 +3,18 @@ papers (placing is a fifth of a large build) and the pages themselves."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 
-from generator.analysis import topics
+from generator.analysis import related, topics
 from generator.reading.archive import Paper
 from generator.site.render import Renderer
 from generator.site.writer import Site
 from tests.conftest import Project
-from tests.test_incremental import day_feed
+from tests.test_incremental import day_feed, snapshot
+from tests.test_trust import full_build
 
 
 def count_placed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -72,3 +76,64 @@ def test_a_build_renders_only_pages_whose_input_changed(
     rendered.clear()
     assert project.build("--force").code == 0
     assert len(rendered) == 7
+
+
+def test_a_related_cache_that_is_well_formed_but_wrong_is_a_warning_not_a_wrong_site(
+    project: Project, tmp_path: Path
+):
+    """A cache file of the right format whose arrays disagree (a related
+    paper that isn't there, vectors of the wrong length) is not used."""
+    project.feed("a.txt", day_feed("2025-03-11", "Pruning One", "Pruning Two", "Graphs Three"))
+    assert project.build().code == 0
+    (path,) = (project.root / ".digest-cache").glob("related-*.npz")
+    with np.load(path) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    for name, wrong in [("similar", arrays["similar"] + 7), ("terms", arrays["terms"][:-1])]:
+        np.savez(path, **{**arrays, name: wrong})
+        project.feed("b.txt", day_feed("2025-03-12", f"Pruning {name}"))
+        run = project.build()
+        assert run.code == 0, run.err
+        (warning,) = run.err.splitlines()
+        assert "related papers' cache is damaged" in warning and "Traceback" not in run.err
+        assert snapshot(project.out) == full_build(project, tmp_path)
+
+
+PRUNING = [
+    ("Magnitude Pruning of Sparse Networks", "We prune sparse networks by weight magnitude."),
+    ("Structured Pruning of Sparse Layers", "Structured pruning removes sparse layers and heads."),
+    ("Pruning Sparse Attention Heads", "Attention heads are pruned in sparse transformers."),
+    ("Lottery Tickets in Sparse Networks", "Sparse subnetworks found by iterative pruning."),
+    ("Pruning at Initialisation", "We prune sparse networks before training them."),
+    ("Gradual Magnitude Pruning", "Magnitude pruning applied gradually to sparse weights."),
+    ("Sparse Fine-Tuning by Pruning", "Fine-tuning with pruning keeps the networks sparse."),
+]
+
+
+def feed_of(day: str, papers: list[tuple[str, str]]) -> str:
+    return "\n\n".join([day, *(f"{title}\n\n{abstract}" for title, abstract in papers)]) + "\n"
+
+
+def test_a_day_relates_only_the_papers_it_reaches_and_force_relates_all(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+):
+    """Weights come from the months before the newest one (in an archive's
+    first month, from every paper, so each day relates all of them)."""
+    project.feed("a.txt", feed_of("2025-02-11", PRUNING))
+    project.feed("b.txt", feed_of("2025-03-11", PRUNING[:1]))
+    assert project.build().code == 0
+    rows: list[int] = []
+    real = related.most_similar
+
+    def counted(matrix, transposed, block, slugs):  # type: ignore[no-untyped-def]
+        rows.extend(block.tolist())
+        return real(matrix, transposed, block, slugs)
+
+    monkeypatch.setattr(related, "most_similar", counted)
+    bread = ("Sourdough Starters Compared", "Yeast ferments the sugars of sourdough bread.")
+    project.feed("c.txt", feed_of("2025-03-12", [bread]))
+    assert project.build().code == 0
+    assert len(rows) == 1  # the new paper: it shares no term with the others
+    rows.clear()
+    project.feed("d.txt", feed_of("2025-03-13", [("Sourdough Again", bread[1])]))
+    assert project.build("--force").code == 0
+    assert len(rows) == 9

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from generator.analysis.keyphrase_words import WORD, token_kind
 from generator.analysis.paper_terms import BREAK, run_terms, text_tokens
-from generator.analysis.related import _distinct, reference_papers, relate
+from generator.analysis import related as related_module
+from generator.analysis.related import Related, _distinct, reference_papers, relate
 from generator.analysis.vocabulary import narrow
 from generator.core.errors import Source
 from generator.reading.archive import merge
@@ -215,13 +216,24 @@ _PHRASES = (
 ).split(", ")
 
 
-def _papers_of(rng, count, day, first):
-    """``count`` papers listed on ``day``, each of a few phrases of ``_PHRASES``."""
+def _coined(number):
+    """A phrase of two made-up words that only paper ``number`` coins."""
+    letters = "".join(chr(ord("a") + int(digit)) for digit in str(number))
+    return f"vex{letters} lum{letters}"
+
+
+def _papers_of(rng, count, day, first, echoes=()):
+    """``count`` papers listed on ``day``, each of a few phrases of ``_PHRASES``
+    and one it coins, and some of them echoing the phrase paper ``echoes[k]``
+    coined (which then recurs)."""
     papers = []
     for number in range(first, first + count):
         chosen = rng.sample(_PHRASES, 4)
         title = f"Paper {number}: {chosen[0].title()} and {chosen[1].title()}"
-        abstract = ". ".join(f"We study {p} with care" for p in chosen) + "."
+        abstract = ". ".join(f"We study {p} with care" for p in chosen)
+        abstract += f". We coin {_coined(number)}."
+        if echoes:
+            abstract += f" We reuse {_coined(rng.choice(echoes))}."
         papers.append(Entry(title, abstract, day, Source("f.txt", number + 1)))
     return papers
 
@@ -260,3 +272,76 @@ def test_weights_come_from_the_papers_before_the_newest_month():
     # In an archive's first month, every paper.
     archive, _ = merge(entries[1:])
     assert reference_papers(archive).tolist() == [True]
+
+
+def _same(one: Related, other: Related) -> None:
+    """Two results equal in everything a site or the next build reads."""
+    assert one.keywords == other.keywords
+    assert one.similar == other.similar
+    assert (one.vectors != other.vectors).nnz == 0
+    assert one.columns.tolist() == other.columns.tolist()
+    assert one.state is not None and other.state is not None
+    assert one.state.similar.tolist() == other.state.similar.tolist()
+    assert one.state.lowest.tolist() == other.state.lowest.tolist()
+
+
+@pytest.fixture
+def small_runs(monkeypatch):
+    """Runs and blocks of a few papers, so that a small archive has many."""
+    monkeypatch.setattr("generator.analysis.related.CHUNK_PAPERS", 7)
+    monkeypatch.setattr("generator.analysis.similar_papers.BLOCK_ROWS", 5)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_build_that_reuses_the_previous_state_relates_as_one_from_nothing(seed, small_runs):
+    rng = random.Random(seed)
+    days = [date(2025, 1, 6), date(2025, 1, 20), date(2025, 2, 3), date(2025, 2, 10)]
+    entries = [e for n, day in enumerate(days) for e in _papers_of(rng, 12, day, 12 * n)]
+    state = relate(merge(entries)[0]).state
+    # Another day of the month, then one more: each built on the state of the one before.
+    for number, day in enumerate([date(2025, 2, 17), date(2025, 2, 18)]):
+        # Some echo a phrase an older paper coined: it now recurs, and may
+        # become that paper's keyphrase and part of its vector.
+        echoes = rng.sample(range(48), 3) if seed % 2 else ()
+        entries += _papers_of(rng, rng.randint(1, 6), day, 100 + 10 * number, echoes)
+        archive, _ = merge(entries)
+        again, fresh = relate(archive, previous=state), relate(archive)
+        _same(again, fresh)
+        state = again.state
+
+
+def test_the_previous_state_spares_the_papers_a_day_does_not_reach(small_runs, monkeypatch):
+    rng = random.Random(3)
+    days = [date(2025, 1, 6), date(2025, 1, 20), date(2025, 2, 3), date(2025, 2, 10)]
+    entries = [e for n, day in enumerate(days) for e in _papers_of(rng, 12, day, 12 * n)]
+    state = relate(merge(entries)[0]).state
+    archive, _ = merge(entries + _papers_of(rng, 1, date(2025, 2, 17), 100))
+    found = []
+    real = related_module.most_similar
+
+    def counted(matrix, transposed, rows, slugs):
+        found.extend(rows.tolist())
+        return real(matrix, transposed, rows, slugs)
+
+    monkeypatch.setattr(related_module, "most_similar", counted)
+    relate(archive, previous=state)
+    assert 1 <= len(found) < len(archive.papers) / 2
+
+
+@pytest.mark.parametrize("change", ["edit", "remove", "new month", "earlier day"])
+def test_a_state_that_does_not_fit_is_not_used(change, small_runs):
+    rng = random.Random(7)
+    days = [date(2025, 1, 6), date(2025, 1, 20), date(2025, 2, 3), date(2025, 2, 10)]
+    entries = [e for n, day in enumerate(days) for e in _papers_of(rng, 12, day, 12 * n)]
+    state = relate(merge(entries)[0]).state
+    if change == "edit":
+        first = entries[0]
+        entries[0] = Entry(first.title, first.abstract + " Also glaciers.", first.day, first.source)
+    elif change == "remove":
+        del entries[5]
+    elif change == "new month":
+        entries += _papers_of(rng, 3, date(2025, 3, 3), 100)
+    else:
+        entries += _papers_of(rng, 3, date(2024, 12, 2), 100)
+    archive, _ = merge(entries)
+    _same(relate(archive, previous=state), relate(archive))

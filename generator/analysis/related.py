@@ -24,12 +24,22 @@ from scipy import sparse
 
 from generator.analysis.paper_terms import RunTerms, run_terms
 from generator.analysis.postings import SearchWords, searchable
+from generator.analysis.related_state import (
+    RelatedState,
+    Weighed,
+    combined,
+    kept_lists,
+    reusable,
+    text_keys,
+    touched_papers,
+    weights_key,
+)
+from generator.analysis.similar_papers import blocks_of, most_similar, rows_to_redo
 from generator.analysis.vocabulary import group_starts
 from generator.core.workers import Progress, run_chunks, runs, told
 from generator.reading.archive import Archive
 
 KEYWORDS_PER_PAPER = 5
-RELATED_PER_PAPER = 5
 #: Terms kept per paper vector: the strongest ones carry the similarity, and
 #: short vectors keep the matrix product sparse at any archive size.
 TERMS_PER_VECTOR = 25
@@ -40,7 +50,6 @@ MAX_SHARE = 0.05
 #: candidate neighbour of every other, work that grows with the square of the
 #: archive (at 100,000 papers, 5% made the similarity product most of a build).
 MAX_PAPERS = 1000
-BLOCK_ROWS = 1024
 #: Papers per piece of work given to a worker process.
 CHUNK_PAPERS = 500
 #: A phrase names a subject better than either of its words alone, and a
@@ -74,6 +83,8 @@ class Related:
     reference: Any = field(default=None, compare=False)
     """Per paper, in the archive's order, whether the weights count it (see
     ``reference_papers``)."""
+    state: RelatedState | None = field(default=None, compare=False)
+    """What the next build may reuse (see ``related_state``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,10 +133,11 @@ class _Model:
         self.idf = np.array([math.log((1 + reference) / (1 + f)) + 1 for f in range(reference + 1)])
         self.tf = np.array([0.0] + [1 + math.log(count) for count in range(1, 64)])
 
-    def vectors(self, terms: RunTerms, papers: int) -> _Vectors:
-        """The vectors of a run of ``papers`` papers, given their terms, the
-        arithmetic done on all of their terms at once: numpy's cost per call
-        outweighs the work on the few hundred terms of one paper."""
+    def vectors(self, terms: RunTerms, papers: int, chosen: np.ndarray) -> _Vectors:
+        """The vectors of the ``chosen`` of a run of ``papers`` papers (their
+        places in it), given their terms, the arithmetic done on all of
+        their terms at once: numpy's cost per call outweighs the work on the
+        few hundred terms of one paper."""
         times, phrase, trigram, owner = terms.times, terms.phrase, terms.trigram, terms.owner
         # The run's distinct terms are sorted: a search far faster than one per term.
         found = np.searchsorted(self.hashes, terms.distinct)
@@ -150,7 +162,8 @@ class _Model:
         boosted += TITLE_PHRASE_BONUS * (terms.in_title & phrase)
         telling = _ranked(owner, boosted, terms.keyable & (frequency >= 2), papers)
         title_phrase = terms.in_title & phrase
-        kept = [ranked[:TERMS_PER_VECTOR] for ranked in strongest]
+        picked = chosen.tolist()
+        kept = [strongest[at][:TERMS_PER_VECTOR] for at in picked]
         norms = []
         for chosen in kept:
             # Summed in order, in Python: the same float whichever way the
@@ -161,7 +174,7 @@ class _Model:
         return _Vectors(
             [
                 _distinct(map(terms.text, ranked.tolist()), int(title_phrase[ranked].sum()))
-                for ranked in telling
+                for ranked in (telling[at] for at in picked)
             ],
             sizes,
             terms.distinct[terms.local[every]],
@@ -183,20 +196,28 @@ def _ranked(
     return [order[start:end] for start, end in itertools.pairwise(bounds.tolist())]
 
 
-def relate(archive: Archive, workers: int = 1, progress: Progress | None = None) -> Related:
+def relate(
+    archive: Archive,
+    workers: int = 1,
+    progress: Progress | None = None,
+    previous: RelatedState | None = None,
+) -> Related:
     """Keywords, similar papers and search words of every paper; ``workers``
-    processes share the per-paper work (the result is the same however many)."""
+    processes share the per-paper work (the result is the same however many).
+    What ``previous`` (the state of an earlier build) holds is reused where
+    it must be the same (see ``related_state``): the result is the same
+    with it or without."""
     papers = archive.papers
     if not papers:
         return Related({}, {})
     # Workers are sent the numbers of runs, never papers: they have them all.
     spans = runs(len(papers), CHUNK_PAPERS)
     chunks = [papers[run.start : run.stop] for run in spans]
-    numbers, papers_in = range(len(chunks)), [len(chunk) for chunk in chunks]
+    papers_in = [len(chunk) for chunk in chunks]
     reference = reference_papers(archive)
     first_pass = run_chunks(
         lambda number: run_terms(chunks[number], spans[number].start, reference[spans[number]]),
-        numbers,
+        range(len(chunks)),
         workers,
     )
     # Each pass closed on the way out of a stop or a failure, so its workers end with it.
@@ -204,20 +225,37 @@ def relate(archive: Archive, workers: int = 1, progress: Progress | None = None)
         counted = list(told(progress, "counting words", first_pass, papers_in))
     search_words = searchable([(terms.search_words, terms.spelled) for terms in counted])
     model = _Model(counted, int(reference.sum()))
+    texts = text_keys(archive)
+    key = weights_key(texts, reference)
+    slugs = [paper.slug for paper in papers]
+    if previous is not None and reusable(previous, archive, texts, key):
+        before = set(previous.slugs)
+        added = np.array([slug not in before for slug in slugs])
+        counts = (model.hashes, model.counts, model.reference_counts)
+        starts = [span.start for span in spans]
+        redo = added | touched_papers(counted, starts, added, counts, model.common)
+    else:
+        previous, redo = None, np.ones(len(papers), bool)
+    # The second pass, over the runs with papers to weigh, for those papers.
+    todo = [number for number, span in enumerate(spans) if redo[span].any()]
+    chosen = {number: np.flatnonzero(redo[spans[number]]) for number in todo}
     second_pass = run_chunks(
-        lambda number: model.vectors(counted[number], papers_in[number]), numbers, workers
+        lambda number: model.vectors(counted[number], papers_in[number], chosen[number]),
+        todo,
+        workers,
     )
     with contextlib.closing(second_pass):
-        vectors = list(told(progress, "weighing words", second_pass, papers_in))
+        weighed = list(told(progress, "weighing words", second_pass, map(len, chosen.values())))
     counted.clear()
-    keywords = dict(
-        zip(
-            (paper.slug for paper in papers),
-            itertools.chain.from_iterable(v.keywords for v in vectors),
-            strict=True,
-        )
+    # Each with an empty array of its type: a day may leave nothing to weigh.
+    fresh = Weighed(
+        np.concatenate([np.zeros(0, np.int64)] + [spans[n].start + chosen[n] for n in todo]),
+        list(itertools.chain.from_iterable(v.keywords for v in weighed)),
+        np.concatenate([np.zeros(0, np.int64)] + [v.sizes for v in weighed]),
+        np.concatenate([np.zeros(0, np.int64)] + [v.terms for v in weighed]),
+        np.concatenate([np.zeros(0, np.float64)] + [v.weights for v in weighed]),
     )
-    terms = np.concatenate([v.terms for v in vectors])
+    keywords, sizes, terms, weights, changed = combined(slugs, fresh, previous)
     # Columns numbered in the order terms first appear, never by hash value:
     # the order of a sum must not depend on a hash function.
     distinct, first, inverse = np.unique(terms, return_index=True, return_inverse=True)
@@ -225,24 +263,40 @@ def relate(archive: Archive, workers: int = 1, progress: Progress | None = None)
     rank[np.argsort(first)] = np.arange(len(first))
     columns = np.empty(len(first), np.int64)
     columns[rank] = distinct
-    sizes = np.concatenate([v.sizes for v in vectors])
     matrix = sparse.csr_matrix(
-        (
-            np.concatenate([v.weights for v in vectors]),
-            (np.repeat(np.arange(len(papers)), sizes), rank[inverse]),
-        ),
+        (weights, (np.repeat(np.arange(len(papers)), sizes), rank[inverse])),
         shape=(len(papers), max(len(first), 1)),
     )
-    slugs = [paper.slug for paper in papers]
     transposed = matrix.T.tocsr()
-    blocks = runs(len(papers), BLOCK_ROWS)
-    third_pass = run_chunks(
-        lambda rows: _most_similar(matrix, transposed, rows, slugs), blocks, workers
+    kept, lowest = kept_lists(slugs, previous)
+    rows = (
+        np.flatnonzero(rows_to_redo(matrix, transposed, changed, kept, lowest))
+        if previous is not None
+        else np.arange(len(papers))
     )
+    blocks = blocks_of(rows)
+    third_pass = run_chunks(
+        lambda block: most_similar(matrix, transposed, block, slugs), blocks, workers
+    )
+    place = {slug: at for at, slug in enumerate(slugs)}
     with contextlib.closing(third_pass):
         found = told(progress, "finding related papers", third_pass, map(len, blocks))
-        similar = dict(zip(slugs, itertools.chain.from_iterable(found), strict=True))
-    return Related(keywords, similar, search_words, matrix, columns, reference)
+        pairs = zip(rows.tolist(), itertools.chain.from_iterable(found), strict=True)
+        for row, (similar, last) in pairs:
+            kept[row] = -1
+            kept[row, : len(similar)] = [place[slug] for slug in similar]
+            lowest[row] = last
+    state = RelatedState(key, tuple(slugs), texts, keywords, sizes, terms, weights, kept, lowest)
+    similar_slugs = (tuple(slugs[at] for at in row if at >= 0) for row in kept.tolist())
+    return Related(
+        dict(zip(slugs, keywords, strict=True)),
+        dict(zip(slugs, similar_slugs, strict=True)),
+        search_words,
+        matrix,
+        columns,
+        reference,
+        state,
+    )
 
 
 def reference_papers(archive: Archive) -> np.ndarray:
@@ -307,28 +361,3 @@ def _runs_in(part: tuple[str, ...], whole: tuple[str, ...]) -> bool:
 def _singular(word: str) -> str:
     """``model`` for ``models``, near enough to tell two keyphrases apart."""
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
-
-def _most_similar(
-    matrix: sparse.csr_matrix, transposed: sparse.csr_matrix, rows: range, slugs: list[str]
-) -> list[tuple[str, ...]]:
-    """For a block of rows, the columns of the highest products, ties broken
-    by slug; numpy picks the few best of each row, Python only orders those."""
-    similar = []
-    block = (matrix[rows.start : rows.stop] @ transposed).tocsr()
-    block.setdiag(0, k=rows.start)
-    block.eliminate_zeros()
-    for offset in range(block.shape[0]):
-        begin, end = block.indptr[offset], block.indptr[offset + 1]
-        columns, scores = block.indices[begin:end], np.round(block.data[begin:end], 9)
-        if len(scores) > RELATED_PER_PAPER:
-            # Keep every column that ties with the fifth best, then order by slug.
-            threshold = np.partition(scores, -RELATED_PER_PAPER)[-RELATED_PER_PAPER]
-            keep = scores >= threshold
-            columns, scores = columns[keep], scores[keep]
-        ranked = sorted(
-            zip(scores.tolist(), columns.tolist(), strict=True),
-            key=lambda c: (-c[0], slugs[c[1]]),
-        )
-        similar.append(tuple(slugs[c] for _, c in ranked[:RELATED_PER_PAPER]))
-    return similar

@@ -33,6 +33,7 @@ from generator.reading.stored import read_api_feed
 from generator.site.manifest import (
     NOTHING,
     Previous,
+    cache_folder,
     inodes,
     manifest_path,
     previous_site,
@@ -97,6 +98,8 @@ class Report:
     """Files whose bytes changed since the previous build (all, on a first build)."""
     removed: int
     seconds: float
+    problems: tuple[Diagnostic, ...] = ()
+    """Warnings about damaged caches."""
 
 
 def _seed_files(seeds: Path) -> tuple[list[Path], list[Path], list[Diagnostic]]:
@@ -220,8 +223,19 @@ def build(
             previous = NOTHING
         elif previous is None:
             previous = previous_site(out)
+        cache = None if force else cache_folder(out)
         return _build(
-            checked, config, out, templates, static, key, progress, updated, workers, previous
+            checked,
+            config,
+            out,
+            templates,
+            static,
+            key,
+            progress,
+            updated,
+            workers,
+            previous,
+            cache,
         )
 
 
@@ -236,6 +250,7 @@ def _build(
     updated: datetime | None,
     workers: int,
     previous: Previous,
+    cache: Path | None,
 ) -> Report:
     started = time.perf_counter()
     workers = _workers(checked.archive, workers)
@@ -250,6 +265,7 @@ def _build(
     # Imported here: numpy and scipy are most of digest's start-up, which a
     # build of unchanged input (and check, topics, fetch, serve) never needs.
     from generator.analysis.related import relate
+    from generator.commands.related_cache import read_state, write_state
     from generator.site.render import Renderer
 
     spare = spare_path(out)
@@ -270,13 +286,15 @@ def _build(
             reusable=previous.reusable,
             spare=in_spare,
         )
+        state, problem = read_state(cache) if cache is not None else (None, None)
         with collector_paused():
+            # Here, not in check: only pages need it.
+            related = relate(checked.archive, workers, progress, state)
             renderer = Renderer(
                 config,
                 checked.archive,
                 checked.topics,
-                # Here, not in check: only pages need it.
-                relate(checked.archive, workers, progress),
+                related,
                 checked.content,
                 templates,
                 updated,
@@ -297,8 +315,11 @@ def _build(
     # After the swap: a stop before this leaves the previous manifest, which
     # the new site's files no longer match, so they are written again.
     write_manifest(out, key, diagnostics, site.entries)
+    if cache is not None and related.state is not None:
+        write_state(cache, related.state)
     seconds = time.perf_counter() - started
-    return Report(site.pages, site.files, site.bytes, site.written, removed, seconds)
+    problems = (problem,) if problem is not None else ()
+    return Report(site.pages, site.files, site.bytes, site.written, removed, seconds, problems)
 
 
 def _drop(staging: Path, spare: Path) -> None:

@@ -232,6 +232,8 @@ def _run(args: argparse.Namespace) -> int:
     except jinja2.TemplateError as error:
         print(template_error_line(error, templates), file=sys.stderr)
         return 1
+    for damaged in report.problems:
+        print(damaged, file=sys.stderr)
     if not args.quiet:
         print(
             f"built {_summary(checked)}: {report.pages} pages, {report.files} files "

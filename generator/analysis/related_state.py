@@ -1,0 +1,192 @@
+"""What one build's related papers leave for the next, so that a new day
+costs the work of its own papers, not of the whole archive.
+
+Within a month the model's weights do not move (see
+``related.reference_papers``), so a paper's vector and keyphrases depend
+only on its own text and, per term, on two facts about the archive: whether
+the term recurs (is in two papers or more) and whether it is too common
+since the month began. A new day can change those facts only for the terms
+of its own papers. So the next build recomputes the new papers' vectors and
+those of the papers that share a term whose facts changed, and keeps the
+rest; then it finds related papers again only for the papers whose lists
+the changed vectors can reach (see ``similar_papers.rows_to_redo``).
+
+A build that removes or edits a paper, or whose model's weights differ
+(a new month, an earlier day added), recomputes everything: the removed
+paper's terms are not kept, so their facts cannot be updated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from generator.analysis.paper_terms import RunTerms
+from generator.analysis.similar_papers import RELATED_PER_PAPER
+from generator.reading.archive import Archive
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedState:
+    """Every paper's keyphrases, vector and related papers, as arrays: what
+    a cache file holds (see ``commands.related_cache``)."""
+
+    weights_key: str
+    """Which papers the model's weights came from, and their texts."""
+    slugs: tuple[str, ...]
+    texts: np.ndarray
+    """Per paper, a hash of its title and abstract (``text_keys``)."""
+    keywords: tuple[tuple[str, ...], ...]
+    sizes: np.ndarray
+    """Per paper, how many terms its vector has ..."""
+    terms: np.ndarray
+    """... their hashes, paper after paper ..."""
+    weights: np.ndarray
+    """... and their weights."""
+    similar: np.ndarray
+    """Per paper, its related papers as places in ``slugs``, -1 where it has fewer."""
+    lowest: np.ndarray
+    """Per paper, the rounded score of its last related paper, or -1 if it
+    has fewer than the most it may have (any paper may then come in)."""
+
+
+def text_keys(archive: Archive) -> np.ndarray:
+    """Per paper, a 64-bit hash of what its terms are made of."""
+    keys = np.empty(len(archive.papers), np.uint64)
+    for at, paper in enumerate(archive.papers):
+        text = f"{paper.title}\0{paper.abstract}".encode("utf-8", "surrogatepass")
+        keys[at] = int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little")
+    return keys
+
+
+def weights_key(texts: np.ndarray, reference: np.ndarray) -> str:
+    """A hash of which papers the weights count and their texts: equal keys,
+    equal weights for every term."""
+    return hashlib.blake2b(texts[reference].tobytes(), digest_size=16).hexdigest()
+
+
+def reusable(previous: RelatedState | None, archive: Archive, texts: np.ndarray, key: str) -> bool:
+    """Whether ``previous`` describes a subset of this archive's papers with
+    the same texts, under the same weights: papers were only added."""
+    if previous is None or previous.weights_key != key:
+        return False
+    place = {paper.slug: at for at, paper in enumerate(archive.papers)}
+    for slug, text in zip(previous.slugs, previous.texts.tolist(), strict=True):
+        at = place.get(slug)
+        if at is None or int(texts[at]) != text:
+            return False
+    return True
+
+
+def touched_papers(
+    counted: Sequence[RunTerms],
+    starts: Sequence[int],
+    added: np.ndarray,
+    counts: tuple[np.ndarray, np.ndarray, np.ndarray],
+    common: float,
+) -> np.ndarray:
+    """Per paper, whether it was there before and has a term whose facts
+    (recurs; too common since the month began) the ``added`` papers changed.
+    ``counts``: the model's term hashes, papers with each, and reference
+    papers with each; ``starts``: where each run begins in the archive."""
+    hashes, papers_with, in_reference = counts
+    # How many of the added papers have each term: a paper lists a term once.
+    theirs = [
+        run.distinct[run.local[added[start + run.owner.astype(np.int64)]]]
+        for run, start in zip(counted, starts, strict=True)
+    ]
+    mine, new = np.unique(np.concatenate(theirs), return_counts=True)
+    found = np.searchsorted(hashes, mine)
+    now, reference = papers_with[found], in_reference[found]
+    before = now - new
+
+    def facts(count: np.ndarray) -> np.ndarray:
+        recurs: np.ndarray = count >= 2
+        both: np.ndarray = recurs | ((count - reference <= common) << 1)
+        return both
+
+    changed = mine[facts(now) != facts(before)]
+    touched = np.zeros(len(added), bool)
+    for run, start in zip(counted, starts, strict=True):
+        hit = np.isin(run.distinct, changed)[run.local]
+        touched[start + run.owner[hit].astype(np.int64)] = True
+    before_only: np.ndarray = touched & ~added
+    return before_only
+
+
+@dataclass(frozen=True, slots=True)
+class Weighed:
+    """Vectors and keyphrases just computed, of some papers."""
+
+    rows: np.ndarray
+    """Their places in the archive, in order."""
+    keywords: list[tuple[str, ...]]
+    sizes: np.ndarray
+    terms: np.ndarray
+    weights: np.ndarray
+
+
+def combined(
+    slugs: Sequence[str], fresh: Weighed, previous: RelatedState | None
+) -> tuple[tuple[tuple[str, ...], ...], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every paper's keyphrases and vector, in the archive's order, from
+    ``fresh`` where it has them, else from ``previous``; and the places of
+    the papers whose vectors are new or differ from ``previous``'s."""
+    if previous is None:
+        every = np.arange(len(slugs))
+        return tuple(fresh.keywords), fresh.sizes, fresh.terms, fresh.weights, every
+    old_at = {slug: at for at, slug in enumerate(previous.slugs)}
+    old_ends = np.cumsum(previous.sizes).tolist()
+    new_ends = np.cumsum(fresh.sizes).tolist()
+    fresh_at = {row: number for number, row in enumerate(fresh.rows.tolist())}
+    keywords: list[tuple[str, ...]] = []
+    terms: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    changed = []
+    for at, slug in enumerate(slugs):
+        old, number = old_at.get(slug), fresh_at.get(at)
+        if old is not None:
+            begin, end = old_ends[old] - int(previous.sizes[old]), old_ends[old]
+            old_terms, old_weights = previous.terms[begin:end], previous.weights[begin:end]
+        if number is None:
+            assert old is not None  # a paper not weighed again was there before
+            keywords.append(previous.keywords[old])
+            terms.append(old_terms)
+            weights.append(old_weights)
+            continue
+        begin, end = new_ends[number] - int(fresh.sizes[number]), new_ends[number]
+        keywords.append(fresh.keywords[number])
+        terms.append(fresh.terms[begin:end])
+        weights.append(fresh.weights[begin:end])
+        if old is None or not (
+            np.array_equal(terms[-1], old_terms) and np.array_equal(weights[-1], old_weights)
+        ):
+            changed.append(at)
+    sizes = np.array([len(paper) for paper in terms], np.int64)
+    return (
+        tuple(keywords),
+        sizes,
+        np.concatenate(terms),
+        np.concatenate(weights),
+        np.array(changed, np.int64),
+    )
+
+
+def kept_lists(
+    slugs: Sequence[str], previous: RelatedState | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per paper, its related papers in ``previous`` as places in ``slugs``
+    (-1 for none: every paper new to this build has none yet), and the
+    product of the last of them (``RelatedState.lowest``)."""
+    kept = np.full((len(slugs), RELATED_PER_PAPER), -1, np.int64)
+    lowest = np.full(len(slugs), -1.0)
+    if previous is not None:
+        place = {slug: at for at, slug in enumerate(slugs)}
+        now_at = np.array([place[slug] for slug in previous.slugs], np.int64)
+        known = previous.similar >= 0
+        kept[now_at] = np.where(known, now_at[np.where(known, previous.similar, 0)], -1)
+        lowest[now_at] = previous.lowest
+    return kept, lowest

@@ -1,0 +1,128 @@
+"""The related papers' state (``analysis.related_state``) kept between
+builds, beside the site: one file per version of digest's code, arrays in
+numpy's own format and the texts as JSON, never a pickle (a cache restored
+by a workflow must not be able to run code). A damaged file is a warning
+and relating every paper again; a stale one is never read, since the state
+says which papers and texts it describes and is used only where it fits
+(``related_state.reusable``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from generator.analysis.related_state import RelatedState
+from generator.analysis.similar_papers import RELATED_PER_PAPER
+from generator.core.errors import Diagnostic, Source
+from generator.site.fingerprints import code_and_templates
+
+VERSION = 1
+
+
+class Damaged(ValueError):
+    pass
+
+
+def cache_path(folder: Path) -> Path:
+    return folder / f"related-{code_and_templates().hex()[:24]}.npz"
+
+
+def read_state(folder: Path) -> tuple[RelatedState | None, Diagnostic | None]:
+    """The state the previous build kept, if any; a damaged one is a warning."""
+    path = cache_path(folder)
+    try:
+        # Read whole, then parsed: numpy leaves a file open when it is not a zip.
+        with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as stored:
+            return _state({name: stored[name] for name in stored.files}), None
+    except FileNotFoundError:
+        return None, None
+    except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as error:
+        why = f"the related papers' cache is damaged ({error}); relating every paper again"
+        return None, Diagnostic(Source(str(path)), "warning", why)
+
+
+def write_state(folder: Path, state: RelatedState) -> None:
+    """Keep ``state`` for the next build, in place of any other. A cache
+    that cannot be written (a full or read-only disk) is no reason to stop
+    a build: the next one relates every paper again."""
+    meta = {
+        "version": VERSION,
+        "weights_key": state.weights_key,
+        "slugs": state.slugs,
+        "keywords": state.keywords,
+    }
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), np.uint8),
+        texts=state.texts,
+        sizes=state.sizes,
+        terms=state.terms,
+        weights=state.weights,
+        similar=state.similar,
+        lowest=state.lowest,
+    )
+    path = cache_path(folder)
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=".related-", dir=folder)
+        try:
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(buffer.getbuffer())
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        for other in folder.glob("related-*.npz"):
+            if other != path:
+                other.unlink(missing_ok=True)
+
+
+def _state(arrays: dict[str, np.ndarray]) -> RelatedState:
+    """The state in a file's arrays, each checked: a damaged file must not
+    become a wrong site."""
+    meta: Any = json.loads(arrays["meta"].tobytes().decode())
+    if not isinstance(meta, dict) or meta.get("version") != VERSION:
+        raise Damaged("not a cache of this version")
+    slugs, keywords, key = meta.get("slugs"), meta.get("keywords"), meta.get("weights_key")
+    if not (isinstance(slugs, list) and all(isinstance(s, str) for s in slugs)):
+        raise Damaged("no list of papers")
+    if not (isinstance(keywords, list) and isinstance(key, str)):
+        raise Damaged("no keyphrases")
+    if not all(isinstance(k, list) and all(isinstance(w, str) for w in k) for k in keywords):
+        raise Damaged("no keyphrases")
+    count = len(slugs)
+    texts, sizes, terms, weights = (arrays[n] for n in ("texts", "sizes", "terms", "weights"))
+    similar, lowest = arrays["similar"], arrays["lowest"]
+    kinds = [(texts, np.uint64), (sizes, np.int64), (terms, np.int64), (weights, np.float64)]
+    kinds += [(similar, np.int64), (lowest, np.float64)]
+    if any(array.dtype != kind for array, kind in kinds):
+        raise Damaged("an array of the wrong type")
+    if not (len(texts) == len(sizes) == len(similar) == len(lowest) == len(keywords) == count):
+        raise Damaged("arrays of different lengths")
+    if similar.shape != (count, RELATED_PER_PAPER) or (sizes < 0).any():
+        raise Damaged("arrays of the wrong shape")
+    if int(sizes.sum()) != len(terms) or len(terms) != len(weights):
+        raise Damaged("vectors of the wrong length")
+    if count and (similar.min() < -1 or similar.max() >= count):
+        raise Damaged("a related paper that is not there")
+    return RelatedState(
+        key,
+        tuple(slugs),
+        texts,
+        tuple(tuple(words) for words in keywords),
+        sizes,
+        terms,
+        weights,
+        similar,
+        lowest,
+    )
