@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.analysis import related as related_module
 from generator.analysis.keyphrase_words import WORD, token_kind
 from generator.analysis.paper_terms import BREAK, run_terms, text_tokens
-from generator.analysis import related as related_module
 from generator.analysis.related import Related, _distinct, reference_papers, relate
 from generator.analysis.vocabulary import narrow
 from generator.core.errors import Source
