@@ -85,7 +85,7 @@ def test_a_related_cache_that_is_well_formed_but_wrong_is_a_warning_not_a_wrong_
     paper that isn't there, vectors of the wrong length) is not used."""
     project.feed("a.txt", day_feed("2025-03-11", "Pruning One", "Pruning Two", "Graphs Three"))
     assert project.build().code == 0
-    (path,) = (project.root / ".digest-cache").glob("related-*.npz")
+    (path,) = (project.root / ".digest-cache").glob("*.related-*.npz")
     with np.load(path) as stored:
         arrays = {name: stored[name] for name in stored.files}
     for name, wrong in [("similar", arrays["similar"] + 7), ("terms", arrays["terms"][:-1])]:
@@ -137,3 +137,15 @@ def test_a_day_relates_only_the_papers_it_reaches_and_force_relates_all(
     project.feed("d.txt", feed_of("2025-03-13", [("Sourdough Again", bread[1])]))
     assert project.build("--force").code == 0
     assert len(rows) == 9
+
+
+def test_two_sites_beside_each_other_keep_their_own_related_papers(project: Project):
+    """Sites built into one folder share its cache folder, not a state: each
+    would otherwise replace the other's, and neither build reuse any."""
+    project.feed("a.txt", feed_of("2025-02-11", PRUNING))
+    assert project.build().code == 0
+    other = project.root / "other"
+    assert project.build("--out", other).code == 0
+    cache = project.root / ".digest-cache"
+    assert len(list(cache.glob(f"{project.out.name}.related-*.npz"))) == 1
+    assert len(list(cache.glob("other.related-*.npz"))) == 1

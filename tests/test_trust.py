@@ -148,7 +148,7 @@ def test_a_damaged_manifest_or_cache_means_a_full_build_and_at_most_one_warning(
     path = {
         "manifest": cache / "site.manifest.json",
         "placements": next(cache.glob("placements-*.json")),
-        "related": next(cache.glob("related-*.npz")),
+        "related": next(cache.glob("*.related-*.npz")),
         "spare": next((cache / "site.spare" / "papers").iterdir()) / "index.html",
     }[which]
     path.write_bytes(DAMAGE[damage](path.read_bytes()))

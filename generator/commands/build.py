@@ -286,7 +286,7 @@ def _build(
             reusable=previous.reusable,
             spare=in_spare,
         )
-        state, problem = read_state(cache) if cache is not None else (None, None)
+        state, problem = read_state(cache, out.name) if cache is not None else (None, None)
         with collector_paused():
             # Here, not in check: only pages need it.
             related = relate(checked.archive, workers, progress, state)
@@ -316,7 +316,7 @@ def _build(
     # the new site's files no longer match, so they are written again.
     write_manifest(out, key, diagnostics, site.entries)
     if cache is not None and related.state is not None:
-        write_state(cache, related.state)
+        write_state(cache, out.name, related.state)
     seconds = time.perf_counter() - started
     problems = (problem,) if problem is not None else ()
     return Report(site.pages, site.files, site.bytes, site.written, removed, seconds, problems)

@@ -1,5 +1,5 @@
 """The related papers' state (``analysis.related_state``) kept between
-builds, beside the site: one file per version of digest's code, arrays in
+builds, beside the site: one file per site and version of digest's code, arrays in
 numpy's own format and the texts as JSON, never a pickle (a cache restored
 by a workflow must not be able to run code). A damaged file is a warning
 and relating every paper again; a stale one is never read, since the state
@@ -10,6 +10,7 @@ says which papers and texts it describes and is used only where it fits
 from __future__ import annotations
 
 import contextlib
+import glob
 import io
 import json
 import os
@@ -32,13 +33,15 @@ class Damaged(ValueError):
     pass
 
 
-def cache_path(folder: Path) -> Path:
-    return folder / f"related-{code_and_templates().hex()[:24]}.npz"
+def cache_path(folder: Path, site: str) -> Path:
+    """The file of the site named ``site`` in the cache ``folder``."""
+    return folder / f"{site}.related-{code_and_templates().hex()[:24]}.npz"
 
 
-def read_state(folder: Path) -> tuple[RelatedState | None, Diagnostic | None]:
-    """The state the previous build kept, if any; a damaged one is a warning."""
-    path = cache_path(folder)
+def read_state(folder: Path, site: str) -> tuple[RelatedState | None, Diagnostic | None]:
+    """The state the previous build of ``site`` kept, if any; a damaged
+    one is a warning."""
+    path = cache_path(folder, site)
     try:
         # Read whole, then parsed: numpy leaves a file open when it is not a zip.
         with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as stored:
@@ -50,8 +53,8 @@ def read_state(folder: Path) -> tuple[RelatedState | None, Diagnostic | None]:
         return None, Diagnostic(Source(str(path)), "warning", why)
 
 
-def write_state(folder: Path, state: RelatedState) -> None:
-    """Keep ``state`` for the next build, in place of any other. A cache
+def write_state(folder: Path, site: str, state: RelatedState) -> None:
+    """Keep ``state`` for the next build of ``site``, in place of any other. A cache
     that cannot be written (a full or read-only disk) is no reason to stop
     a build: the next one relates every paper again."""
     meta = {
@@ -71,7 +74,7 @@ def write_state(folder: Path, state: RelatedState) -> None:
         similar=state.similar,
         lowest=state.lowest,
     )
-    path = cache_path(folder)
+    path = cache_path(folder, site)
     with contextlib.suppress(OSError):
         folder.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(prefix=".related-", dir=folder)
@@ -82,7 +85,7 @@ def write_state(folder: Path, state: RelatedState) -> None:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        for other in folder.glob("related-*.npz"):
+        for other in folder.glob(f"{glob.escape(site)}.related-*.npz"):
             if other != path:
                 other.unlink(missing_ok=True)
 
