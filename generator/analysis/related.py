@@ -34,7 +34,12 @@ from generator.analysis.related_state import (
     touched_papers,
     weights_key,
 )
-from generator.analysis.similar_papers import blocks_of, most_similar, rows_to_redo
+from generator.analysis.similar_papers import (
+    RELATED_PER_PAPER,
+    blocks_of,
+    most_similar,
+    rows_to_redo,
+)
 from generator.analysis.vocabulary import group_starts
 from generator.core.workers import Progress, run_chunks, runs, told
 from generator.reading.archive import Archive
@@ -278,14 +283,13 @@ def relate(
     third_pass = run_chunks(
         lambda block: most_similar(matrix, transposed, block, slugs), blocks, workers
     )
-    place = {slug: at for at, slug in enumerate(slugs)}
     with contextlib.closing(third_pass):
         found = told(progress, "finding related papers", third_pass, map(len, blocks))
-        pairs = zip(rows.tolist(), itertools.chain.from_iterable(found), strict=True)
-        for row, (similar, last) in pairs:
-            kept[row] = -1
-            kept[row, : len(similar)] = [place[slug] for slug in similar]
-            lowest[row] = last
+        results = list(itertools.chain.from_iterable(found))
+    # Each row's list, its columns, -1 after the last.
+    padded = [similar + [-1] * (RELATED_PER_PAPER - len(similar)) for similar, _ in results]
+    kept[rows] = np.array(padded, np.int64).reshape(len(rows), RELATED_PER_PAPER)
+    lowest[rows] = [last for _, last in results]
     state = RelatedState(key, tuple(slugs), texts, keywords, sizes, terms, weights, kept, lowest)
     similar_slugs = (tuple(slugs[at] for at in row if at >= 0) for row in kept.tolist())
     return Related(

@@ -25,18 +25,20 @@ MARGIN = 1e-8
 
 def most_similar(
     matrix: sparse.csr_matrix, transposed: sparse.csr_matrix, rows: np.ndarray, slugs: list[str]
-) -> list[tuple[tuple[str, ...], float]]:
+) -> list[tuple[list[int], float]]:
     """For some rows, the columns of the highest products, ties broken by
     slug, and the (rounded) product of the last one kept, or -1 if fewer
     than ``RELATED_PER_PAPER``; numpy picks the few best of each row,
     Python only orders those."""
     found = []
     block = (matrix[rows] @ transposed).tocsr()
-    for offset, own in enumerate(rows.tolist()):
+    # A paper is not related to itself: its own product goes.
+    owner = np.repeat(np.arange(len(rows)), np.diff(block.indptr))
+    block.data[block.indices == rows[owner]] = 0
+    block.eliminate_zeros()
+    for offset in range(len(rows)):
         begin, end = block.indptr[offset], block.indptr[offset + 1]
-        columns, products = block.indices[begin:end], block.data[begin:end]
-        others = columns != own
-        columns, scores = columns[others], np.round(products[others], 9)
+        columns, scores = block.indices[begin:end], np.round(block.data[begin:end], 9)
         if len(scores) > RELATED_PER_PAPER:
             # Keep every column that ties with the fifth best, then order by slug.
             threshold = np.partition(scores, -RELATED_PER_PAPER)[-RELATED_PER_PAPER]
@@ -47,7 +49,7 @@ def most_similar(
             key=lambda c: (-c[0], slugs[c[1]]),
         )[:RELATED_PER_PAPER]
         lowest = ranked[-1][0] if len(ranked) == RELATED_PER_PAPER else -1.0
-        found.append((tuple(slugs[c] for _, c in ranked), lowest))
+        found.append(([column for _, column in ranked], lowest))
     return found
 
 
