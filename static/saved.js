@@ -99,16 +99,6 @@
     return [days[0], ...(await topicNames(topics))].filter(Boolean).join(" · ");
   }
 
-  function download(name, type, text) {
-    const link = element("a");
-    link.href = URL.createObjectURL(new Blob([text], { type }));
-    link.download = name;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
-  }
-
   // --- The saved page -----------------------------------------------------
 
   const library = document.querySelector("[data-library]");
@@ -157,20 +147,28 @@
     if (store(papers)) say(`Removed “${gone.title}”.`);
   }
 
+  // The entries of the saved papers' own pages (bibtex.js, as the day and
+  // topic pages make theirs), in the library's order.
   async function exportBib() {
     const papers = load() || [];
-    const entries = await inTurns(papers, (paper) =>
-      fetch(`${root}papers/${paper.slug}/citation.bib`).then((r) => (r.ok ? r.text() : null), () => null));
-    const found = entries.filter((entry) => entry !== null);
-    download("saved-papers.bib", "application/x-bibtex", found.join("\n"));
-    const missing = entries.length - found.length;
-    if (missing) say(`${missing} saved ${missing === 1 ? "paper is" : "papers are"} no longer on this site and left out.`);
+    const { fromPages, joined, save } = window.DigestBibtex;
+    const results = await fromPages(papers.map((paper) => `${root}papers/${paper.slug}/`));
+    save("saved-papers.bib", joined(results.flatMap((result) => (result.entry === undefined ? [] : [result.entry]))));
+    const gone = results.filter((result) => result.gone).length;
+    const failed = papers.flatMap((paper, at) => {
+      const { entry, gone: away, error } = results[at];
+      return entry === undefined && !away ? [`“${paper.title}” (${error})`] : [];
+    });
+    const said = [];
+    if (gone) said.push(`${gone} saved ${gone === 1 ? "paper is" : "papers are"} no longer on this site and left out.`);
+    if (failed.length) said.push(`${failed.length} could not be loaded and ${failed.length === 1 ? "is" : "are"} left out: ${failed.join(", ")}.`);
+    if (said.length) say(said.join(" "));
   }
 
   function exportJson() {
     const papers = load() || [];
-    download("saved-papers.json", "application/json",
-      `${JSON.stringify({ format: FORMAT, version: VERSION, papers }, null, 1)}\n`);
+    window.DigestBibtex.save("saved-papers.json",
+      `${JSON.stringify({ format: FORMAT, version: VERSION, papers }, null, 1)}\n`, "application/json");
   }
 
   /** The papers of an exported library, or a line saying why it is not one. */
