@@ -95,8 +95,11 @@
   }
 
   for (const button of document.querySelectorAll("button[data-bib]")) {
-    if (button.dataset.bibFrom === "page") {
-      button.addEventListener("click", () => save(button.dataset.bib, document.getElementById("bibtex").textContent));
+    if (!button.dataset.bib) { // a paper's page: its own entry, named after its key
+      button.addEventListener("click", () => {
+        const entry = document.getElementById("bibtex").textContent;
+        save(`${/^@\w+\{([^,\s]+),/.exec(entry)?.[1] || "citation"}.bib`, entry);
+      });
       continue;
     }
     // A listing's file takes a while and can miss papers: said beside it.

@@ -293,7 +293,6 @@ class Renderer:
             "paper.html",
             paper=self.views[paper.slug],
             bibtex=self.citations.entry(paper),
-            citation_key=self.citations.keys[paper.slug],
         )
 
     def render_listing(self, site: Site, topic: Topic, listing: Listing) -> None:
