@@ -5,18 +5,14 @@
 //   {"version": 1, "papers": [{"slug", "n", "title", "saved"}, ...]}
 // most recently saved first; `n` is the paper's number in the site's data
 // when it was saved, checked against the site before use. A storage that is
-// full or turned off is said on the page, never thrown.
+// full or turned off is said on the page (in a line added here), not thrown.
 (() => {
   "use strict";
   const root = document.getElementById("main")?.dataset.root || "./";
-  // The line that says what happened (made here: it says only what this script does).
-  const message = Object.assign(document.createElement("p"), { id: "library-message", className: "library-message" });
+  const message = document.body.appendChild(Object.assign(document.createElement("p"), { id: "library-message", className: "library-message" }));
   message.setAttribute("role", "status");
-  message.setAttribute("aria-live", "polite");
-  document.body.append(message);
   const KEY = `digest-library-v1:${new URL(root, window.location.href).pathname}`;
   const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-  // A paper's own page, as this browser shows it.
   const PAGE = /\/papers\/([a-z0-9-]+)\/(?:index\.html)?$/;
   const NO_STORAGE = "Saving papers needs this browser's storage, which is turned off for this site.";
   const listeners = [];
@@ -77,24 +73,21 @@
     return heading ? heading.textContent.trim() : slugOf(button);
   }
 
-  // The paper of a button: its own data-save, else the paper of this page
-  // (the button under its title), else the paper its card or item links to.
+  // A button's paper: its data-save, else this page's (under the title), else
+  // the one its card or item links to.
   function slugOf(button) {
     if (!button.dataset.save) {
-      const own = button.closest(".save-row") && PAGE.exec(window.location.pathname);
-      const links = own ? [] : button.closest("article, li")?.querySelectorAll("a") || [];
-      const found = own || [...links].map((a) => /\/papers\/([a-z0-9-]+)\/$/.exec(a.pathname)).find(Boolean);
+      const links = button.closest(".save-row") ? [window.location] : button.closest("article, li")?.querySelectorAll("a") || [];
+      const found = [...links].map((a) => PAGE.exec(a.pathname)).find(Boolean);
       button.dataset.save = found ? found[1] : "";
     }
     return button.dataset.save;
   }
 
-  // A list's items that carry a paper's number (related papers) get their
-  // Save button here: the page does not say "Save" for each.
+  // Items with a paper's number (related papers) get a Save button.
   for (const item of document.querySelectorAll("li[data-n]")) {
-    const button = Object.assign(document.createElement("button"), { className: "save", textContent: "Save" });
-    button.dataset.n = item.dataset.n;
-    item.append(" ", button);
+    item.append(" ", Object.assign(document.createElement("button"), { className: "save", textContent: "Save" }));
+    item.lastChild.dataset.n = item.dataset.n;
   }
 
   function showButtons(buttons) {
