@@ -3,7 +3,8 @@
 // page or of the reader's saved papers is made here from those pages (only
 // the site's own, by relative URLs, so a site under a sub-path works). A
 // fetched page is parsed with DOMParser and only its entry's text is read:
-// nothing fetched is ever put into this page as HTML.
+// nothing fetched is ever put into this page as HTML. Its helpers (saving a
+// file, fetching a few at a time) serve saved.js too.
 (() => {
   "use strict";
   const TYPE = "application/x-bibtex";
@@ -26,15 +27,28 @@
     return pre ? pre.textContent : null;
   }
 
-  /**
-   * The entries of the paper pages at `urls`, in their order, fetched a few
-   * at a time: per page, `{ entry }`, or `{ error }` saying why not
-   * (`gone` when the site no longer has the page).
-   */
-  async function fromPages(urls, width = 6) {
-    const results = new Array(urls.length);
+  /** `work` on every item, a few at a time (a browser refuses thousands of
+   *  requests at once: "everything" is 1,600 blocks at 100,000 papers). */
+  async function inTurns(items, work, width = 8) {
+    const results = new Array(items.length);
     let next = 0;
-    const one = async (url) => {
+    const worker = async () => {
+      while (next < items.length) {
+        const at = next++;
+        results[at] = await work(items[at]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+    return results;
+  }
+
+  /**
+   * The entries of the paper pages at `urls`, in their order: per page,
+   * `{ entry }`, or `{ error }` saying why not (`gone` when the site no
+   * longer has the page).
+   */
+  function fromPages(urls) {
+    return inTurns(urls, async (url) => {
       let response;
       try {
         response = await fetch(url);
@@ -45,21 +59,13 @@
       if (!response.ok) return { error: `HTTP ${response.status}` };
       const entry = entryOf(await response.text());
       return entry === null ? { error: "no BibTeX on its page" } : { entry };
-    };
-    const worker = async () => {
-      while (next < urls.length) {
-        const at = next++;
-        results[at] = await one(urls[at]);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(width, urls.length) }, worker));
-    return results;
+    });
   }
 
   /** Entries as one .bib file: a blank line between them, as each ends in a newline. */
   const joined = (entries) => entries.join("\n");
 
-  window.DigestBibtex = { save, fromPages, joined, TYPE };
+  window.DigestBibtex = { save, fromPages, joined, inTurns, TYPE };
 
   // --- The page's own controls (shown only with this script, see style.css) --
 

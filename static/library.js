@@ -84,7 +84,7 @@
     return button.dataset.save;
   }
 
-  // Items with a paper's number (related papers) get a Save button.
+  // Related papers' Save buttons.
   for (const item of document.querySelectorAll("li[data-n]")) {
     item.append(" ", Object.assign(document.createElement("button"), { className: "save", textContent: "Save" }));
     item.lastChild.dataset.n = item.dataset.n;
@@ -105,7 +105,7 @@
     // For you on the home page: its scripts only once something is saved.
     const wanted = document.getElementById("for-you") && !document.querySelector("script[src$='/foryou.js']");
     if (wanted && load()?.length) {
-      for (const name of ["foryou.js", "saved.js"]) {
+      for (const name of ["bibtex.js", "foryou.js", "saved.js"]) {
         document.head.append(Object.assign(document.createElement("script"), { src: `${root}static/${name}`, async: false }));
       }
     }

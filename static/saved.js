@@ -1,10 +1,11 @@
 // The saved/ page (the list, remove, export, import, clear) and "For you"
-// (on the home page and on saved/), over the library that library.js keeps
-// and the ranking of foryou.js. The only requests are for the site's own
+// (on the home page and on saved/), over the library that library.js keeps,
+// the ranking of foryou.js and the fetching and saving of bibtex.js. The only requests are for the site's own
 // files; everything shown is built from text nodes, never parsed as HTML.
 (() => {
   "use strict";
   const { root, load, store, say, isPaper, cleaned, NO_STORAGE } = window.DigestLibrary;
+  const { inTurns, fromPages, joined, save } = window.DigestBibtex;
   const FORMAT = "digest-library";
   const VERSION = 1;
   const SHOWN = 10;
@@ -29,20 +30,6 @@
   // Library blocks already read, by number.
   const decoded = new Map();
 
-  /** `work` on every item, a few at a time (a browser refuses thousands of
-   *  requests at once: "everything" is 1,600 blocks at 100,000 papers). */
-  async function inTurns(items, work, width = 8) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length) {
-        const at = next++;
-        results[at] = await work(items[at]);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-    return results;
-  }
 
   // What a result shows of paper `n`: [title, slug, days, topic numbers],
   // from the search data's display blocks.
@@ -151,7 +138,6 @@
   // topic pages make theirs), in the library's order.
   async function exportBib() {
     const papers = load() || [];
-    const { fromPages, joined, save } = window.DigestBibtex;
     const results = await fromPages(papers.map((paper) => `${root}papers/${paper.slug}/`));
     save("saved-papers.bib", joined(results.flatMap((result) => (result.entry === undefined ? [] : [result.entry]))));
     const gone = results.filter((result) => result.gone).length;
@@ -167,7 +153,7 @@
 
   function exportJson() {
     const papers = load() || [];
-    window.DigestBibtex.save("saved-papers.json",
+    save("saved-papers.json",
       `${JSON.stringify({ format: FORMAT, version: VERSION, papers }, null, 1)}\n`, "application/json");
   }
 
