@@ -1,6 +1,6 @@
-"""BibTeX: every .bib the site holds parses with a BibTeX parser (pybtex),
-and what a parser reads back from a field is the text the feed gave, however
-hostile."""
+"""BibTeX: every entry the site holds (once, on its paper's page) parses with
+a BibTeX parser (pybtex), and what a parser reads back from a field is the
+text the feed gave, however hostile."""
 
 from __future__ import annotations
 
