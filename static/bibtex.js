@@ -73,10 +73,11 @@
   const papers = new URL("papers/", root).pathname;
 
   /** The papers this page lists, once each, in the page's order: the links to
-   *  their pages inside the main content, with their titles. */
+   *  their pages in its groups (by topic or by day; not in the curator's
+   *  notes), with their titles. */
   function listed() {
     const found = new Map();
-    for (const link of document.querySelectorAll("main a[href]")) {
+    for (const link of document.querySelectorAll("main .group a[href]")) {
       const rest = link.pathname.startsWith(papers) ? link.pathname.slice(papers.length) : "";
       if (/^[a-z0-9-]+\/$/.test(rest) && !found.has(rest)) found.set(rest, { url: link.href, title: link.textContent.trim() });
     }

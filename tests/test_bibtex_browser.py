@@ -19,8 +19,10 @@ from tests.test_bibtex import entry_on_page, parsed, plain
 #: A title that would end the <pre>, run script, or break a BibTeX field.
 HOSTILE = 'Pruning </pre><script>window.__pwned = 1</script> "quoted" {braces} back\\slash'
 DAY = "2025-04-04"
-#: Links to paper pages, in a page's order.
-_PAPER_LINK = re.compile(r'href="(?:\.\./)*papers/([a-z0-9-]+)/"')
+#: Links to the paper pages a page lists (cards and titles), in its order.
+_PAPER_LINK = re.compile(r'<(?:h3|li)><a href="(?:\.\./)*papers/([a-z0-9-]+)/"')
+#: A paper that a day's notes link to.
+NOTED = "a-paper-of-another-day-123abc"
 
 
 def feed(day: str, titles: list[str]) -> str:
@@ -36,6 +38,8 @@ def small_site(root: Path) -> Iterator[ServedSite]:
     )
     titles = [HOSTILE, "Magnitude Pruning Revisited", "Diffusion Models for Maps"]
     (seeds / "b.txt").write_text(feed(DAY, titles), encoding="utf-8")
+    # A paper the curator's notes link to is not one the day lists.
+    (seeds / f"{DAY}.md").write_text(f"See [{NOTED}](../../papers/{NOTED}/).\n", encoding="utf-8")
     with built_and_served(seeds, root / "site") as site:
         yield site
 
