@@ -293,6 +293,9 @@ class Renderer:
             "paper.html",
             paper=self.views[paper.slug],
             bibtex=self.citations.entry(paper),
+            # Not shown by the built-in page (the script reads the key from
+            # the entry), but a site's own paper.html may name it.
+            citation_key=self.citations.keys[paper.slug],
         )
 
     def render_listing(self, site: Site, topic: Topic, listing: Listing) -> None:
