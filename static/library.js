@@ -5,13 +5,15 @@
 //   {"version": 1, "papers": [{"slug", "n", "title", "saved"}, ...]}
 // most recently saved first; `n` is the paper's number in the site's data
 // when it was saved, checked against the site before use. A storage that is
-// full or turned off is said on the page, never thrown.
+// full or turned off is said on the page (in a line added here), not thrown.
 (() => {
   "use strict";
   const root = document.getElementById("main")?.dataset.root || "./";
-  const message = document.getElementById("library-message");
+  const message = document.body.appendChild(Object.assign(document.createElement("p"), { id: "library-message", className: "library-message" }));
+  message.setAttribute("role", "status");
   const KEY = `digest-library-v1:${new URL(root, window.location.href).pathname}`;
   const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+  const PAGE = /\/papers\/([a-z0-9-]+)\/(?:index\.html)?$/;
   const NO_STORAGE = "Saving papers needs this browser's storage, which is turned off for this site.";
   const listeners = [];
   let hiding;
@@ -71,14 +73,21 @@
     return heading ? heading.textContent.trim() : slugOf(button);
   }
 
-  // The paper of a button: its own data-save, else the paper its card links to.
+  // A button's paper: its data-save, else this page's (under the title), else
+  // the one its card or item links to.
   function slugOf(button) {
     if (!button.dataset.save) {
-      const links = button.closest("article, li")?.querySelectorAll("a") || [];
-      const found = [...links].map((a) => /\/papers\/([a-z0-9-]+)\/$/.exec(a.pathname)).find(Boolean);
+      const links = button.closest(".save-row") ? [window.location] : button.closest("article, li")?.querySelectorAll("a") || [];
+      const found = [...links].map((a) => PAGE.exec(a.pathname)).find(Boolean);
       button.dataset.save = found ? found[1] : "";
     }
     return button.dataset.save;
+  }
+
+  // Related papers' Save buttons.
+  for (const item of document.querySelectorAll("li[data-n]")) {
+    item.append(" ", Object.assign(document.createElement("button"), { className: "save", textContent: "Save" }));
+    item.lastChild.dataset.n = item.dataset.n;
   }
 
   function showButtons(buttons) {
@@ -96,7 +105,7 @@
     // For you on the home page: its scripts only once something is saved.
     const wanted = document.getElementById("for-you") && !document.querySelector("script[src$='/foryou.js']");
     if (wanted && load()?.length) {
-      for (const name of ["foryou.js", "saved.js"]) {
+      for (const name of ["bibtex.js", "foryou.js", "saved.js"]) {
         document.head.append(Object.assign(document.createElement("script"), { src: `${root}static/${name}`, async: false }));
       }
     }

@@ -1,10 +1,11 @@
 // The saved/ page (the list, remove, export, import, clear) and "For you"
-// (on the home page and on saved/), over the library that library.js keeps
-// and the ranking of foryou.js. The only requests are for the site's own
+// (on the home page and on saved/), over the library that library.js keeps,
+// the ranking of foryou.js and the fetching and saving of bibtex.js. The only requests are for the site's own
 // files; everything shown is built from text nodes, never parsed as HTML.
 (() => {
   "use strict";
   const { root, load, store, say, isPaper, cleaned, NO_STORAGE } = window.DigestLibrary;
+  const { inTurns, fromPages, joined, save } = window.DigestBibtex;
   const FORMAT = "digest-library";
   const VERSION = 1;
   const SHOWN = 10;
@@ -29,20 +30,6 @@
   // Library blocks already read, by number.
   const decoded = new Map();
 
-  /** `work` on every item, a few at a time (a browser refuses thousands of
-   *  requests at once: "everything" is 1,600 blocks at 100,000 papers). */
-  async function inTurns(items, work, width = 8) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length) {
-        const at = next++;
-        results[at] = await work(items[at]);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-    return results;
-  }
 
   // What a result shows of paper `n`: [title, slug, days, topic numbers],
   // from the search data's display blocks.
@@ -57,7 +44,7 @@
    * Where the site has the paper `slug` now: its number and display record,
    * or null if the site no longer has it. The stored number is tried first;
    * a paper renumbered since (an older day added later) is found through
-   * its own page, whose Save button says its number.
+   * its own page, whose Save button (under its title) says its number.
    */
   async function locate(slug, n) {
     if (n >= 0) {
@@ -68,7 +55,7 @@
     if (response.status === 404 || response.status === 410) return null;
     if (!response.ok) throw new Error(`HTTP ${response.status} for papers/${slug}/`);
     const page = new DOMParser().parseFromString(await response.text(), "text/html");
-    const button = [...page.querySelectorAll("button.save")].find((b) => b.dataset.save === slug);
+    const button = page.querySelector(".save-row button.save");
     const number = button ? Number(button.dataset.n) : -1;
     const found = number >= 0 ? await record(number) : null;
     return found && found[1] === slug ? { n: number, record: found } : null;
@@ -97,16 +84,6 @@
   async function meta(found) {
     const [, , days, topics] = found.record;
     return [days[0], ...(await topicNames(topics))].filter(Boolean).join(" · ");
-  }
-
-  function download(name, type, text) {
-    const link = element("a");
-    link.href = URL.createObjectURL(new Blob([text], { type }));
-    link.download = name;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
   }
 
   // --- The saved page -----------------------------------------------------
@@ -157,20 +134,27 @@
     if (store(papers)) say(`Removed “${gone.title}”.`);
   }
 
+  // The entries of the saved papers' own pages (bibtex.js, as the day and
+  // topic pages make theirs), in the library's order.
   async function exportBib() {
     const papers = load() || [];
-    const entries = await inTurns(papers, (paper) =>
-      fetch(`${root}papers/${paper.slug}/citation.bib`).then((r) => (r.ok ? r.text() : null), () => null));
-    const found = entries.filter((entry) => entry !== null);
-    download("saved-papers.bib", "application/x-bibtex", found.join("\n"));
-    const missing = entries.length - found.length;
-    if (missing) say(`${missing} saved ${missing === 1 ? "paper is" : "papers are"} no longer on this site and left out.`);
+    const results = await fromPages(papers.map((paper) => `${root}papers/${paper.slug}/`));
+    save("saved-papers.bib", joined(results.flatMap((result) => (result.entry === undefined ? [] : [result.entry]))));
+    const gone = results.filter((result) => result.gone).length;
+    const failed = papers.flatMap((paper, at) => {
+      const { entry, gone: away, error } = results[at];
+      return entry === undefined && !away ? [`“${paper.title}” (${error})`] : [];
+    });
+    const said = [];
+    if (gone) said.push(`${gone} saved ${gone === 1 ? "paper is" : "papers are"} no longer on this site and left out.`);
+    if (failed.length) said.push(`${failed.length} could not be loaded and ${failed.length === 1 ? "is" : "are"} left out: ${failed.join(", ")}.`);
+    if (said.length) say(said.join(" "));
   }
 
   function exportJson() {
     const papers = load() || [];
-    download("saved-papers.json", "application/json",
-      `${JSON.stringify({ format: FORMAT, version: VERSION, papers }, null, 1)}\n`);
+    save("saved-papers.json",
+      `${JSON.stringify({ format: FORMAT, version: VERSION, papers }, null, 1)}\n`, "application/json");
   }
 
   /** The papers of an exported library, or a line saying why it is not one. */

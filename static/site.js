@@ -10,6 +10,15 @@ document.addEventListener("keydown", (event) => {
   field.select();
 });
 
+// A paper page's authors: each name a link to a search for it (the search
+// needs this script, so the page holds the names only).
+for (const item of document.querySelectorAll("ul.authors > li")) {
+  const root = document.getElementById("main")?.dataset.root || "./";
+  const link = Object.assign(document.createElement("a"), { textContent: item.textContent });
+  link.href = `${root}search/?author=${encodeURIComponent(item.textContent)}`;
+  item.replaceChildren(link);
+}
+
 // Controls that need this script (the copy buttons) are shown only with it,
 // by visibility, which moves nothing on the page.
 document.documentElement.classList.add("js");

@@ -1,9 +1,10 @@
-"""BibTeX: every .bib the site holds parses with a BibTeX parser (pybtex),
-and what a parser reads back from a field is the text the feed gave, however
-hostile."""
+"""BibTeX: every entry the site holds (once, on its paper's page) parses with
+a BibTeX parser (pybtex), and what a parser reads back from a field is the
+text the feed gave, however hostile."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import unicodedata
@@ -21,6 +22,7 @@ from generator.reading.archive import merge
 from generator.reading.entries import Entry
 from generator.reading.stored import HF_DAILY_FORMAT
 from generator.site.bibtex import _LIGATURE, Citation, _has_ligature, citation_keys, entry, escaped
+from generator.site.render import bib_name
 from generator.site.views import numbered
 from tests.conftest import ABSTRACT, Project, ServedSite
 
@@ -175,31 +177,39 @@ def test_keys_are_unique_and_a_newer_paper_never_changes_an_older_key():
     assert later["Deep nets, again"] == "deep2025b" and later["Deep Down"] == "deep2025c"
 
 
-def every_bib(site: Path) -> dict[Path, BibliographyData]:
-    return {path: parsed(path.read_text(encoding="utf-8")) for path in site.rglob("*.bib")}
+#: A paper page's entry, as the page holds it (``static/bibtex.js`` saves its text).
+_ON_PAGE = re.compile(r'<pre id="bibtex" tabindex="0"><code>(.*?)</code></pre>', re.DOTALL)
 
 
-def test_every_bib_of_the_seeds_parses(seeds_site: ServedSite):
-    bibs = every_bib(seeds_site.path)
+def entry_on_page(page: Path) -> str:
+    """The text of the BibTeX entry on the paper page ``page`` (an HTML file
+    or a paper's folder), as a browser reads it."""
+    path = page / "index.html" if page.is_dir() else page
+    (found,) = _ON_PAGE.findall(path.read_text(encoding="utf-8"))
+    return html.unescape(found)
+
+
+def test_every_entry_of_the_seeds_parses_and_no_bib_file_is_written(seeds_site: ServedSite):
+    """The site keeps each entry once, on its paper's page: every .bib is made
+    in the browser (tests/test_bibtex_browser.py)."""
+    assert not list(seeds_site.path.rglob("*.bib"))
     papers = list((seeds_site.path / "papers").iterdir())
-    assert len([p for p in bibs if p.parent.parent.name == "papers"]) == len(papers)
-    day = bibs[seeds_site.path / "days/2025-03-11/papers.bib"]
-    page = (seeds_site.path / "days/2025-03-11/index.html").read_text(encoding="utf-8")
-    assert len(day.entries) == int(re.search(r"<p>(\d+) papers", page)[1])
-    assert 'href="papers.bib"' in page
-    topic = seeds_site.path / "topics/pruning-and-compression"
-    assert len(bibs[topic / "papers.bib"].entries) > 0
-    assert 'href="papers.bib"' in (topic / "index.html").read_text(encoding="utf-8")
-    keys = [
-        key
-        for path, bib in bibs.items()
-        if path.parent.parent.name == "papers"
-        for key in bib.entries
-    ]
+    keys = [key for folder in papers for key in parsed(entry_on_page(folder)).entries]
     assert len(keys) == len(set(keys)) == len(papers)
+    day = (seeds_site.path / "days/2025-03-11/index.html").read_text(encoding="utf-8")
+    assert 'data-bib="papers-2025-03-11.bib"' in day and "papers.bib" not in day
+    topic = seeds_site.path / "topics/pruning-and-compression"
+    assert 'data-bib="pruning-and-compression.bib"' in (topic / "index.html").read_text(
+        encoding="utf-8"
+    )
 
 
-def test_a_paper_page_shows_its_entry_and_links_its_bib(project: Project):
+def test_a_topic_page_names_its_file_after_the_topic_and_its_number():
+    assert bib_name("pruning", "topics/pruning/index.html") == "pruning.bib"
+    assert bib_name("pruning", "topics/pruning/page/12/index.html") == "pruning-page-12.bib"
+
+
+def test_a_paper_page_shows_its_entry_and_offers_to_download_it(project: Project):
     hostile = {"id": "2503.01234", "title": "R&D {x} at 100% — Ünïcode", "abstract": ABSTRACT}
     hostile["authors"] = ["Ada Lovelace", "Grace Hopper"]
     project.feed(
@@ -208,17 +218,16 @@ def test_a_paper_page_shows_its_entry_and_links_its_bib(project: Project):
     )
     project.feed("plain.txt", f"Mar 12\n\nA Paper Without an Id\n\n{ABSTRACT}\n")
     assert project.build().code == 0
+    assert not list(project.out.rglob("*.bib"))
     for folder in (project.out / "papers").iterdir():
-        bib = (folder / "citation.bib").read_text(encoding="utf-8")
-        ((key, only),) = parsed(bib).entries.items()
-        html = (folder / "index.html").read_text(encoding="utf-8")
-        assert f'href="citation.bib" download="{key}.bib"' in html
-        assert f"@misc{{{key}," in html
+        ((key, only),) = parsed(entry_on_page(folder)).entries.items()
+        html_text = (folder / "index.html").read_text(encoding="utf-8")
+        assert 'class="bib" data-bib>Download citation.bib' in html_text
+        assert f"@misc{{{key}," in html_text
         if only.fields.get("eprint"):
             assert key == "lovelace2025unicode"
             assert only.fields["archivePrefix"] == "arXiv"
             assert plain(only.fields["title"]) == hostile["title"]
-            assert r"R\&amp;D \textbraceleft{}x\textbraceright{} at 100\%" in html
+            assert r"R\&amp;D \textbraceleft{}x\textbraceright{} at 100\%" in html_text
         else:
             assert only.fields["url"].endswith(f"/papers/{folder.name}/")
-    assert every_bib(project.out)

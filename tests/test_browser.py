@@ -21,6 +21,7 @@ from tests.conftest import (
     built_and_served,
     search_papers,
 )
+from tests.test_bibtex import entry_on_page
 
 
 def index_of(site: ServedSite) -> dict[str, Any]:
@@ -437,7 +438,7 @@ def test_the_copy_button_copies_the_bibtex_entry_without_a_mouse(browser, browse
     page.wait_for_function("document.querySelector('.cite [role=status]').textContent !== ''")
     assert page.locator(".cite [role=status]").inner_text() == "Copied."
     copied = page.evaluate("navigator.clipboard.readText()")
-    bib = (browser_site.path / paper["url"] / "citation.bib").read_text(encoding="utf-8")
+    bib = entry_on_page(browser_site.path / paper["url"])
     assert copied == bib == page.locator("#bibtex").inner_text()
     context.close()
 

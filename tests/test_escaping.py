@@ -67,7 +67,9 @@ def read_page(path: Path) -> _Page:
 
 
 #: The site's own scripts: every page's, search's, and the reader's library's.
-SCRIPTS = tuple(f"static/{name}.js" for name in ("site", "search", "library", "saved", "foryou"))
+SCRIPTS = tuple(
+    f"static/{name}.js" for name in ("site", "search", "library", "saved", "foryou", "bibtex")
+)
 
 
 def assert_inert(site: Path) -> None:

@@ -6,6 +6,7 @@ pages and the quality replay run)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from datetime import date
@@ -282,9 +283,16 @@ def test_every_card_and_paper_page_carries_its_number(project: Project):
     assert project.build().code == 0
     index = json.loads((project.out / "search-index.json").read_text(encoding="utf-8"))
     records = json.loads((project.out / "search/papers/0.json").read_text("utf-8"))
-    for at, (_, slug, _, _) in enumerate(records[: index["block_size"]]):
+    numbers = {slug: at for at, (_, slug, _, _) in enumerate(records[: index["block_size"]])}
+    related = 0
+    for slug, at in numbers.items():
         page = (project.out / f"papers/{slug}/index.html").read_text(encoding="utf-8")
-        assert f'data-save="{slug}" data-n="{at}"' in page
+        assert f'<p class="save-row"><button class="save" data-n="{at}">' in page
+        # A related paper's number is on its item, for the Save button library.js adds.
+        for n, other in re.findall(r'<li data-n="(\d+)"><a href="\.\./([a-z0-9-]+)/">', page):
+            assert numbers[other] == int(n)
+            related += 1
+    assert related > 0
     day = (project.out / "days/2025-03-12/index.html").read_text(encoding="utf-8")
     assert day.count('class="save"') == 3
     assert (project.out / "saved/index.html").exists()

@@ -15,6 +15,7 @@ from pybtex.database import parse_string
 
 from tests.conftest import RESULTS_SHOWN, ServedSite
 from tests.test_accessibility import violations
+from tests.test_bibtex import entry_on_page
 
 SAVED_TITLES = "[...document.querySelectorAll('#saved-list li h3')].map((h) => h.textContent)"
 
@@ -158,10 +159,7 @@ def test_export_bibtex_and_json_clear_and_import_back(watched, browser_site, tmp
     with page.expect_download() as bib:
         page.click("#export-bib")
     text = Path(bib.value.path()).read_text(encoding="utf-8")
-    own = [
-        (browser_site.path / f"papers/{paper['slug']}/citation.bib").read_text(encoding="utf-8")
-        for paper in library
-    ]
+    own = [entry_on_page(browser_site.path / f"papers/{paper['slug']}") for paper in library]
     assert bib_keys(text) == [key for entry in own for key in bib_keys(entry)]
     assert text == "\n".join(own)
     # JSON, then clear (the page asks first), then import it back.

@@ -1,5 +1,6 @@
-"""BibTeX entries for papers, to cite them: on each paper's page, in a .bib
-beside it, and in a .bib per day and per page of a topic.
+"""BibTeX entries for papers, to cite them: on each paper's page, the only
+place the site keeps them (``static/bibtex.js`` makes the .bib of a paper, a
+day, a topic's page or the reader's saved papers from those pages).
 
 Feed text is plain Unicode; BibTeX reads LaTeX. Each character is written as
 LaTeX where it has a usual spelling there: the ten that LaTeX or BibTeX read
@@ -21,13 +22,12 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
 
 from generator.reading.archive import Paper
-from generator.site.writer import Site
 
 #: Characters that LaTeX or BibTeX read as syntax. Braces are commands, not
 #: ``\{``: BibTeX counts every brace, escaped or not, to find a field's end.
@@ -215,38 +215,25 @@ def _url(url: str) -> str:
     return quote(url, safe=_URL_KEPT)
 
 
-def bib_file(entries: Sequence[str]) -> str:
-    """Entries as one .bib file, one blank line between them."""
-    return "\n".join(entries)
-
-
 class Citations:
-    """Every paper's key, and its entry made once per process: a paper's entry
-    is on its page, in its own .bib and in those of its days and topic pages."""
+    """Every paper's key, and its entry, made when its page is rendered (the
+    one place that shows it, so it is not kept)."""
 
     def __init__(self, base_url: str, site_title: str, papers: Iterable[Paper]) -> None:
         self.base_url = base_url
         self.site_title = site_title
         self.keys = citation_keys(papers)
-        self.entries: dict[str, str] = {}
 
     def entry(self, paper: Paper) -> str:
         """The BibTeX entry of ``paper``."""
-        made = self.entries.get(paper.slug)
-        if made is None:
-            made = self.entries[paper.slug] = entry(
-                Citation(
-                    key=self.keys[paper.slug],
-                    title=paper.title,
-                    authors=paper.authors,
-                    first_day=paper.days[0] if paper.days else None,
-                    arxiv_id=paper.arxiv_id,
-                    page_url=f"{self.base_url}papers/{paper.slug}/",
-                    site_title=self.site_title,
-                )
+        return entry(
+            Citation(
+                key=self.keys[paper.slug],
+                title=paper.title,
+                authors=paper.authors,
+                first_day=paper.days[0] if paper.days else None,
+                arxiv_id=paper.arxiv_id,
+                page_url=f"{self.base_url}papers/{paper.slug}/",
+                site_title=self.site_title,
             )
-        return made
-
-    def write_bib(self, site: Site, folder: str, papers: Iterable[Paper]) -> None:
-        """The BibTeX entries of ``papers`` as ``folder``papers.bib."""
-        site.write(f"{folder}papers.bib", bib_file([self.entry(paper) for paper in papers]))
+        )

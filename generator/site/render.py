@@ -1,7 +1,7 @@
 """Rendering the archive into a site folder: which pages and files there
 are, as independent jobs spread over the worker processes, and the HTML
 pages themselves (``machine_files`` writes feeds, sitemaps and search data;
-``bibtex`` the citations).
+``bibtex`` makes the citation on each paper's page).
 
 Templates receive the plain view data of ``views``, never raw feed text or
 the configuration object. Every link inside the site is relative (a page's
@@ -55,6 +55,14 @@ RECENT_DAYS = 7
 LATEST_DAYS = 30
 #: Pages a worker renders between two reports of progress.
 CHUNK_PAGES = 200
+
+
+def bib_name(topic: str, path: str) -> str:
+    """The name of the .bib of a topic's page: ``pruning.bib`` for its own
+    page, ``pruning-page-3.bib`` for ``topics/pruning/page/3/``."""
+    folder = path.removesuffix("index.html").rstrip("/")
+    number = folder.rsplit("/page/", 1)[1] if "/page/" in folder else ""
+    return f"{topic}-page-{number}.bib" if number else f"{topic}.bib"
 
 
 def _chunks(count: int, size: int = CHUNK_PAGES) -> list[range]:
@@ -133,13 +141,14 @@ class Renderer:
         def paper(paper: Paper) -> tuple[Any, ...]:
             return (keys[paper.slug],)
 
+        # A paper's citation key is on its own page only (days and topics
+        # make their .bib in the browser, from the papers' pages).
         def day(day: Day, previous: Day | None, following: Sequence[Day]) -> tuple[Any, ...]:
-            return self.content.notes.get(day.date), [keys[p.slug] for p in day.papers]
+            return (self.content.notes.get(day.date),)
 
         def listing(topic: Topic, listing: Listing) -> tuple[Any, ...]:
             # Only the topic's own page says how many papers it has.
-            count = len(topic.papers) if listing.pager.newer is None else None
-            return count, [keys[p.slug] for p in listing.papers]
+            return (len(topic.papers) if listing.pager.newer is None else None,)
 
         extras: dict[Callable[..., Any], Callable[..., tuple[Any, ...]]] = {
             Renderer.render_paper: paper,
@@ -276,16 +285,16 @@ class Renderer:
         return jobs
 
     def render_paper(self, site: Site, paper: Paper) -> None:
-        """A paper's page, and its BibTeX entry as a .bib file beside it."""
-        folder = f"papers/{paper.slug}/"
-        bibtex = self.citations.entry(paper)
-        site.write(f"{folder}citation.bib", bibtex)
+        """A paper's page, which holds its BibTeX entry: the only copy the
+        site has (``static/bibtex.js`` makes every .bib from these)."""
         self.page(
             site,
-            f"{folder}index.html",
+            f"papers/{paper.slug}/index.html",
             "paper.html",
             paper=self.views[paper.slug],
-            bibtex=bibtex,
+            bibtex=self.citations.entry(paper),
+            # Not shown by the built-in page (the script reads the key from
+            # the entry), but a site's own paper.html may name it.
             citation_key=self.citations.keys[paper.slug],
         )
 
@@ -297,8 +306,8 @@ class Renderer:
             topic=topic,
             groups=self.by_day(listing.papers),
             pager=listing.pager,
+            bib_name=bib_name(topic.slug, listing.path),
         )
-        self.citations.write_bib(site, listing.path.removesuffix("index.html"), listing.papers)
 
     def render_404(self, site: Site) -> None:
         html = self.env.get_template("404.html").render(
@@ -362,4 +371,3 @@ class Renderer:
             previous=previous,
             next=following[0] if following else None,
         )
-        self.citations.write_bib(site, f"days/{day.date.isoformat()}/", day.papers)
