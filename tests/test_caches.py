@@ -137,6 +137,12 @@ def test_a_day_relates_only_the_papers_it_reaches_and_force_relates_all(
     project.feed("d.txt", feed_of("2025-03-13", [("Sourdough Again", bread[1])]))
     assert project.build("--force").code == 0
     assert len(rows) == 9
+    rows.clear()
+    # A forced build reads no cache but leaves one: the next day is a day's work.
+    tides = ("Tidal Energy Harvesting", "Turbines convert ocean tides into electricity.")
+    project.feed("e.txt", feed_of("2025-03-14", [tides]))
+    assert project.build().code == 0
+    assert len(rows) == 1
 
 
 def test_two_sites_beside_each_other_keep_their_own_related_papers(project: Project):

@@ -223,7 +223,6 @@ def build(
             previous = NOTHING
         elif previous is None:
             previous = previous_site(out)
-        cache = None if force else cache_folder(out)
         return _build(
             checked,
             config,
@@ -235,7 +234,7 @@ def build(
             updated,
             workers,
             previous,
-            cache,
+            force,
         )
 
 
@@ -250,7 +249,7 @@ def _build(
     updated: datetime | None,
     workers: int,
     previous: Previous,
-    cache: Path | None,
+    force: bool,
 ) -> Report:
     started = time.perf_counter()
     workers = _workers(checked.archive, workers)
@@ -286,7 +285,9 @@ def _build(
             reusable=previous.reusable,
             spare=in_spare,
         )
-        state, problem = read_state(cache, out.name) if cache is not None else (None, None)
+        # A forced build reads no cache, but leaves one for the next build.
+        cache = cache_folder(out)
+        state, problem = (None, None) if force else read_state(cache, out.name)
         with collector_paused():
             # Here, not in check: only pages need it.
             related = relate(checked.archive, workers, progress, state)
@@ -315,7 +316,7 @@ def _build(
     # After the swap: a stop before this leaves the previous manifest, which
     # the new site's files no longer match, so they are written again.
     write_manifest(out, key, diagnostics, site.entries)
-    if cache is not None and related.state is not None:
+    if related.state is not None:
         write_state(cache, out.name, related.state)
     seconds = time.perf_counter() - started
     problems = (problem,) if problem is not None else ()
