@@ -4,6 +4,7 @@ manifest or cache costs a full build with one warning, never a crash."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -114,6 +115,56 @@ def test_a_file_added_by_hand_is_not_kept(project: Project, tmp_path: Path):
     assert project.build().code == 0
     (project.out / "stray.html").write_text("stray\n", encoding="utf-8")
     assert project.build().code == 0
+    assert snapshot(project.out) == full_build(project, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "stray", ["papers/{paper}/stray.html", "papers/new/index.html", "days/2025-03-11/a/b/c.txt"]
+)
+def test_a_file_added_by_hand_deep_in_the_site_is_not_kept(
+    project: Project, tmp_path: Path, stray: str
+):
+    """No folder is listed by a build of unchanged input: a folder's time
+    says that a file was added to it (or to a folder made in it)."""
+    two_days(project)
+    assert project.build().code == 0
+    path = project.out / stray.format(paper=paper_page(project).parent.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("stray\n", encoding="utf-8")
+    run = project.build()
+    assert run.code == 0, run.err
+    assert "up to date" not in run.out
+    assert snapshot(project.out) == full_build(project, tmp_path)
+
+
+def test_a_page_replaced_by_a_folder_is_written_again(project: Project, tmp_path: Path):
+    two_days(project)
+    assert project.build().code == 0
+    page = paper_page(project)
+    page.unlink()
+    page.mkdir()
+    (page / "inside.html").write_text("inside\n", encoding="utf-8")
+    assert project.build().code == 0
+    assert snapshot(project.out) == full_build(project, tmp_path)
+
+
+def test_a_manifest_whose_columns_disagree_is_a_full_build_and_one_warning(
+    project: Project, tmp_path: Path
+):
+    """JSON in every line, but a record that no build wrote: one size too few."""
+    two_days(project)
+    assert project.build().code == 0
+    manifest = project.root / CACHE / "site.manifest.json"
+    lines = manifest.read_bytes().split(b"\n")
+    files = json.loads(lines[2])
+    files["sizes"] = files["sizes"][1:]
+    lines[2] = json.dumps(files).encode()
+    manifest.write_bytes(b"\n".join(lines))
+    (project.out / "index.html").unlink()
+    run = project.build()
+    assert run.code == 0, run.err
+    warnings = [line for line in run.err.splitlines() if ": warning: " in line]
+    assert len(warnings) == 1 and "damaged" in warnings[0], run.err
     assert snapshot(project.out) == full_build(project, tmp_path)
 
 

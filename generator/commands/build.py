@@ -39,7 +39,7 @@ from generator.site.manifest import (
     spare_path,
     write_manifest,
 )
-from generator.site.writer import Site, content_hash
+from generator.site.writer import Site
 
 #: The ``generator`` package: its code is part of every build's input key.
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -179,7 +179,10 @@ def input_key(paths: Iterable[Path], base_url: str, updated: datetime | None = N
                 continue
             name = path.name if path == root else path.relative_to(root).as_posix()
             digest.update(f"{number}:{name}\0".encode())
-            digest.update(content_hash(path.read_bytes()).encode())
+            # SHA-256, not BLAKE2: where the processor computes it (most do
+            # now), twice as fast, and a build of unchanged input hashes
+            # every feed (240 MB at 100,000 papers).
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
