@@ -187,7 +187,7 @@ DAMAGE = {
 
 
 @pytest.mark.parametrize("damage", DAMAGE)
-@pytest.mark.parametrize("which", ["manifest", "placements", "spare"])
+@pytest.mark.parametrize("which", ["manifest", "placements", "feeds", "spare"])
 def test_a_damaged_manifest_or_cache_means_a_full_build_and_at_most_one_warning(
     project: Project, tmp_path: Path, which: str, damage: str
 ):
@@ -199,6 +199,7 @@ def test_a_damaged_manifest_or_cache_means_a_full_build_and_at_most_one_warning(
     path = {
         "manifest": cache / "site.manifest.json",
         "placements": next(cache.glob("placements-*.json")),
+        "feeds": next((cache / "feeds").iterdir()),
         "spare": next((cache / "site.spare" / "papers").iterdir()) / "index.html",
     }[which]
     path.write_bytes(DAMAGE[damage](path.read_bytes()))
