@@ -29,6 +29,14 @@ def full_build(project: Project, where: Path) -> dict[str, bytes]:
     return snapshot(out)
 
 
+def assert_rebuilt(project: Project, where: Path) -> None:
+    """A build now is not "up to date", and makes what a full build makes."""
+    run = project.build()
+    assert run.code == 0, run.err
+    assert "up to date" not in run.out
+    assert snapshot(project.out) == full_build(project, where)
+
+
 def paper_page(project: Project) -> Path:
     return next((project.out / "papers").iterdir()) / "index.html"
 
@@ -131,10 +139,7 @@ def test_a_file_added_by_hand_deep_in_the_site_is_not_kept(
     path = project.out / stray.format(paper=paper_page(project).parent.name)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("stray\n", encoding="utf-8")
-    run = project.build()
-    assert run.code == 0, run.err
-    assert "up to date" not in run.out
-    assert snapshot(project.out) == full_build(project, tmp_path)
+    assert_rebuilt(project, tmp_path)
 
 
 def test_a_page_replaced_by_a_folder_is_written_again(project: Project, tmp_path: Path):
@@ -230,10 +235,7 @@ def test_a_missing_cache_folder_is_a_full_build(project: Project, tmp_path: Path
     assert project.build().code == 0
     for path in cache_files(project):
         path.unlink()
-    run = project.build()
-    assert run.code == 0, run.err
-    assert "up to date" not in run.out
-    assert snapshot(project.out) == full_build(project, tmp_path)
+    assert_rebuilt(project, tmp_path)
 
 
 def test_force_ignores_every_cache_and_rewrites_every_file(project: Project, tmp_path: Path):

@@ -15,6 +15,7 @@ missing one a full build.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -151,57 +152,51 @@ def previous_site(out: Path) -> Previous:
 Folders = tuple[list[str], list[int]]
 
 
-def _at(out: Path) -> tuple[int | None, str]:
+@contextlib.contextmanager
+def _below(out: Path) -> Iterator[tuple[int | None, str]]:
     """A descriptor of ``out`` and the prefix of names below it: a name is
     looked up from the folder rather than from ``/``, which is a tenth of
     the time of a status where the system allows it."""
-    if os.stat in os.supports_dir_fd:  # and so os.lstat
-        return os.open(out, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)), ""
-    return None, f"{out}{os.sep}"
+    if os.stat not in os.supports_dir_fd:  # and so os.lstat
+        yield None, f"{out}{os.sep}"
+        return
+    descriptor = os.open(out, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        yield descriptor, ""
+    finally:
+        os.close(descriptor)
 
 
 def _same_folders(out: Path, folders: Folders) -> bool:
     """Whether every folder recorded is still a folder with its recorded time."""
+    lstat, directory = os.lstat, stat.S_IFDIR
     try:
-        descriptor, prefix = _at(out)
+        with _below(out) as (descriptor, prefix):
+            for name, time in zip(*folders, strict=True):
+                status = lstat(prefix + name, dir_fd=descriptor)
+                if status.st_mtime_ns != time or status.st_mode & 0o170000 != directory:
+                    return False
     except OSError:
         return False
-    lstat = os.lstat
-    try:
-        for name, time in zip(*folders, strict=True):
-            status = lstat(prefix + name, dir_fd=descriptor)
-            if status.st_mtime_ns != time or not stat.S_ISDIR(status.st_mode):
-                return False
-    except OSError:
-        return False
-    finally:
-        if descriptor is not None:
-            os.close(descriptor)
     return True
 
 
 def _same_files(out: Path, names: list[str], sizes: list[int], times: list[int]) -> bool:
     """Whether every file recorded is still a plain file of its recorded
     size and time; the loop of a build of unchanged input, kept tight."""
-    try:
-        descriptor, prefix = _at(out)
-    except OSError:
-        return False
     lstat, regular = os.lstat, stat.S_IFREG
     try:
-        for name, size, time in zip(names, sizes, times, strict=True):
-            status = lstat(prefix + name, dir_fd=descriptor)
-            if (
-                status.st_mtime_ns != time
-                or status.st_size != size
-                or status.st_mode & 0o170000 != regular
-            ):
-                return False
+        with _below(out) as (descriptor, prefix):
+            for name, size, time in zip(names, sizes, times, strict=True):
+                status = lstat(prefix + name, dir_fd=descriptor)
+                if (
+                    status.st_mtime_ns != time
+                    or status.st_size != size
+                    or status.st_mode & 0o170000 != regular
+                ):
+                    return False
     except OSError:
         return False
-    finally:
-        if descriptor is not None:
-            os.close(descriptor)
     return True
 
 
@@ -210,12 +205,8 @@ def _statuses(out: Path, names: list[str]) -> dict[str, tuple[int, int, int]]:
     plain file below ``out``; (-1, -1, -1) for anything else there (a link,
     a folder), to be replaced; nothing for a name that is not there."""
     found: dict[str, tuple[int, int, int]] = {}
-    try:
-        descriptor, prefix = _at(out)
-    except OSError:
-        return found
     lstat, regular = os.lstat, stat.S_IFREG
-    try:
+    with contextlib.suppress(OSError), _below(out) as (descriptor, prefix):
         for name in names:
             try:
                 status = lstat(prefix + name, dir_fd=descriptor)
@@ -225,9 +216,6 @@ def _statuses(out: Path, names: list[str]) -> dict[str, tuple[int, int, int]]:
                 found[name] = (status.st_size, status.st_mtime_ns, status.st_ino)
             else:
                 found[name] = (-1, -1, -1)
-    finally:
-        if descriptor is not None:
-            os.close(descriptor)
     return found
 
 
@@ -371,12 +359,8 @@ def write_manifest(
     path.parent.mkdir(parents=True, exist_ok=True)
     names = sorted(files)
     folders = folders_of(names)
-    descriptor, prefix = _at(out)
-    try:
+    with _below(out) as (descriptor, prefix):
         times = [os.lstat(prefix + name, dir_fd=descriptor).st_mtime_ns for name in folders]
-    finally:
-        if descriptor is not None:
-            os.close(descriptor)
     numbers: dict[str, int] = {"": 0}
     entries = [files[name] for name in names]
     work = [numbers.setdefault(entry[3], len(numbers)) for entry in entries]
