@@ -57,7 +57,7 @@ def fingerprints(views: dict[str, PaperView], listed: frozenset[str] | None) -> 
     """The fingerprints of a paper's page and of its day's page."""
     pages = Pages()
     extras = {Pages.paper: lambda paper: (), Pages.day: lambda day: ()}
-    made = Fingerprints(["base"], views, extras, listed)
+    made = Fingerprints(["base"], views, extras, {Pages.day: listed})
     day = Day(DAY, (paper("one"),))
     return [made(partial(pages.paper, paper=paper("one"))), made(partial(pages.day, day=day))]
 
@@ -90,9 +90,12 @@ def test_a_list_page_sees_every_other_field_of_its_papers():
 
 def test_the_themes_list_pages_name_no_related_papers():
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(PROJECT) / "templates"))
-    named = names_used(env, ["day.html", "topic.html"])
-    assert named is not None
-    assert "related" not in named and "title" in named
+    for template in ("day.html", "topic.html"):
+        named = names_used(env, [template])
+        assert named is not None
+        assert "related" not in named and "title" in named
+    # A day's page names no keywords (a topic's page names its topic's).
+    assert "keywords" not in (names_used(env, ["day.html"]) or {"keywords"})
     # The paper page names them; a template that cannot be read names anything.
     assert "related" in (names_used(env, ["paper.html"]) or ())
     assert names_used(env, ["no-such-template.html"]) is None

@@ -130,45 +130,49 @@ class Fingerprints:
         base: list[Any],
         views: Mapping[str, PaperView],
         extras: Mapping[Callable[..., Any], Callable[..., tuple[Any, ...]]],
-        listed: Collection[str] | None = None,
+        listed: Mapping[Callable[..., Any], Collection[str] | None] | None = None,
     ) -> None:
         """``base``: what every fingerprint covers; ``extras``: per kind of
         work (the function a job calls), what it reads beyond its arguments;
-        ``listed``: the names the templates of list pages use (see
-        ``names_used``; ``None``: any). A paper given to a job on its own
-        (its page) counts with its whole view; one in a day or a listing
-        with the fields of ``VOLATILE`` that ``listed`` names."""
+        ``listed``: per kind of work that lists papers (days, topic
+        listings), the names its templates use (see ``names_used``; ``None``
+        or no entry: any). A paper given to a job on its own (its page)
+        counts with its whole view; one in a day or a listing without the
+        fields of ``VOLATILE`` that its kind's templates never name."""
         self.base = _digest(pickle.dumps(base, 5))
         self.views = views
         self.extras = extras
-        shown = [f for f in _FIELDS if listed is None or f not in VOLATILE or f in listed]
-        self._whole = operator.attrgetter(*_FIELDS)
-        self._listed = operator.attrgetter(*shown)
-        self._views: dict[str, bytes] = {}
-        self._wholes: dict[str, bytes] = {}
-        self._days: dict[date, bytes] = {}
+        self._shown: dict[Callable[..., Any], tuple[str, ...]] = {}
+        for function, named in (listed or {}).items():
+            shown = (f for f in _FIELDS if named is None or f not in VOLATILE or f in named)
+            self._shown[function] = tuple(shown)
+        self._using = _FIELDS
+        """The fields of the views that the work being fingerprinted shows."""
+        self._getters: dict[tuple[str, ...], Callable[[PaperView], Any]] = {}
+        self._views: dict[tuple[str, ...], dict[str, bytes]] = {}
+        self._days: dict[tuple[tuple[str, ...], date], bytes] = {}
 
-    def view(self, slug: str) -> bytes:
-        """A paper's view as list pages see it, hashed once per process."""
-        found = self._views.get(slug)
+    def view(self, slug: str, fields: tuple[str, ...] | None = None) -> bytes:
+        """A paper's view, as the work being fingerprinted shows it (or its
+        ``fields``), hashed once per process."""
+        fields = fields or self._using
+        hashes = self._views.get(fields)
+        if hashes is None:
+            hashes = self._views[fields] = {}
+            self._getters[fields] = operator.attrgetter(*fields)
+        found = hashes.get(slug)
         if found is None:
-            found = self._views[slug] = _digest(_dumps(self._listed(self.views[slug])))
-        return found
-
-    def whole(self, slug: str) -> bytes:
-        """A paper's whole view, hashed once per process."""
-        found = self._wholes.get(slug)
-        if found is None:
-            found = self._wholes[slug] = _digest(_dumps(self._whole(self.views[slug])))
+            found = hashes[slug] = _digest(_dumps(self._getters[fields](self.views[slug])))
         return found
 
     def day(self, day: Day) -> bytes:
         """A day's date and the views of its papers in order, hashed once
         per process: a day page shows its neighbours too."""
-        found = self._days.get(day.date)
+        found = self._days.get((self._using, day.date))
         if found is None:
             views = b"".join(self.view(paper.slug) for paper in day.papers)
-            found = self._days[day.date] = _digest(day.date.isoformat().encode() + views)
+            found = _digest(day.date.isoformat().encode() + views)
+            self._days[self._using, day.date] = found
         return found
 
     def _pickled(self, value: Any) -> bytes:
@@ -185,11 +189,18 @@ class Fingerprints:
         if extra is None:
             return ""
         keywords = [
-            (name, ("w", value.slug, self.whole(value.slug)) if type(value) is Paper else value)
+            (name, ("w", value.slug, self.view(value.slug, _FIELDS)))
+            if type(value) is Paper
+            else (name, value)
             for name, value in sorted(job.keywords.items())
         ]
         read = (function.__qualname__, keywords, extra(**job.keywords))
-        return hashlib.blake2b(self.base + self._pickled(read), digest_size=16).hexdigest()
+        self._using = self._shown.get(function, _FIELDS)
+        try:
+            pickled = self._pickled(read)
+        finally:
+            self._using = _FIELDS
+        return hashlib.blake2b(self.base + pickled, digest_size=16).hexdigest()
 
 
 def _reducer(kind: type) -> Callable[[Any], tuple[Any, ...]]:
