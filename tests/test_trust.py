@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.site.manifest import unchanged_site, write_manifest
 from tests.conftest import Project, digest
 from tests.test_incremental import day_feed, snapshot
 
@@ -269,3 +270,17 @@ def test_a_folder_digest_did_not_build_is_still_refused(project: Project):
     (project.out / "mine.txt").write_text("not a site\n", encoding="utf-8")
     run = project.build()
     assert run.code == 1 and "not a built site" in run.err
+
+
+def test_a_manifest_written_when_a_folder_is_already_gone_says_the_site_changed(tmp_path: Path):
+    out = tmp_path / "site"
+    out.mkdir()
+    page = out / "a.html"
+    page.write_text("a\n", encoding="utf-8")
+    status = page.stat()
+    kept = ("hash", status.st_size, status.st_mtime_ns, "")
+    write_manifest(out, "key", ["a warning"], {"a.html": kept})
+    assert unchanged_site(out, "key") == ["a warning"]
+    assert unchanged_site(out, "another key") is None
+    write_manifest(out, "key", [], {"a.html": kept, "gone/b.html": ("hash", 2, 1, "")})
+    assert unchanged_site(out, "key") is None

@@ -349,6 +349,15 @@ def folders_of(names: Iterable[str]) -> list[str]:
     return sorted(folders)
 
 
+def _time(name: str, descriptor: int | None) -> int:
+    """A folder's modification time; -1, which none has, if it is gone
+    already (the next build then finds the site changed)."""
+    try:
+        return os.lstat(name, dir_fd=descriptor).st_mtime_ns
+    except OSError:
+        return -1
+
+
 def write_manifest(
     out: Path, key: str, diagnostics: list[str], files: dict[str, FileEntry]
 ) -> None:
@@ -360,7 +369,7 @@ def write_manifest(
     names = sorted(files)
     folders = folders_of(names)
     with _below(out) as (descriptor, prefix):
-        times = [os.lstat(prefix + name, dir_fd=descriptor).st_mtime_ns for name in folders]
+        times = [_time(prefix + name, descriptor) for name in folders]
     numbers: dict[str, int] = {"": 0}
     entries = [files[name] for name in names]
     work = [numbers.setdefault(entry[3], len(numbers)) for entry in entries]
