@@ -159,3 +159,11 @@ def test_a_stored_feed_reads_the_same_whatever_ends_its_lines(tmp_path: Path, en
     feed = feed_cache.read_bytes(path.read_bytes(), str(path), 2025)
     assert feed == read_api_feed(path)
     assert feed.diagnostics[0].source.line > 1
+
+
+def test_a_build_stopped_by_errors_keeps_no_read_feed(project: Project):
+    project.feed("a.txt", day_feed("2025-03-11", "Pruning One"))
+    project.feed("b.json", "{not json")
+    run = project.build()
+    assert run.code == 1, run.err
+    assert not (project.root / ".digest-cache" / feed_cache.FOLDER).exists()

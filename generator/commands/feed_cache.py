@@ -41,6 +41,8 @@ class FeedCache:
         self.folder = folder / FOLDER if folder is not None else None
         self.year = year
         self.used: set[str] = set()
+        self.new: list[tuple[Path, Feed, str]] = []
+        """The feeds read anew, kept by ``finish``."""
         self.problem: Diagnostic | None = None
 
     def read(self, path: Path) -> Feed:
@@ -66,13 +68,18 @@ class FeedCache:
                 why = f"a cache of read feeds is damaged ({error}); reading its feed again"
                 self.problem = Diagnostic(Source(str(file)), "warning", why)
         feed = read_bytes(data, name, self.year)
-        write_checked(file, _encode(feed, name))
+        self.new.append((file, feed, name))
         return feed
 
     def finish(self) -> None:
-        """Remove the cache files no feed of this build needed."""
+        """Keep the feeds read anew, and remove the cache files no feed of
+        this build needed: only for a build that goes on (one stopped by
+        errors in its input writes nothing)."""
         if self.folder is None:
             return
+        for file, feed, name in self.new:
+            write_checked(file, _encode(feed, name))
+        self.new.clear()
         with contextlib.suppress(OSError):
             for file in self.folder.iterdir():
                 if file.name not in self.used:
