@@ -4,11 +4,13 @@ manifest or cache costs a full build with one warning, never a crash."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
+from generator.site.manifest import unchanged_site, write_manifest
 from tests.conftest import Project, digest
 from tests.test_incremental import day_feed, snapshot
 
@@ -26,6 +28,14 @@ def full_build(project: Project, where: Path) -> dict[str, bytes]:
     run = digest("build", "--seeds", project.seeds, "--config", project.config, "--out", out)
     assert run.code == 0, run.err
     return snapshot(out)
+
+
+def assert_rebuilt(project: Project, where: Path) -> None:
+    """A build now is not "up to date", and makes what a full build makes."""
+    run = project.build()
+    assert run.code == 0, run.err
+    assert "up to date" not in run.out
+    assert snapshot(project.out) == full_build(project, where)
 
 
 def paper_page(project: Project) -> Path:
@@ -117,6 +127,53 @@ def test_a_file_added_by_hand_is_not_kept(project: Project, tmp_path: Path):
     assert snapshot(project.out) == full_build(project, tmp_path)
 
 
+@pytest.mark.parametrize(
+    "stray", ["papers/{paper}/stray.html", "papers/new/index.html", "days/2025-03-11/a/b/c.txt"]
+)
+def test_a_file_added_by_hand_deep_in_the_site_is_not_kept(
+    project: Project, tmp_path: Path, stray: str
+):
+    """No folder is listed by a build of unchanged input: a folder's time
+    says that a file was added to it (or to a folder made in it)."""
+    two_days(project)
+    assert project.build().code == 0
+    path = project.out / stray.format(paper=paper_page(project).parent.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("stray\n", encoding="utf-8")
+    assert_rebuilt(project, tmp_path)
+
+
+def test_a_page_replaced_by_a_folder_is_written_again(project: Project, tmp_path: Path):
+    two_days(project)
+    assert project.build().code == 0
+    page = paper_page(project)
+    page.unlink()
+    page.mkdir()
+    (page / "inside.html").write_text("inside\n", encoding="utf-8")
+    assert project.build().code == 0
+    assert snapshot(project.out) == full_build(project, tmp_path)
+
+
+def test_a_manifest_whose_columns_disagree_is_a_full_build_and_one_warning(
+    project: Project, tmp_path: Path
+):
+    """JSON in every line, but a record that no build wrote: one size too few."""
+    two_days(project)
+    assert project.build().code == 0
+    manifest = project.root / CACHE / "site.manifest.json"
+    lines = manifest.read_bytes().split(b"\n")
+    files = json.loads(lines[2])
+    files["sizes"] = files["sizes"][1:]
+    lines[2] = json.dumps(files).encode()
+    manifest.write_bytes(b"\n".join(lines))
+    (project.out / "index.html").unlink()
+    run = project.build()
+    assert run.code == 0, run.err
+    warnings = [line for line in run.err.splitlines() if ": warning: " in line]
+    assert len(warnings) == 1 and "damaged" in warnings[0], run.err
+    assert snapshot(project.out) == full_build(project, tmp_path)
+
+
 def test_the_manifest_and_caches_are_beside_the_site_not_in_it(project: Project):
     two_days(project)
     assert project.build().code == 0
@@ -136,7 +193,7 @@ DAMAGE = {
 
 
 @pytest.mark.parametrize("damage", DAMAGE)
-@pytest.mark.parametrize("which", ["manifest", "placements", "related", "spare"])
+@pytest.mark.parametrize("which", ["manifest", "placements", "related", "feeds", "spare"])
 def test_a_damaged_manifest_or_cache_means_a_full_build_and_at_most_one_warning(
     project: Project, tmp_path: Path, which: str, damage: str
 ):
@@ -149,6 +206,7 @@ def test_a_damaged_manifest_or_cache_means_a_full_build_and_at_most_one_warning(
         "manifest": cache / "site.manifest.json",
         "placements": next(cache.glob("placements-*.json")),
         "related": next(cache.glob("*.related-*.npz")),
+        "feeds": next((cache / "feeds").iterdir()),
         "spare": next((cache / "site.spare" / "papers").iterdir()) / "index.html",
     }[which]
     path.write_bytes(DAMAGE[damage](path.read_bytes()))
@@ -179,10 +237,7 @@ def test_a_missing_cache_folder_is_a_full_build(project: Project, tmp_path: Path
     assert project.build().code == 0
     for path in cache_files(project):
         path.unlink()
-    run = project.build()
-    assert run.code == 0, run.err
-    assert "up to date" not in run.out
-    assert snapshot(project.out) == full_build(project, tmp_path)
+    assert_rebuilt(project, tmp_path)
 
 
 def test_force_ignores_every_cache_and_rewrites_every_file(project: Project, tmp_path: Path):
@@ -216,3 +271,17 @@ def test_a_folder_digest_did_not_build_is_still_refused(project: Project):
     (project.out / "mine.txt").write_text("not a site\n", encoding="utf-8")
     run = project.build()
     assert run.code == 1 and "not a built site" in run.err
+
+
+def test_a_manifest_written_when_a_folder_is_already_gone_says_the_site_changed(tmp_path: Path):
+    out = tmp_path / "site"
+    out.mkdir()
+    page = out / "a.html"
+    page.write_text("a\n", encoding="utf-8")
+    status = page.stat()
+    kept = ("hash", status.st_size, status.st_mtime_ns, "")
+    write_manifest(out, "key", ["a warning"], {"a.html": kept})
+    assert unchanged_site(out, "key") == ["a warning"]
+    assert unchanged_site(out, "another key") is None
+    write_manifest(out, "key", [], {"a.html": kept, "gone/b.html": ("hash", 2, 1, "")})
+    assert unchanged_site(out, "key") is None

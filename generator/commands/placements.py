@@ -19,12 +19,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from generator.analysis.topics import TopicMatch
+from generator.commands.caches import code_digest
 from generator.config.digest_yaml import TopicRule
 from generator.core.errors import Diagnostic, Source
 from generator.reading.archive import Archive, Paper
-
-#: The generator package: a change to its code is a new cache.
-PACKAGE = Path(__file__).resolve().parent.parent
 
 
 def text_key(paper: Paper) -> str:
@@ -36,9 +34,7 @@ def text_key(paper: Paper) -> str:
 def rules_key(rules: tuple[TopicRule, ...]) -> str:
     """The taxonomy and digest's code, hashed: the name of the cache file."""
     digest = hashlib.blake2b(repr(rules).encode("utf-8", "surrogatepass"), digest_size=12)
-    for path in sorted(PACKAGE.rglob("*.py")):
-        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
+    digest.update(code_digest())
     return digest.hexdigest()
 
 
@@ -49,19 +45,24 @@ class Placements:
         self.folder = folder
         self.path = folder / f"placements-{rules_key(rules)}.json"
         self.stored: dict[str, list[list[str | int]]] = {}
+        self.keys: dict[str, str] = {}
+        """By paper slug, its ``text_key``: made once, for reading and writing."""
+        self.known = 0
+        """How many papers the cache placed."""
         self.problem: Diagnostic | None = None
 
     def read(self, archive: Archive) -> dict[str, tuple[TopicMatch, ...]]:
         """By paper slug, the topics the cache holds for the papers of ``archive``."""
+        self.keys = {paper.slug: text_key(paper) for paper in archive.papers}
         try:
             stored = json.loads(self.path.read_bytes())
             if not isinstance(stored, dict):
                 raise ValueError("not an object")
             known: dict[str, tuple[TopicMatch, ...]] = {}
-            for paper in archive.papers:
-                found = stored.get(text_key(paper))
+            for slug, key in self.keys.items():
+                found = stored.get(key)
                 if found is not None:
-                    known[paper.slug] = tuple(_match(item) for item in found)
+                    known[slug] = tuple(_match(item) for item in found)
         except FileNotFoundError:
             return {}
         except (OSError, ValueError, TypeError) as error:
@@ -69,17 +70,24 @@ class Placements:
             self.problem = Diagnostic(Source(str(self.path)), "warning", why)
             return {}
         self.stored = stored
+        self.known = len(known)
         return known
 
     def write(self, archive: Archive, matches: Mapping[str, tuple[TopicMatch, ...]]) -> None:
         """Keep the placements of ``archive``'s papers (only theirs: a paper
-        gone from the feeds goes from the cache), if they are new."""
+        gone from the feeds goes from the cache), if they are new. A paper
+        the cache placed keeps what the cache said of it (``classify`` took
+        that as its placement)."""
+        keys = self.keys or {paper.slug: text_key(paper) for paper in archive.papers}
+        if self.known == len(keys) and len(self.stored) == len(set(keys.values())):
+            return  # every paper placed by the cache, and no other in it
+        stored = self.stored
         placed = {
-            text_key(paper): [[m.topic, m.keyword, m.score] for m in matches[paper.slug]]
-            for paper in archive.papers
+            key: stored[key]
+            if key in stored
+            else [[m.topic, m.keyword, m.score] for m in matches[slug]]
+            for slug, key in keys.items()
         }
-        if placed == self.stored:
-            return
         text = json.dumps(placed, ensure_ascii=False, separators=(",", ":"))
         # A cache that cannot be written (a full or read-only disk) is no
         # reason to stop a build: the next one places the papers again, and

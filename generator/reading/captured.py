@@ -283,6 +283,11 @@ def read_feed(path: Path, year: int) -> Feed:
     except OSError as error:
         message = f"cannot read feed: {error.strerror}"
         return Feed((), (Diagnostic(Source(name), "error", message),))
+    return feed_of(data, name, year)
+
+
+def feed_of(data: bytes, name: str, year: int) -> Feed:
+    """The feed of the bytes of a captured page called ``name``."""
     text = decode_feed(data, name)
     if isinstance(text, Diagnostic):
         return Feed((), (text,))

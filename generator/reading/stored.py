@@ -26,7 +26,7 @@ from generator.reading.stored_format import (
     web_link,
 )
 
-__all__ = ["FORMAT", "HF_DAILY_FORMAT", "parse_api_feed", "read_api_feed"]
+__all__ = ["FORMAT", "HF_DAILY_FORMAT", "api_feed_of", "parse_api_feed", "read_api_feed"]
 
 ARXIV, PDF, HUGGING_FACE, DOI, FEED = range(5)
 
@@ -156,8 +156,22 @@ def parse_api_feed(text: str, path: str) -> Feed:
 
 def read_api_feed(path: Path) -> Feed:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as problem:
-        reason = unreadable(problem)
-        return Feed((), (Diagnostic(Source(str(path)), "error", f"cannot read feed: {reason}"),))
-    return parse_api_feed(text, str(path))
+        data = path.read_bytes()
+    except OSError as problem:
+        return _unreadable(problem, str(path))
+    return api_feed_of(data, str(path))
+
+
+def api_feed_of(data: bytes, name: str) -> Feed:
+    """The feed of the bytes of a stored feed file called ``name``: read as
+    text is (lines end in a newline, whatever ended them in the file)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as problem:
+        return _unreadable(problem, name)
+    return parse_api_feed(text.replace("\r\n", "\n").replace("\r", "\n"), name)
+
+
+def _unreadable(problem: OSError | UnicodeDecodeError, name: str) -> Feed:
+    reason = unreadable(problem)
+    return Feed((), (Diagnostic(Source(name), "error", f"cannot read feed: {reason}"),))

@@ -14,10 +14,12 @@ compares the two over random edits.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
+import operator
 import pickle
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -25,10 +27,12 @@ from typing import Any
 
 import jinja2
 import jinja2.meta
+from jinja2.nodes import Template
 
 from generator.analysis.topics import Topic
 from generator.reading.archive import Day, Paper
-from generator.site.views import PaperView
+from generator.reading.entries import Link
+from generator.site.views import PaperLink, PaperView, TopicTag
 
 #: The generator package: its code is part of every fingerprint.
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -55,11 +59,10 @@ def code_and_templates(*folders: Path) -> bytes:
     return hashed.digest()
 
 
-def names_read(env: jinja2.Environment, templates: list[str]) -> set[str]:
-    """Every variable that ``templates``, or any template they extend,
-    include or import, reads from its context."""
+def _parsed(env: jinja2.Environment, templates: list[str]) -> Iterator[Template | None]:
+    """``templates`` and every template they extend, include or import,
+    parsed; ``None`` for one not found or broken (said when a page needs it)."""
     seen: set[str] = set()
-    names: set[str] = set()
     pending = list(templates)
     while pending:
         name = pending.pop()
@@ -69,12 +72,54 @@ def names_read(env: jinja2.Environment, templates: list[str]) -> set[str]:
         assert env.loader is not None
         try:
             parsed = env.parse(env.loader.get_source(env, name)[0])
-        except jinja2.TemplateError:  # not found, or broken: said when a page needs it
-            names |= SELDOM_SHOWN
+        except jinja2.TemplateError:
+            yield None
             continue
-        names |= jinja2.meta.find_undeclared_variables(parsed)
+        yield parsed
         pending += [found for found in jinja2.meta.find_referenced_templates(parsed) if found]
+
+
+def names_read(env: jinja2.Environment, templates: list[str]) -> set[str]:
+    """Every variable that ``templates``, or any template they extend,
+    include or import, reads from its context."""
+    names: set[str] = set()
+    for parsed in _parsed(env, templates):
+        if parsed is None:
+            names |= SELDOM_SHOWN
+        else:
+            names |= jinja2.meta.find_undeclared_variables(parsed)
     return names
+
+
+def names_used(env: jinja2.Environment, templates: list[str]) -> frozenset[str] | None:
+    """Every name that ``templates`` (and the templates they use) could
+    read a field of a paper's view by: attribute names, variables and
+    constant strings (``attribute="related"``, ``paper["related"]``);
+    ``None`` (any field) if one of them cannot be read. A view's fields
+    that a list page's templates never name are not part of its
+    fingerprint (see ``Fingerprints``)."""
+    names: set[str] = set()
+    for parsed in _parsed(env, templates):
+        if parsed is None:
+            return None
+        for node in parsed.find_all((jinja2.nodes.Getattr, jinja2.nodes.Name, jinja2.nodes.Const)):
+            if isinstance(node, jinja2.nodes.Getattr):
+                names.add(node.attr)
+            elif isinstance(node, jinja2.nodes.Name):
+                names.add(node.name)
+            elif isinstance(node, jinja2.nodes.Const) and isinstance(node.value, str):
+                names.add(node.value)
+    return frozenset(names)
+
+
+#: The fields of a paper's view that a new day changes for papers of other
+#: days (the related-papers model sees the whole archive): left out of the
+#: fingerprints of list pages (days, topic listings) whose templates never
+#: name them, so that a new day does not render every list page again.
+VOLATILE = ("related", "keywords")
+#: What the renderer's own code reads of every view on a list page (to group
+#: and order them): always in the fingerprint.
+_FIELDS = tuple(field.name for field in dataclasses.fields(PaperView))
 
 
 class Fingerprints:
@@ -85,28 +130,49 @@ class Fingerprints:
         base: list[Any],
         views: Mapping[str, PaperView],
         extras: Mapping[Callable[..., Any], Callable[..., tuple[Any, ...]]],
+        listed: Mapping[Callable[..., Any], Collection[str] | None] | None = None,
     ) -> None:
         """``base``: what every fingerprint covers; ``extras``: per kind of
-        work (the function a job calls), what it reads beyond its arguments."""
+        work (the function a job calls), what it reads beyond its arguments;
+        ``listed``: per kind of work that lists papers (days, topic
+        listings), the names its templates use (see ``names_used``; ``None``
+        or no entry: any). A paper given to a job on its own (its page)
+        counts with its whole view; one in a day or a listing without the
+        fields of ``VOLATILE`` that its kind's templates never name."""
         self.base = _digest(pickle.dumps(base, 5))
         self.views = views
         self.extras = extras
-        self._views: dict[str, bytes] = {}
-        self._days: dict[date, bytes] = {}
+        self._shown: dict[Callable[..., Any], tuple[str, ...]] = {}
+        for function, named in (listed or {}).items():
+            shown = (f for f in _FIELDS if named is None or f not in VOLATILE or f in named)
+            self._shown[function] = tuple(shown)
+        self._using = _FIELDS
+        """The fields of the views that the work being fingerprinted shows."""
+        self._getters: dict[tuple[str, ...], Callable[[PaperView], Any]] = {}
+        self._views: dict[tuple[str, ...], dict[str, bytes]] = {}
+        self._days: dict[tuple[tuple[str, ...], date], bytes] = {}
 
-    def view(self, slug: str) -> bytes:
-        found = self._views.get(slug)
+    def view(self, slug: str, fields: tuple[str, ...] | None = None) -> bytes:
+        """A paper's view, as the work being fingerprinted shows it (or its
+        ``fields``), hashed once per process."""
+        fields = fields or self._using
+        hashes = self._views.get(fields)
+        if hashes is None:
+            hashes = self._views[fields] = {}
+            self._getters[fields] = operator.attrgetter(*fields)
+        found = hashes.get(slug)
         if found is None:
-            found = self._views[slug] = _digest(pickle.dumps(self.views[slug], 5))
+            found = hashes[slug] = _digest(_dumps(self._getters[fields](self.views[slug])))
         return found
 
     def day(self, day: Day) -> bytes:
         """A day's date and the views of its papers in order, hashed once
         per process: a day page shows its neighbours too."""
-        found = self._days.get(day.date)
+        found = self._days.get((self._using, day.date))
         if found is None:
             views = b"".join(self.view(paper.slug) for paper in day.papers)
-            found = self._days[day.date] = _digest(day.date.isoformat().encode() + views)
+            found = _digest(day.date.isoformat().encode() + views)
+            self._days[self._using, day.date] = found
         return found
 
     def _pickled(self, value: Any) -> bytes:
@@ -122,9 +188,37 @@ class Fingerprints:
         extra = self.extras.get(function)
         if extra is None:
             return ""
-        keywords = sorted(job.keywords.items())
+        keywords = [
+            (name, ("w", value.slug, self.view(value.slug, _FIELDS)))
+            if type(value) is Paper
+            else (name, value)
+            for name, value in sorted(job.keywords.items())
+        ]
         read = (function.__qualname__, keywords, extra(**job.keywords))
-        return hashlib.blake2b(self.base + self._pickled(read), digest_size=16).hexdigest()
+        self._using = self._shown.get(function, _FIELDS)
+        try:
+            pickled = self._pickled(read)
+        finally:
+            self._using = _FIELDS
+        return hashlib.blake2b(self.base + pickled, digest_size=16).hexdigest()
+
+
+def _reducer(kind: type) -> Callable[[Any], tuple[Any, ...]]:
+    """Pickles a frozen dataclass as its class and its fields' values, read
+    in one call (the default way calls a function of ``dataclasses`` per
+    object, which was most of the time of hashing 100,000 views)."""
+    fields = operator.attrgetter(*(field.name for field in dataclasses.fields(kind)))
+    return lambda value: (kind, (fields(value),))
+
+
+class _Views(pickle.Pickler):
+    dispatch_table = {kind: _reducer(kind) for kind in (TopicTag, PaperLink, Link)}
+
+
+def _dumps(value: Any) -> bytes:
+    buffer = io.BytesIO()
+    _Views(buffer, 5).dump(value)
+    return buffer.getvalue()
 
 
 class _Pickler(pickle.Pickler):

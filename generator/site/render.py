@@ -27,7 +27,13 @@ from generator.core.workers import Progress, collector_paused, in_worker, run_ch
 from generator.reading.archive import Archive, Day, Paper
 from generator.reading.content import Content
 from generator.site.bibtex import Citations
-from generator.site.fingerprints import SELDOM_SHOWN, Fingerprints, code_and_templates, names_read
+from generator.site.fingerprints import (
+    SELDOM_SHOWN,
+    Fingerprints,
+    code_and_templates,
+    names_read,
+    names_used,
+)
 from generator.site.machine_files import MachineFiles
 from generator.site.templating import (
     TemplateFailure,
@@ -155,7 +161,12 @@ class Renderer:
             Renderer.render_day: day,
             Renderer.render_listing: listing,
         }
-        return Fingerprints(base, self.views, extras)
+        # A day's or topic's page shows only some of what a paper's view holds.
+        listed: dict[Callable[..., Any], frozenset[str] | None] = {
+            Renderer.render_day: names_used(self.env, ["day.html"]),
+            Renderer.render_listing: names_used(self.env, ["topic.html"]),
+        }
+        return Fingerprints(base, self.views, extras, listed)
 
     def page(self, site: Site, path: str, template: str, **context: Any) -> None:
         depth = path.count("/")
