@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.commands import build
+from generator.commands import build, site_swap
 from generator.core.stops import PAUSE_AT
 from generator.site import writer
 from tests.conftest import ABSTRACT, PROJECT, Project, digest
@@ -237,7 +237,7 @@ def test_recover_leaves_the_staging_folder_of_a_live_build(project: Project):
     paused = start(project, pause_at="rendered").paused()
     staging = [path.name for path in project.root.glob(".site-new-*")]
     assert len(staging) == 1
-    recovering = threading.Thread(target=build.recover, args=(project.out,))
+    recovering = threading.Thread(target=site_swap.recover, args=(project.out,))
     recovering.start()
     recovering.join(0.5)
     assert recovering.is_alive(), "it waits for the lock"

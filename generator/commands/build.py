@@ -7,7 +7,6 @@ complete, so a failed or killed build leaves the previous site as it was.
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 import shutil
@@ -21,10 +20,11 @@ from pathlib import Path
 from generator.analysis.topics import Topics, classify
 from generator.commands.feed_cache import FeedCache
 from generator.commands.placements import Placements
+from generator.commands.site_swap import SITE_MARKER, not_a_site, recover, swap
 from generator.config.digest_yaml import Config
 from generator.core.errors import Diagnostic, DigestError, InputError, Source
 from generator.core.lock import site_lock
-from generator.core.stops import deferred, stage
+from generator.core.stops import stage
 from generator.core.workers import Progress, collector_paused
 from generator.reading.archive import Archive, merge
 from generator.reading.content import Content, read_content
@@ -34,7 +34,6 @@ from generator.site.manifest import (
     Previous,
     cache_folder,
     inodes,
-    manifest_path,
     previous_site,
     spare_path,
     write_manifest,
@@ -54,8 +53,6 @@ def _built_in(name: str) -> Path:
 
 TEMPLATES = _built_in("templates")
 STATIC = _built_in("static")
-#: A file every built site holds; a folder without it is never replaced.
-SITE_MARKER = ".nojekyll"
 #: Papers from which worker processes pay for their start.
 PARALLEL_FROM = 2000
 
@@ -266,7 +263,7 @@ def _build(
     started = time.perf_counter()
     workers = _workers(checked.archive, workers)
     shown, out = f"{out}/", out.absolute()
-    if _not_a_site(out):
+    if not_a_site(out):
         raise DigestError(
             f"refusing to replace a folder that is not a built site (it has no {SITE_MARKER})",
             source=Source(str(out)),
@@ -318,7 +315,7 @@ def _build(
         removed = site.finish()
         staging.chmod(0o755)
         stage("rendered")
-        _swap(staging, out)
+        swap(staging, out)
     except OSError as error:
         _drop(staging, spare)
         raise _writing_failed(error, out, shown) from error
@@ -354,63 +351,3 @@ def _writing_failed(error: OSError, out: Path, shown: str) -> Exception:
         return error
     why = error.strerror or str(error)
     return DigestError(f"{why}; the site was not changed", source=Source(shown))
-
-
-def _not_a_site(out: Path) -> bool:
-    """Whether ``out`` holds something other than a site digest built, which
-    a build must neither replace nor clear up after. A site whose marker was
-    deleted by hand is still one if a manifest beside it says digest built it."""
-    if not out.exists() or (out / SITE_MARKER).exists() or not any(out.iterdir()):
-        return False
-    return not manifest_path(out).is_file()
-
-
-def recover(out: Path) -> None:
-    """Clear what a killed build left beside ``out``: a half-built staging
-    folder, or the previous site, which is put back if the build died
-    between the two renames of the swap, and removed if it died removing it.
-    Before anything else a build does, even finding the site up to date.
-    Under the site's lock, so never a folder that a live build is writing."""
-    if _not_a_site(out):
-        return
-    name = glob.escape(out.name)
-    with site_lock(out):
-        for staging in out.parent.glob(f".{name}-new-*"):
-            shutil.rmtree(staging, ignore_errors=True)
-        for old in sorted(out.parent.glob(f".{name}-old-*")):
-            if not out.exists() and (old / SITE_MARKER).exists():
-                old.rename(out)
-            else:
-                _keep_as_spare(old, out)
-
-
-def _swap(new: Path, out: Path) -> None:
-    """Put ``new`` where ``out`` is; the old site is gone only once the new
-    one is in place. Ctrl-C and SIGTERM wait for the end: a stop leaves the
-    old site or the new one, never both nor neither."""
-    with deferred():
-        if not out.exists():
-            new.rename(out)
-            return
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
-        old.rmdir()
-        out.rename(old)
-        stage("swapping")
-        try:
-            new.rename(out)
-        except OSError:
-            old.rename(out)
-            raise
-        _keep_as_spare(old, out)
-
-
-def _keep_as_spare(old: Path, out: Path) -> None:
-    """Keep the site just replaced as the spare tree, which the next build
-    turns into its site in place: far cheaper than removing it and making
-    every folder again (see ``manifest.spare_path``)."""
-    spare = spare_path(out)
-    try:
-        spare.parent.mkdir(exist_ok=True)
-        old.rename(spare)
-    except OSError:
-        shutil.rmtree(old, ignore_errors=True)

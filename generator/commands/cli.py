@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from generator.analysis.topics import CATCH_ALL_NAME
-from generator.commands.build import Checked, build, check, input_key, recover, theme, up_to_date
+from generator.commands.build import Checked, build, check, input_key, theme, up_to_date
+from generator.commands.site_swap import recover
 from generator.config.digest_yaml import CATCH_ALL_SLUG, Config, load_config
 from generator.core.errors import DigestError, UsageError
 from generator.core.lock import site_lock
