@@ -3,6 +3,7 @@ papers (placing is a fifth of a large build) and the pages themselves."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from generator.analysis import related, topics
 from generator.commands import feed_cache
+from generator.commands.caches import read_checked, write_checked
 from generator.reading.archive import Paper
 from generator.reading.entries import Feed
 from generator.reading.stored import FORMAT, read_api_feed
@@ -85,15 +87,17 @@ def test_a_build_renders_only_pages_whose_input_changed(
 def test_a_related_cache_that_is_well_formed_but_wrong_is_a_warning_not_a_wrong_site(
     project: Project, tmp_path: Path
 ):
-    """A cache file of the right format whose arrays disagree (a related
+    """A cache file whose check holds but whose arrays disagree (a related
     paper that isn't there, vectors of the wrong length) is not used."""
     project.feed("a.txt", day_feed("2025-03-11", "Pruning One", "Pruning Two", "Graphs Three"))
     assert project.build().code == 0
     (path,) = (project.root / ".digest-cache").glob("*.related-*.npz")
-    with np.load(path) as stored:
+    with np.load(io.BytesIO(read_checked(path))) as stored:
         arrays = {name: stored[name] for name in stored.files}
     for name, wrong in [("similar", arrays["similar"] + 7), ("terms", arrays["terms"][:-1])]:
-        np.savez(path, **{**arrays, name: wrong})
+        written = io.BytesIO()
+        np.savez(written, **{**arrays, name: wrong})
+        write_checked(path, written.getvalue())
         project.feed("b.txt", day_feed("2025-03-12", f"Pruning {name}"))
         run = project.build()
         assert run.code == 0, run.err

@@ -66,3 +66,13 @@ def write_checked(path: Path, payload: bytes) -> None:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+def keep_only(path: Path, others: str) -> None:
+    """Remove the files beside ``path`` that match the pattern ``others``
+    but ``path`` itself: the caches of another code or taxonomy, which no
+    build of this one reads."""
+    with contextlib.suppress(OSError):
+        for other in path.parent.glob(others):
+            if other != path:
+                other.unlink(missing_ok=True)

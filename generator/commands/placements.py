@@ -10,16 +10,13 @@ and a placement from scratch.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from generator.analysis.topics import TopicMatch
-from generator.commands.caches import code_digest
+from generator.commands.caches import code_digest, keep_only, read_checked, write_checked
 from generator.config.digest_yaml import TopicRule
 from generator.core.errors import Diagnostic, Source
 from generator.reading.archive import Archive, Paper
@@ -55,7 +52,7 @@ class Placements:
         """By paper slug, the topics the cache holds for the papers of ``archive``."""
         self.keys = {paper.slug: text_key(paper) for paper in archive.papers}
         try:
-            stored = json.loads(self.path.read_bytes())
+            stored = json.loads(read_checked(self.path))
             if not isinstance(stored, dict):
                 raise ValueError("not an object")
             known: dict[str, tuple[TopicMatch, ...]] = {}
@@ -89,22 +86,8 @@ class Placements:
             for slug, key in keys.items()
         }
         text = json.dumps(placed, ensure_ascii=False, separators=(",", ":"))
-        # A cache that cannot be written (a full or read-only disk) is no
-        # reason to stop a build: the next one places the papers again, and
-        # writing the site says what is wrong with the disk.
-        with contextlib.suppress(OSError):
-            self.folder.mkdir(parents=True, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(prefix=".placements-", dir=self.folder)
-            try:
-                with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-                    file.write(text)
-                os.replace(temporary, self.path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
-            for other in self.folder.glob("placements-*.json"):
-                if other != self.path:
-                    other.unlink(missing_ok=True)
+        write_checked(self.path, text.encode())
+        keep_only(self.path, "placements-*.json")
 
 
 def _match(item: object) -> TopicMatch:

@@ -1,20 +1,18 @@
 """The related papers' state (``analysis.related_state``) kept between
-builds, beside the site: one file per site and version of digest's code, arrays in
-numpy's own format and the texts as JSON, never a pickle (a cache restored
-by a workflow must not be able to run code). A damaged file is a warning
-and relating every paper again; a stale one is never read, since the state
-says which papers and texts it describes and is used only where it fits
+builds, beside the site: one file per site and version of digest's code,
+arrays in numpy's own format and the texts as JSON, never a pickle (a cache
+restored by a workflow must not be able to run code), written and checked
+as every cache is (``caches``). A damaged file is a warning and relating
+every paper again; a stale one is never read, since the state says which
+papers and texts it describes and is used only where it fits
 (``related_state.reusable``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import io
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -23,19 +21,21 @@ import numpy as np
 
 from generator.analysis.related_state import RelatedState
 from generator.analysis.similar_papers import RELATED_PER_PAPER
+from generator.commands.caches import (
+    Damaged,
+    code_digest,
+    keep_only,
+    read_checked,
+    write_checked,
+)
 from generator.core.errors import Diagnostic, Source
-from generator.site.fingerprints import code_and_templates
 
 VERSION = 1
 
 
-class Damaged(ValueError):
-    pass
-
-
 def cache_path(folder: Path, site: str) -> Path:
     """The file of the site named ``site`` in the cache ``folder``."""
-    return folder / f"{site}.related-{code_and_templates().hex()[:24]}.npz"
+    return folder / f"{site}.related-{code_digest().hex()[:24]}.npz"
 
 
 def read_state(folder: Path, site: str) -> tuple[RelatedState | None, Diagnostic | None]:
@@ -43,8 +43,7 @@ def read_state(folder: Path, site: str) -> tuple[RelatedState | None, Diagnostic
     one is a warning."""
     path = cache_path(folder, site)
     try:
-        # Read whole, then parsed: numpy leaves a file open when it is not a zip.
-        with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as stored:
+        with np.load(io.BytesIO(read_checked(path)), allow_pickle=False) as stored:
             return _state({name: stored[name] for name in stored.files}), None
     except FileNotFoundError:
         return None, None
@@ -56,7 +55,7 @@ def read_state(folder: Path, site: str) -> tuple[RelatedState | None, Diagnostic
 def write_state(folder: Path, site: str, state: RelatedState) -> None:
     """Keep ``state`` for the next build of ``site``, in place of any other. A cache
     that cannot be written (a full or read-only disk) is no reason to stop
-    a build: the next one relates every paper again."""
+    a build: the next one relates every paper again (``write_checked``)."""
     meta = {
         "version": VERSION,
         "weights_key": state.weights_key,
@@ -75,19 +74,8 @@ def write_state(folder: Path, site: str, state: RelatedState) -> None:
         lowest=state.lowest,
     )
     path = cache_path(folder, site)
-    with contextlib.suppress(OSError):
-        folder.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=".related-", dir=folder)
-        try:
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(buffer.getbuffer())
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        for other in folder.glob(f"{glob.escape(site)}.related-*.npz"):
-            if other != path:
-                other.unlink(missing_ok=True)
+    write_checked(path, buffer.getvalue())
+    keep_only(path, f"{glob.escape(site)}.related-*.npz")
 
 
 def _state(arrays: dict[str, np.ndarray]) -> RelatedState:
