@@ -205,9 +205,22 @@ def digest_build(seeds: Path, out: Path, log: Path, work: Path, *, tree: bool = 
     argv += ["--config", str(CONFIG), "--base-url", BASE_URL, "--quiet"]
     before = out.stat().st_ino if out.exists() else None
     run = run_command(argv, log, env=python_env(work), tree=tree).check()
-    if before is not None and out.stat().st_ino != before:
+    if before is not None and out.stat().st_ino != before and not _kept_as_spare(out, before):
         removed_now()  # the build swapped in a new site and removed the old one
     return run
+
+
+def _kept_as_spare(out: Path, site: int) -> bool:
+    """Whether the site that was in ``out`` (its folder's inode) is now the
+    build's spare tree: kept, not removed, so nothing needs to settle (a
+    build keeps the site it replaces). The path is ``spare_path``'s in
+    ``generator.site.manifest``, not imported: the benchmark runs the
+    checkout's code in subprocesses, whatever this Python has installed."""
+    spare = out.absolute().parent / ".digest-cache" / f"{out.name}.spare"
+    try:
+        return spare.stat().st_ino == site
+    except FileNotFoundError:
+        return False
 
 
 def warm_up(work: Path) -> Run:
