@@ -139,7 +139,7 @@ class Fingerprints:
         or no entry: any). A paper given to a job on its own (its page)
         counts with its whole view; one in a day or a listing without the
         fields of ``VOLATILE`` that its kind's templates never name."""
-        self.base = _digest(pickle.dumps(base, 5))
+        self.base = _digest(_dumps(base))
         self.views = views
         self.extras = extras
         self._shown: dict[Callable[..., Any], tuple[str, ...]] = {}
@@ -150,15 +150,32 @@ class Fingerprints:
         """The fields of the views that the work being fingerprinted shows."""
         self._getters: dict[tuple[str, ...], Callable[[PaperView], Any]] = {}
         self._views: dict[tuple[str, ...], dict[str, bytes]] = {}
+        self._parts: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
+        self._part_hashes: dict[tuple[str, ...], dict[str, bytes]] = {}
         self._days: dict[tuple[tuple[str, ...], date], bytes] = {}
 
     def view(self, slug: str, fields: tuple[str, ...] | None = None) -> bytes:
         """A paper's view, as the work being fingerprinted shows it (or its
-        ``fields``), hashed once per process."""
+        ``fields``), hashed once per process: as the hashes of its parts
+        (its steady fields, then each ``VOLATILE`` one), each hashed once
+        however many ways of showing the view share it (a paper's page, a
+        day page and a topic listing differ only in the volatile fields)."""
         fields = fields or self._using
         hashes = self._views.get(fields)
         if hashes is None:
             hashes = self._views[fields] = {}
+            steady = tuple(f for f in fields if f not in VOLATILE)
+            self._parts[fields] = (steady, *((f,) for f in VOLATILE if f in fields))
+        found = hashes.get(slug)
+        if found is None:
+            parts = b"".join(self._part(slug, part) for part in self._parts[fields])
+            found = hashes[slug] = _digest(parts)
+        return found
+
+    def _part(self, slug: str, fields: tuple[str, ...]) -> bytes:
+        hashes = self._part_hashes.get(fields)
+        if hashes is None:
+            hashes = self._part_hashes[fields] = {}
             self._getters[fields] = operator.attrgetter(*fields)
         found = hashes.get(slug)
         if found is None:
@@ -217,17 +234,25 @@ class _Views(pickle.Pickler):
 
 def _dumps(value: Any) -> bytes:
     buffer = io.BytesIO()
-    _Views(buffer, 5).dump(value)
+    pickler = _Views(buffer, 5)
+    pickler.fast = True  # see ``_Pickler``
+    pickler.dump(value)
     return buffer.getvalue()
 
 
 class _Pickler(pickle.Pickler):
     """Pickles a paper as the hash of its view (what pages show of it,
     hashed once), and a topic as its own fields without its papers: the
-    pages that show how many papers it has say so in their extras."""
+    pages that show how many papers it has say so in their extras.
+
+    Without a memo (``fast``): pickle writes an object met twice as a
+    reference to the first, so equal values held as one object or as two
+    (read from the feeds, or from the cache of read feeds) gave different
+    bytes. Values here hold no cycles, which fast mode cannot pickle."""
 
     def __init__(self, buffer: io.BytesIO, fingerprints: Fingerprints) -> None:
         super().__init__(buffer, 5)
+        self.fast = True
         self.fingerprints = fingerprints
 
     def persistent_id(self, obj: Any) -> Any:

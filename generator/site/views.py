@@ -8,6 +8,7 @@ configuration object. Kept apart from the rendering, which only walks these.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -54,11 +55,13 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return cut.rstrip(" ,;:.") + "…"
 
 
+@functools.cache
 def short_name(name: str) -> str:
     """``A. Vaswani`` for ``Ashish Vaswani``: given names as initials, the
     family name (the last word, with any particle before it) whole. A name
     written ``Family, Given`` is read as such; a group's name, a single word
-    or anything with a digit is shown as written."""
+    or anything with a digit is shown as written. Cached: an author has
+    many papers, and every paper's card and search entry names its authors."""
     family, comma, given = name.partition(",")
     parts = (given.split() + family.split()) if comma and given.strip() else name.split()
     if len(parts) < 2 or any(c.isdigit() for c in name):
