@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.analysis import paper_terms
 from generator.analysis import related as related_module
 from generator.analysis.keyphrase_words import WORD, token_kind
 from generator.analysis.paper_terms import BREAK, run_terms, text_tokens
@@ -156,6 +157,27 @@ def test_terms_of_a_run_of_papers_are_those_of_each_paper_in_order(texts):
             **expected_words,
             **expected_phrases,
         }
+
+
+def test_terms_are_the_same_when_the_table_of_token_facts_starts_again(monkeypatch):
+    """A worker keeps what it asked of each token across runs, up to a
+    limit; past it the table starts again, and nothing may change."""
+    texts = [
+        ("Sparse graph pruning", "Pruning sparse graphs. A 3 layer model; café net's."),
+        ("Graph models", "Neural pruning of graph models."),
+    ]
+    archive = archive_of(*texts)
+    reference = np.ones(len(archive.papers), bool)
+    kept = run_terms(archive.papers, 0, reference)
+    monkeypatch.setattr(paper_terms._TokenFacts, "LIMIT", 0)
+    paper_terms._FACTS.of(["warm", "table"])
+    again = run_terms(archive.papers, 0, reference)
+    assert "warm" not in paper_terms._FACTS.numbers  # it started again
+    for name in ("owner", "local", "phrase", "trigram", "keyable", "times", "distinct"):
+        assert np.array_equal(getattr(kept, name), getattr(again, name)), name
+    assert [kept.text(i) for i in range(len(kept.owner))] == [
+        again.text(i) for i in range(len(again.owner))
+    ]
 
 
 _WORD = st.sampled_from(["graph", "neural", "pruning", "sparse", "model", "graphs"])

@@ -10,12 +10,11 @@ no text is split twice.
 
 from __future__ import annotations
 
-import functools
 import hashlib
+import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -28,7 +27,7 @@ from generator.analysis.keyphrase_words import (
     token_kind,
 )
 from generator.analysis.postings import RunWords, run_words
-from generator.analysis.terms import words
+from generator.analysis.terms import STOP_WORDS, words
 from generator.analysis.vocabulary import group_starts, narrow, number_words
 from generator.reading.archive import Paper
 
@@ -56,14 +55,75 @@ def text_tokens(text: str) -> list[str]:
     return tokens
 
 
-@functools.lru_cache(maxsize=1 << 18)
 def stable_hash(token: str) -> int:
     """A token's 64-bit hash, the same in every process and every build
     (``hash`` of a string is not): the library's term numbers outlive a
-    build (see ``site.library_files``). Cached: most of a run's distinct
-    tokens are every run's."""
+    build (see ``site.library_files``)."""
     digest = hashlib.blake2b(token.encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True)
+
+
+#: A token's facts beside its hash and kind (see ``_TokenFacts``), as bits.
+_LONG, _NUMBER, _NO_END, _NO_START, _MODIFIER, _STOP = (1 << bit for bit in range(6))
+
+
+def _flags(token: str) -> int:
+    return (
+        (len(token) > 1) * _LONG
+        | token[:1].isdigit() * _NUMBER
+        | (token in NO_END) * _NO_END
+        | (token in NO_START) * _NO_START
+        | (token in MODIFIERS) * _MODIFIER
+        | (token in STOP_WORDS) * _STOP
+    )
+
+
+def _kind(token: str) -> int:
+    return 0 if token == BREAK else token_kind(token)
+
+
+class _TokenFacts:
+    """What the terms and search words ask of a token (its hash, its kind,
+    the bits of ``_flags``), asked once per process and token rather than
+    once per run: most of a run's distinct tokens are every run's, and
+    seven questions per token and run were a quarter of counting words.
+    A run then looks its tokens up with one dict lookup each."""
+
+    #: Tokens kept at most; past it the table starts again (the facts never
+    #: change), so that a worker's memory does not grow with the archive's
+    #: vocabulary.
+    LIMIT = 1 << 19
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.numbers: dict[str, int] = {}
+        self.hashes = np.zeros(0, np.uint64)
+        self.kinds = np.zeros(0, np.int8)
+        self.flags = np.zeros(0, np.uint8)
+
+    def of(self, spelled: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The hash, kind and flags of each of the distinct tokens ``spelled``."""
+        if len(self.numbers) > self.LIMIT:
+            self.clear()
+        numbers = np.fromiter(
+            map(self.numbers.get, spelled, itertools.repeat(-1)), np.int64, len(spelled)
+        )
+        new = np.flatnonzero(numbers < 0)
+        if len(new):
+            fresh = [spelled[at] for at in new.tolist()]
+            first = len(self.numbers)
+            numbers[new] = np.arange(first, first + len(fresh))
+            self.numbers.update(zip(fresh, numbers[new].tolist(), strict=True))
+            hashes = np.fromiter(map(stable_hash, fresh), np.int64, len(fresh))
+            self.hashes = np.concatenate([self.hashes, hashes.view(np.uint64)])
+            self.kinds = np.concatenate([self.kinds, np.fromiter(map(_kind, fresh), np.int8)])
+            self.flags = np.concatenate([self.flags, np.fromiter(map(_flags, fresh), np.uint8)])
+        return self.hashes[numbers], self.kinds[numbers], self.flags[numbers]
+
+
+_FACTS = _TokenFacts()
 
 
 #: Mixes the hashes of words into the hash of their phrase.
@@ -134,11 +194,14 @@ class _Tokens:
     """The distinct tokens, in the order they first appear."""
     ids: np.ndarray
     """Per token, its place in ``spelled``."""
+    hashes: np.ndarray
+    kinds: np.ndarray
+    flags: np.ndarray
+    """Per distinct token, its facts (see ``_TokenFacts``)."""
 
-    def of_each(self, question: Callable[[str], Any], kind: type) -> np.ndarray:
-        """``question`` of every token, asked of each distinct one."""
-        answers: np.ndarray = np.fromiter(map(question, self.spelled), kind, len(self.spelled))
-        every: np.ndarray = answers[self.ids]
+    def has(self, flag: int) -> np.ndarray:
+        """Per token, whether it has ``flag`` (see ``_flags``)."""
+        every: np.ndarray = (self.flags & flag).astype(bool)[self.ids]
         return every
 
 
@@ -162,15 +225,16 @@ def _run_tokens(
         tokens.append(BREAK)
         sizes += (len(title), len(title) + 2, len(abstract) + 1)
     spelled, ids = number_words(tokens)
+    hashes, kinds, flags = _FACTS.of(spelled)
     owner = np.repeat(np.arange(len(papers)), np.add.reduceat(sizes, range(0, len(sizes), 3)))
     part = np.repeat(np.tile([0, 1, 2], len(papers)), sizes)
     searched = ids != (spelled.index(BREAK) if tokens else -1)
-    found = run_words(
-        start, spelled, ids, owner, searched & (part == 0), searched & (part == 2), len(papers)
-    )
-    long_enough = np.fromiter(map(len, spelled), np.int64, len(spelled)) > 1
-    kept = long_enough[ids]
-    return _Tokens(spelled, ids[kept].astype(np.int32)), owner[kept], (part == 0)[kept], found
+    stop = (flags & _STOP).astype(bool)[ids]
+    in_title, in_abstract = searched & (part == 0), searched & (part == 2) & ~stop
+    found = run_words(start, spelled, ids, owner, in_title, in_abstract, len(papers))
+    kept = (flags & _LONG).astype(bool)[ids]
+    tokens_kept = _Tokens(spelled, ids[kept].astype(np.int32), hashes, kinds, flags)
+    return tokens_kept, owner[kept], (part == 0)[kept], found
 
 
 def run_terms(papers: Sequence[Paper], start: int, reference: np.ndarray) -> RunTerms:
@@ -179,10 +243,10 @@ def run_terms(papers: Sequence[Paper], start: int, reference: np.ndarray) -> Run
     model takes its term weights from (see ``related.reference_papers``)."""
     tokens, owner, title_token, search_words = _run_tokens(papers, start)
     last_token = len(tokens.ids) - 1
-    hashes = tokens.of_each(stable_hash, np.int64).view(np.uint64)
+    hashes = tokens.hashes[tokens.ids]
     # A function word, a vague word, a number or a sentence break ends a
     # phrase; a phrase has at least one word that is a term alone.
-    kind = tokens.of_each(lambda token: 0 if token == BREAK else token_kind(token), np.int8)
+    kind = tokens.kinds[tokens.ids]
     alone, inside = kind == WORD, kind >= INSIDE
     word_at = np.flatnonzero(alone)
     pair = inside[:-1] & inside[1:]
@@ -250,10 +314,8 @@ def _keyable(tokens: _Tokens, at: np.ndarray, length: np.ndarray, kind: np.ndarr
     may be a keyphrase (see ``RunTerms.keyable``)."""
     if not len(at):
         return np.zeros(0, bool)
-    number = tokens.of_each(lambda token: token[:1].isdigit(), bool)
-    no_end = tokens.of_each(NO_END.__contains__, bool)
-    no_start = tokens.of_each(NO_START.__contains__, bool)
-    modifier = tokens.of_each(MODIFIERS.__contains__, bool)
+    number, no_end = tokens.has(_NUMBER), tokens.has(_NO_END)
+    no_start, modifier = tokens.has(_NO_START), tokens.has(_MODIFIER)
     last = at + length - 1
     after_modifier = np.concatenate([[False], modifier[:-1]])[at]
     keyable: np.ndarray = (

@@ -57,11 +57,11 @@ def run_words(
 ) -> RunWords:
     """The search words of a run of ``papers`` papers from its words, given
     as places in ``spelled`` (``ids``), the paper of each (``owner``) and
-    whether it is one of a title's or an abstract's search words."""
+    whether it is one of a title's or an abstract's search words (an
+    abstract's stop words are none)."""
     pairs = ids.astype(np.int64) * papers + owner
     titles = _distinct(pairs[in_title])
-    stop = np.fromiter(map(STOP_WORDS.__contains__, spelled), bool, len(spelled))
-    abstracts = _distinct(pairs[in_abstract & ~stop[ids]])
+    abstracts = _distinct(pairs[in_abstract])
     if len(titles):
         at = np.minimum(np.searchsorted(titles, abstracts), len(titles) - 1)
         abstracts = abstracts[titles[at] != abstracts]
