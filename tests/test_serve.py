@@ -249,6 +249,26 @@ def test_rebuilds_when_a_site_s_theme_override_changes(project: Project):
     assert not any("Traceback" in line for line in served.err)
 
 
+def test_a_templates_folder_made_while_serving_is_watched(project: Project):
+    """A newcomer starts ``serve`` first and makes ``templates/`` to
+    override the theme afterwards: its files count from then on, and so
+    does taking the folder away again."""
+    with serving(project) as served:
+        url = served.wait(served.address, "the server's address")
+        assert "NOTE" not in fetch(url)[1]
+        (project.root / "templates").mkdir()
+        base = project.root / "templates" / "base.html"
+        footer = '{% extends "theme/base.html" %}{% block footer %}<p>NOTE NEW</p>{% endblock %}\n'
+        base.write_text(footer, encoding="utf-8")
+        served.wait(lambda: showing(url, "NOTE NEW"), "the rebuild with the new folder's override")
+        base.write_text(footer.replace("NOTE NEW", "NOTE EDITED"), encoding="utf-8")
+        served.wait(lambda: showing(url, "NOTE EDITED"), "the rebuild with the edited override")
+        shutil.rmtree(project.root / "templates")
+        served.wait(lambda: "NOTE" not in fetch(url)[1] or None, "the rebuild without the folder")
+        assert served.stop() in (0, 130)
+    assert not any("Traceback" in line for line in served.err)
+
+
 def test_a_first_build_that_fails_exits_1(project: Project):
     project.feed("a.txt", f"Mar 11\n\nPruning Things\n\n{ABSTRACT}\n")
     project.config.write_text("year: soon\n", encoding="utf-8")

@@ -324,27 +324,39 @@ def _changes(seeds: Path, config: Path, out: Path) -> Generator[None, None, None
     The folders are watched; the config file is looked at every tenth of a
     second instead, because a watch on the file is lost when an editor
     saves by replacing it, and a watch on its folder would see every build.
+    So is which folders there are: a site's ``templates/`` made while
+    serving is watched from then on (and one removed no longer is).
     """
     import watchfiles  # here, not above: no other command pays for importing it
 
     # The site, its staging folders and its lock file.
     ignore = (str(out), str(out.parent / f".{out.name}-"), str(out.parent / f".{out.name}.lock"))
-    # The site's own templates and static files, and the built-in theme they
-    # override file by file, when it can change: in a checkout, not installed.
+    folders, last, started = _watched(seeds, config), _stamp(config), False
+    while True:
+        for found in watchfiles.watch(
+            *folders,
+            watch_filter=watchfiles.DefaultFilter(ignore_paths=ignore),
+            debounce=DEBOUNCE_MS,
+            rust_timeout=CONFIG_POLL_MS,
+            yield_on_timeout=True,
+        ):
+            stamp, now = _stamp(config), _watched(seeds, config)
+            if now != folders:
+                # Watched anew first, then built (``started``): a file
+                # written in between is in that build.
+                folders, started = now, False
+                break
+            if found or stamp != last or not started:
+                last, started = stamp, True
+                yield
+
+
+def _watched(seeds: Path, config: Path) -> list[Path]:
+    """The feeds, the site's own templates and static files, and the
+    built-in theme they override file by file, when it can change: in a
+    checkout, not installed."""
     built_in = () if TEMPLATES.is_relative_to(PACKAGE) else (TEMPLATES, STATIC)
-    folders = list(dict.fromkeys(p for p in (seeds, *theme(config), *built_in) if p.is_dir()))
-    last, started = _stamp(config), False
-    for found in watchfiles.watch(
-        *folders,
-        watch_filter=watchfiles.DefaultFilter(ignore_paths=ignore),
-        debounce=DEBOUNCE_MS,
-        rust_timeout=CONFIG_POLL_MS,
-        yield_on_timeout=True,
-    ):
-        stamp = _stamp(config)
-        if found or stamp != last or not started:
-            last, started = stamp, True
-            yield
+    return list(dict.fromkeys(p for p in (seeds, *theme(config), *built_in) if p.is_dir()))
 
 
 def _stamp(path: Path) -> tuple[int, int, int] | None:
