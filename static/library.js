@@ -84,10 +84,12 @@
     return button.dataset.save;
   }
 
-  // Related papers' Save buttons.
-  for (const item of document.querySelectorAll("li[data-n]")) {
-    item.append(" ", Object.assign(document.createElement("button"), { className: "save", textContent: "Save" }));
-    item.lastChild.dataset.n = item.dataset.n;
+  // Save buttons for the papers numbered by data-n (style.css keeps room).
+  for (const at of document.querySelectorAll(".paper-card[data-n], li[data-n], [data-n] .save-row")) {
+    const button = Object.assign(document.createElement("button"), { className: "save", textContent: "Save" });
+    button.dataset.n = at.closest("[data-n]").dataset.n;
+    at.append(at.localName === "li" ? " " : "", button);
+    if (at.className === "save-row") at.append(" ", Object.assign(document.createElement("a"), { href: `${root}saved/`, textContent: "Saved papers" }));
   }
 
   function showButtons(buttons) {
