@@ -1,11 +1,9 @@
-// The reader's library, kept in this browser only (see saved.js for the
-// saved/ page and For you). This part runs on every page: the Save buttons.
-// Stored under one key per site (two sites on one origin, as GitHub Pages
-// project sites are, keep two libraries):
+// The reader's library, kept in this browser only (saved.js shows it on
+// saved/ and For you); this part, on every page, makes the Save buttons.
+// One key per site (two project sites on one origin keep two libraries):
 //   {"version": 1, "papers": [{"slug", "n", "title", "saved"}, ...]}
-// most recently saved first; `n` is the paper's number in the site's data
-// when it was saved, checked against the site before use. A storage that is
-// full or turned off is said on the page (in a line added here), not thrown.
+// newest first; `n`, the paper's number in the site's data when saved, is
+// checked before use. A full or turned-off storage is said on the page.
 (() => {
   "use strict";
   const root = document.getElementById("main")?.dataset.root || "./";
@@ -49,7 +47,7 @@
       const papers = text ? JSON.parse(text).papers : [];
       return Array.isArray(papers) ? papers.filter(isPaper).map(cleaned) : [];
     } catch (error) {
-      return error instanceof SyntaxError ? [] : null; // unreadable text: replaced by the next save
+      return error instanceof SyntaxError ? [] : null; // replaced by the next save
     }
   }
 
