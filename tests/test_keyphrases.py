@@ -40,11 +40,7 @@ def keyword_rows(site) -> dict[str, list[str]]:
         text = page.read_text("utf-8")
         title = html.unescape(re.search(r"<h1>(.*?)</h1>", text, re.S).group(1))
         found = re.search(r'<dt>Keywords\s*<dd><ul class="tags">(.*?)</ul>', text, re.S)
-        rows[title] = (
-            [html.unescape(k) for k in found.group(1).split("<li>")[1:]]
-            if found
-            else []
-        )
+        rows[title] = [html.unescape(k) for k in found.group(1).split("<li>")[1:]] if found else []
     return rows
 
 
