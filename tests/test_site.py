@@ -222,7 +222,7 @@ def test_topic_feeds_list_only_papers_of_their_topic(seeds_site: ServedSite):
 def test_paper_pages_link_related_papers(seeds_site: ServedSite):
     for page in list((seeds_site.path / "papers").glob("*/index.html"))[:20]:
         html = page.read_text(encoding="utf-8")
-        related = html.split('id="related-heading"', 1)[1]
+        related = html.split('<section class="related">', 1)[1]
         links = re.findall(r'href="\.\./([^/]+)/"', related)  # a sibling folder
         assert 1 <= len(links) <= 5
         assert page.parent.name not in links
@@ -264,8 +264,9 @@ def test_older_topic_pages_list_titles_and_the_newest_shows_cards(
     assert project.build().code == 0
     topic = project.out / "topics" / "pruning"
     newest = (topic / "index.html").read_text(encoding="utf-8")
-    assert newest.count('class="paper-card"') == 4 and 'class="excerpt"' in newest
+    excerpt = ABSTRACT[:40]  # what a card shows of the abstract
+    assert newest.count('class="paper-card"') == 4 and newest.count(excerpt) == 4
     for number in (1, 2):
         older = (topic / "page" / str(number) / "index.html").read_text(encoding="utf-8")
-        assert 'class="excerpt"' not in older and 'class="paper-card"' not in older
+        assert excerpt not in older and 'class="paper-card"' not in older
         assert len(re.findall(r'<li><a href="\.\./\.\./\.\./\.\./papers/', older)) == 4
