@@ -297,7 +297,7 @@ def test_every_card_and_paper_page_carries_its_number(project: Project):
     assert related > 0
     day = (project.out / "days/2025-03-12/index.html").read_text(encoding="utf-8")
     numbered = re.findall(
-        r'<article class="paper-card" data-n="(\d+)">\n<h3><a href="[^"]*/papers/([a-z0-9-]+)/">',
+        r'<article class="paper-card" data-n="(\d+)">\s*<h3><a href="[^"]*/papers/([a-z0-9-]+)/">',
         day,
     )
     assert len(numbered) == 3 and all(numbers[slug] == int(n) for n, slug in numbered)
