@@ -486,7 +486,7 @@ def test_controls_that_scripts_make_move_nothing(browser, browser_site, width):
     day = f"days/{min(p['days'][0] for p in index_of(browser_site)['papers'])}/"
     parts = {
         paper: [
-            ".site-header",
+            "body > header",
             "h1",
             ".authors",
             ".abstract",
@@ -494,7 +494,7 @@ def test_controls_that_scripts_make_move_nothing(browser, browser_site, width):
             "#bibtex",
             ".cite-actions",
         ],
-        day: [".site-header", "h1", ".paper-card", "footer"],
+        day: ["body > header", "h1", ".paper-card", "footer"],
     }
     found: dict[bool, dict[str, Any]] = {}
     for scripts in (False, True):
