@@ -7,7 +7,8 @@
 (() => {
   "use strict";
   const root = document.getElementById("main")?.dataset.root || "./";
-  const message = document.body.appendChild(Object.assign(document.createElement("p"), { id: "library-message", className: "library-message" }));
+  const made = (tag, properties) => Object.assign(document.createElement(tag), properties);
+  const message = document.body.appendChild(made("p", { id: "library-message", className: "library-message" }));
   message.setAttribute("role", "status");
   const KEY = `digest-library-v1:${new URL(root, window.location.href).pathname}`;
   const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -82,12 +83,14 @@
     return button.dataset.save;
   }
 
-  // Save buttons for the papers numbered by data-n (style.css keeps room).
-  for (const at of document.querySelectorAll(".paper-card[data-n], li[data-n], [data-n] .save-row")) {
-    const button = Object.assign(document.createElement("button"), { className: "save", textContent: "Save" });
+  // Save buttons for the papers numbered by data-n (style.css keeps room), a
+  // paper's own in a row under its title.
+  const row = document.querySelector("article[data-n] > header")?.appendChild(made("p", { className: "save-row" }));
+  for (const at of document.querySelectorAll(".paper-card[data-n], li[data-n], .save-row")) {
+    const button = made("button", { className: "save", textContent: "Save" });
     button.dataset.n = at.closest("[data-n]").dataset.n;
     at.append(at.localName === "li" ? " " : "", button);
-    if (at.className === "save-row") at.append(" ", Object.assign(document.createElement("a"), { href: `${root}saved/`, textContent: "Saved papers" }));
+    if (at === row) at.append(" ", made("a", { href: `${root}saved/`, textContent: "Saved papers" }));
   }
 
   function showButtons(buttons) {
@@ -106,7 +109,7 @@
     const wanted = document.getElementById("for-you") && !document.querySelector("script[src$='/foryou.js']");
     if (wanted && load()?.length) {
       for (const name of ["bibtex.js", "foryou.js", "saved.js"]) {
-        document.head.append(Object.assign(document.createElement("script"), { src: `${root}static/${name}`, async: false }));
+        document.head.append(made("script", { src: `${root}static/${name}`, async: false }));
       }
     }
   }

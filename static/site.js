@@ -12,11 +12,10 @@ document.addEventListener("keydown", (event) => {
 
 const root = document.getElementById("main")?.dataset.root || "./";
 
-// The header's search form: the search runs only with scripts, so the page
-// holds only the place for the form (as high and as wide, see style.css),
-// which it takes here.
-const place = document.querySelector("div.site-search");
-if (place) {
+// The header's search form, last in its bar: the search runs only with
+// scripts, so the form is made here, into the room style.css keeps for it.
+const bar = document.querySelector("body > header > div");
+if (bar && !document.getElementById("site-search-q")) {
   const form = Object.assign(document.createElement("form"), { className: "site-search", action: `${root}search/` });
   form.setAttribute("role", "search");
   form.setAttribute("aria-label", "Site search");
@@ -25,7 +24,7 @@ if (place) {
   });
   field.setAttribute("aria-label", "Search papers");
   form.append(field, " ", Object.assign(document.createElement("button"), { textContent: "Search" }));
-  place.replaceWith(form);
+  bar.append(form);
 }
 
 // A paper page's authors: each name a link to a search for it (the search

@@ -234,7 +234,7 @@ def test_a_first_query_downloads_little(page, browser_site, query, files):
     fetch at most 50 KB (uncompressed; GitHub Pages compresses it further)
     for the seeds; the reader's library script, which every page loads for
     its Save buttons (and which makes them, rather than every card and paper
-    page carrying one), is held to its own 6.2 KB."""
+    page carrying one), is held to its own 6.3 KB."""
     sizes: dict[str, int] = {}
     page.on("response", lambda r: sizes.__setitem__(r.url, len(r.body())))
     page.goto(browser_site.url + f"search/?{query}", wait_until="networkidle")
@@ -243,7 +243,7 @@ def test_a_first_query_downloads_little(page, browser_site, query, files):
     data = {url: size for url, size in sizes.items() if url.endswith(".json")}
     assert any(url.endswith("search-index.json") for url in data)
     library = {url: size for url, size in sizes.items() if url.endswith("/static/library.js")}
-    assert len(library) == 1 and sum(library.values()) <= 6_200
+    assert len(library) == 1 and sum(library.values()) <= 6_300
     # 50 KB before the reader's library, whose Save buttons on results (their
     # styles and the few lines that add them) take 1.5 KB of it.
     assert sum(sizes.values()) - sum(library.values()) <= 52_000, sizes
