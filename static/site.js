@@ -10,31 +10,34 @@ document.addEventListener("keydown", (event) => {
   field.select();
 });
 
-const root = document.getElementById("main")?.dataset.root || "./";
-
 // The header's search form, last in its bar: the search runs only with
 // scripts, so the form is made here, into the room style.css keeps for it.
-const bar = document.querySelector("body > header > div");
-if (bar && !document.getElementById("site-search-q")) {
-  const form = Object.assign(document.createElement("form"), { className: "site-search", action: `${root}search/` });
-  form.setAttribute("role", "search");
-  form.setAttribute("aria-label", "Site search");
-  const field = Object.assign(document.createElement("input"), {
-    id: "site-search-q", name: "q", type: "search", placeholder: "Search papers (press /)", autocomplete: "off",
-  });
-  field.setAttribute("aria-label", "Search papers");
-  form.append(field, " ", Object.assign(document.createElement("button"), { textContent: "Search" }));
-  bar.append(form);
-}
+// (In a block: names of this script's own, not every script's.)
+{
+  const root = document.getElementById("main")?.dataset.root || "./";
+  const bar = document.querySelector("body > header > div");
+  if (bar && !document.getElementById("site-search-q")) {
+    const form = Object.assign(document.createElement("form"), { className: "site-search", action: `${root}search/` });
+    form.setAttribute("role", "search");
+    form.setAttribute("aria-label", "Site search");
+    const field = Object.assign(document.createElement("input"), {
+      id: "site-search-q", name: "q", type: "search", placeholder: "Search papers (press /)", autocomplete: "off",
+    });
+    field.setAttribute("aria-label", "Search papers");
+    form.append(field, " ", Object.assign(document.createElement("button"), { textContent: "Search" }));
+    bar.append(form);
+  }
 
-// A paper page's authors: each name a link to a search for it (the search
-// needs this script, so the page holds the names only).
-for (const item of document.querySelectorAll("ul.authors > li")) {
-  const link = Object.assign(document.createElement("a"), { textContent: item.textContent });
-  link.href = `${root}search/?author=${encodeURIComponent(item.textContent)}`;
-  item.replaceChildren(link);
+  // A paper page's authors: each name a link to a search for it (the search
+  // needs this script, so the page holds the names only).
+  for (const item of document.querySelectorAll("ul.authors > li")) {
+    const link = Object.assign(document.createElement("a"), { textContent: item.textContent });
+    link.href = `${root}search/?author=${encodeURIComponent(item.textContent)}`;
+    item.replaceChildren(link);
+  }
 }
 
 // Controls that need a script (a listing's BibTeX button) are shown only
-// with it, by visibility, which moves nothing on the page.
+// with it, by visibility, which moves nothing on the page; the room kept for
+// the search form goes as the form comes (in this same task: no frame between).
 document.documentElement.classList.add("js");
