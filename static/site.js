@@ -10,9 +10,8 @@ document.addEventListener("keydown", (event) => {
   field.select();
 });
 
-// The header's search form, last in its bar: the search runs only with
-// scripts, so the form is made here, into the room style.css keeps for it.
-// (In a block: names of this script's own, not every script's.)
+// The header's search form, last in its bar, made here as the search needs
+// scripts (style.css keeps its room). A block keeps these names local.
 {
   const root = document.getElementById("main")?.dataset.root || "./";
   const bar = document.querySelector("body > header > div");
@@ -37,7 +36,6 @@ document.addEventListener("keydown", (event) => {
   }
 }
 
-// Controls that need a script (a listing's BibTeX button) are shown only
-// with it, by visibility, which moves nothing on the page; the room kept for
-// the search form goes as the form comes (in this same task: no frame between).
+// Controls that need a script (a listing's BibTeX button) show only with it,
+// by visibility (nothing moves); the search form's room goes as it comes.
 document.documentElement.classList.add("js");
