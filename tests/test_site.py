@@ -154,6 +154,25 @@ def test_missing_pages_at_any_depth_get_a_404_page_with_working_links(seeds_site
             assert fetch(link)[0] == 200, link
 
 
+def test_feed_links_are_where_a_reader_looks_for_a_feed(seeds_site: ServedSite):
+    """The site's feed is announced on the home page, days and topics (a
+    topic's page also its own), not on each paper's page (bytes on every one
+    of them); every page's footer still links to it."""
+    site = seeds_site.path
+    feed = '<link rel="alternate" type="application/atom+xml" title="'
+    some_day = next(p for p in sorted((site / "days").iterdir()) if p.is_dir())
+    topic = next(p for p in sorted((site / "topics").iterdir()) if p.is_dir())
+    for page in (site / "index.html", some_day / "index.html", site / "days" / "index.html"):
+        assert page.read_text(encoding="utf-8").count(feed) == 1, page
+    assert (topic / "index.html").read_text(encoding="utf-8").count(feed) == 2
+    papers = list((site / "papers").glob("*/index.html"))
+    assert papers
+    for page in papers:
+        html = page.read_text(encoding="utf-8")
+        assert 'rel="alternate"' not in html
+        assert '<a href="../../feed.xml">Atom feed</a>' in html
+
+
 def test_atom_feed_and_sitemap_parse(seeds_site: ServedSite):
     feed = ET.parse(seeds_site.path / "feed.xml").getroot()
     assert feed.tag == f"{ATOM}feed"
