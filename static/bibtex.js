@@ -101,14 +101,44 @@
     }
   }
 
+  /** A button saying `text` that does `click`. */
+  function madeButton(className, text, click) {
+    const made = Object.assign(document.createElement("button"), { type: "button", className, textContent: text });
+    made.addEventListener("click", click);
+    return made;
+  }
+
+  // A paper's page: its entry's Copy and Download buttons, made here in the
+  // empty row under it (whose height style.css keeps: nothing moves), with a
+  // status that says what a copy did. Where the clipboard is not allowed,
+  // Copy selects the entry for the reader to copy.
+  const actions = document.querySelector("#bibtex ~ .cite-actions");
+  if (actions) {
+    const source = document.getElementById("bibtex");
+    const said = Object.assign(document.createElement("span"), { className: "copied" });
+    said.setAttribute("role", "status");
+    const copy = madeButton("copy", "Copy BibTeX", async () => {
+      try {
+        await navigator.clipboard.writeText(source.textContent);
+        said.textContent = "Copied.";
+      } catch {
+        const range = document.createRange();
+        range.selectNodeContents(source);
+        window.getSelection().removeAllRanges();
+        window.getSelection().addRange(range);
+        source.focus();
+        said.textContent = "Selected: press Ctrl+C to copy.";
+      }
+    });
+    // Its own entry, in a file named after its key.
+    const download = madeButton("bib", "Download citation.bib", () => {
+      const entry = source.textContent;
+      save(`${/^@\w+\{([^,\s]+),/.exec(entry)?.[1] || "citation"}.bib`, entry);
+    });
+    actions.append(copy, " ", download, " ", said);
+  }
+
   for (const button of document.querySelectorAll("button[data-bib]")) {
-    if (!button.dataset.bib) { // a paper's page: its own entry, named after its key
-      button.addEventListener("click", () => {
-        const entry = document.getElementById("bibtex").textContent;
-        save(`${/^@\w+\{([^,\s]+),/.exec(entry)?.[1] || "citation"}.bib`, entry);
-      });
-      continue;
-    }
     // A listing's file takes a while and can miss papers: said beside it.
     const status = Object.assign(document.createElement("span"), { className: "bib-status" });
     status.setAttribute("role", "status");

@@ -1,15 +1,14 @@
-// The reader's library, kept in this browser only (see saved.js for the
-// saved/ page and For you). This part runs on every page: the Save buttons.
-// Stored under one key per site (two sites on one origin, as GitHub Pages
-// project sites are, keep two libraries):
+// The reader's library, kept in this browser only (saved.js shows it on
+// saved/ and For you); this part, on every page, makes the Save buttons.
+// One key per site (two project sites on one origin keep two libraries):
 //   {"version": 1, "papers": [{"slug", "n", "title", "saved"}, ...]}
-// most recently saved first; `n` is the paper's number in the site's data
-// when it was saved, checked against the site before use. A storage that is
-// full or turned off is said on the page (in a line added here), not thrown.
+// newest first; `n`, the paper's number in the site's data when saved, is
+// checked before use. A full or turned-off storage is said on the page.
 (() => {
   "use strict";
   const root = document.getElementById("main")?.dataset.root || "./";
-  const message = document.body.appendChild(Object.assign(document.createElement("p"), { id: "library-message", className: "library-message" }));
+  const made = (tag, properties) => Object.assign(document.createElement(tag), properties);
+  const message = document.body.appendChild(made("p", { id: "library-message", className: "library-message" }));
   message.setAttribute("role", "status");
   const KEY = `digest-library-v1:${new URL(root, window.location.href).pathname}`;
   const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -49,7 +48,7 @@
       const papers = text ? JSON.parse(text).papers : [];
       return Array.isArray(papers) ? papers.filter(isPaper).map(cleaned) : [];
     } catch (error) {
-      return error instanceof SyntaxError ? [] : null; // unreadable text: replaced by the next save
+      return error instanceof SyntaxError ? [] : null; // replaced by the next save
     }
   }
 
@@ -84,10 +83,14 @@
     return button.dataset.save;
   }
 
-  // Related papers' Save buttons.
-  for (const item of document.querySelectorAll("li[data-n]")) {
-    item.append(" ", Object.assign(document.createElement("button"), { className: "save", textContent: "Save" }));
-    item.lastChild.dataset.n = item.dataset.n;
+  // Save buttons for the papers numbered by data-n (style.css keeps room), a
+  // paper's own in a row under its title.
+  const row = document.querySelector("article[data-n] > header")?.appendChild(made("p", { className: "save-row" }));
+  for (const at of document.querySelectorAll(".paper-card[data-n], li[data-n], .save-row")) {
+    const button = made("button", { className: "save", textContent: "Save" });
+    button.dataset.n = at.closest("[data-n]").dataset.n;
+    at.append(at.localName === "li" ? " " : "", button);
+    if (at === row) at.append(" ", made("a", { href: `${root}saved/`, textContent: "Saved papers" }));
   }
 
   function showButtons(buttons) {
@@ -106,7 +109,7 @@
     const wanted = document.getElementById("for-you") && !document.querySelector("script[src$='/foryou.js']");
     if (wanted && load()?.length) {
       for (const name of ["bibtex.js", "foryou.js", "saved.js"]) {
-        document.head.append(Object.assign(document.createElement("script"), { src: `${root}static/${name}`, async: false }));
+        document.head.append(made("script", { src: `${root}static/${name}`, async: false }));
       }
     }
   }

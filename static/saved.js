@@ -44,7 +44,7 @@
    * Where the site has the paper `slug` now: its number and display record,
    * or null if the site no longer has it. The stored number is tried first;
    * a paper renumbered since (an older day added later) is found through
-   * its own page, whose Save button (under its title) says its number.
+   * its own page, whose article says its number (in its data-n).
    */
   async function locate(slug, n) {
     if (n >= 0) {
@@ -55,8 +55,8 @@
     if (response.status === 404 || response.status === 410) return null;
     if (!response.ok) throw new Error(`HTTP ${response.status} for papers/${slug}/`);
     const page = new DOMParser().parseFromString(await response.text(), "text/html");
-    const button = page.querySelector(".save-row button.save");
-    const number = button ? Number(button.dataset.n) : -1;
+    const article = page.querySelector("article.paper[data-n]");
+    const number = article ? Number(article.dataset.n) : -1;
     const found = number >= 0 ? await record(number) : null;
     return found && found[1] === slug ? { n: number, record: found } : null;
   }

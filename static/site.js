@@ -10,36 +10,32 @@ document.addEventListener("keydown", (event) => {
   field.select();
 });
 
-// A paper page's authors: each name a link to a search for it (the search
-// needs this script, so the page holds the names only).
-for (const item of document.querySelectorAll("ul.authors > li")) {
+// The header's search form, last in its bar, made here as the search needs
+// scripts (style.css keeps its room). A block keeps these names local.
+{
   const root = document.getElementById("main")?.dataset.root || "./";
-  const link = Object.assign(document.createElement("a"), { textContent: item.textContent });
-  link.href = `${root}search/?author=${encodeURIComponent(item.textContent)}`;
-  item.replaceChildren(link);
+  const bar = document.querySelector("body > header > div");
+  if (bar && !document.getElementById("site-search-q")) {
+    const form = Object.assign(document.createElement("form"), { className: "site-search", action: `${root}search/` });
+    form.setAttribute("role", "search");
+    form.setAttribute("aria-label", "Site search");
+    const field = Object.assign(document.createElement("input"), {
+      id: "site-search-q", name: "q", type: "search", placeholder: "Search papers (press /)", autocomplete: "off",
+    });
+    field.setAttribute("aria-label", "Search papers");
+    form.append(field, " ", Object.assign(document.createElement("button"), { textContent: "Search" }));
+    bar.append(form);
+  }
+
+  // A paper page's authors: each name a link to a search for it (the search
+  // needs this script, so the page holds the names only).
+  for (const item of document.querySelectorAll("ul.authors > li")) {
+    const link = Object.assign(document.createElement("a"), { textContent: item.textContent });
+    link.href = `${root}search/?author=${encodeURIComponent(item.textContent)}`;
+    item.replaceChildren(link);
+  }
 }
 
-// Controls that need this script (the copy buttons) are shown only with it,
-// by visibility, which moves nothing on the page.
+// Controls that need a script (a listing's BibTeX button) show only with it,
+// by visibility (nothing moves); the search form's room goes as it comes.
 document.documentElement.classList.add("js");
-
-// A "Copy" button copies the text of the element its data-copy names, and
-// says so in the status beside it; where the clipboard is not allowed, it
-// selects the text for the reader to copy.
-for (const button of document.querySelectorAll("button[data-copy]")) {
-  button.addEventListener("click", async () => {
-    const source = document.getElementById(button.dataset.copy);
-    const said = button.parentElement.querySelector("[role=status]");
-    try {
-      await navigator.clipboard.writeText(source.textContent);
-      said.textContent = "Copied.";
-    } catch {
-      const range = document.createRange();
-      range.selectNodeContents(source);
-      window.getSelection().removeAllRanges();
-      window.getSelection().addRange(range);
-      source.focus();
-      said.textContent = "Selected: press Ctrl+C to copy.";
-    }
-  });
-}

@@ -81,7 +81,7 @@ def test_text_and_api_feeds_merge_and_the_page_shows_authors_and_links(project: 
     assert "Ada &lt;Lovelace&gt;" in html
     assert 'href="https://arxiv.org/abs/2503.01234"' in html
     assert 'href="https://huggingface.co/papers/2503.01234"' in html
-    assert html.count('<time datetime="2025-03-1') >= 2
+    assert html.count('<li><a href="../../days/2025-03-1') >= 2
 
 
 def test_hostile_json_is_a_diagnostic_not_a_traceback():
@@ -110,4 +110,4 @@ def test_keywords_of_an_api_feed_place_a_paper_as_its_title_would(project: Proje
     }
     why = '<a href="../../topics/transformers/">Transformers</a> <span class="why">(“transformer”)'
     assert why in pages["a"]
-    assert '<a href="../../topics/other/">Other topics</a></li>' in pages["another"]
+    assert '<li><a href="../../topics/other/">Other topics</a></ul>' in pages["another"]

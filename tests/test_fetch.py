@@ -401,7 +401,9 @@ def test_round_trip_fetched_papers_get_pages_with_authors_and_arxiv_links(
         assert f'href="https://arxiv.org/abs/{stored["id"]}"' in html
         assert f'href="https://huggingface.co/papers/{stored["id"]}"' in html
     eureka = pages[html_escape(STORED[0]["title"])].read_text(encoding="utf-8")
-    assert eureka.count("<time datetime=") >= 2, "listed on the text feed's day and the API's"
+    assert eureka.count('<li><a href="../../days/') >= 2, (
+        "listed on the text feed's day and the API's"
+    )
 
 
 def test_429_is_waited_out_as_retry_after_says(

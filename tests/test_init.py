@@ -81,8 +81,9 @@ def test_init_fetch_build_and_crawl_under_a_sub_path(arxiv_api: Replay, tmp_path
 
 
 def crawl(root: str) -> set[str]:
-    """Every page reachable from ``root``; every internal link must resolve."""
-    queue, seen, pages = [root], {root}, set()
+    """Every page reachable from ``root`` and from the search page (which the
+    header's form, made by site.js, leads to); every internal link must resolve."""
+    queue, seen, pages = [root, root + "search/"], {root, root + "search/"}, set()
     while queue:
         url = queue.pop()
         status, body, kind = get(url)

@@ -39,12 +39,8 @@ def keyword_rows(site) -> dict[str, list[str]]:
     for page in sorted(site.glob("papers/*/index.html")):
         text = page.read_text("utf-8")
         title = html.unescape(re.search(r"<h1>(.*?)</h1>", text, re.S).group(1))
-        found = re.search(r'<dt>Keywords</dt>\s*<dd><ul class="tags">(.*?)</ul>', text, re.S)
-        rows[title] = (
-            [html.unescape(k) for k in re.findall(r"<li>(.*?)</li>", found.group(1))]
-            if found
-            else []
-        )
+        found = re.search(r'<dt>Keywords\s*<dd><ul class="tags">(.*?)</ul>', text, re.S)
+        rows[title] = [html.unescape(k) for k in found.group(1).split("<li>")[1:]] if found else []
     return rows
 
 

@@ -287,14 +287,20 @@ def test_every_card_and_paper_page_carries_its_number(project: Project):
     related = 0
     for slug, at in numbers.items():
         page = (project.out / f"papers/{slug}/index.html").read_text(encoding="utf-8")
-        assert f'<p class="save-row"><button class="save" data-n="{at}">' in page
+        # Its number is on its article, for the Save button library.js adds
+        # to the save row (tests/test_library_browser.py clicks it).
+        assert f'<article class="paper" data-n="{at}">' in page
         # A related paper's number is on its item, for the Save button library.js adds.
         for n, other in re.findall(r'<li data-n="(\d+)"><a href="\.\./([a-z0-9-]+)/">', page):
             assert numbers[other] == int(n)
             related += 1
     assert related > 0
     day = (project.out / "days/2025-03-12/index.html").read_text(encoding="utf-8")
-    assert day.count('class="save"') == 3
+    numbered = re.findall(
+        r'<article class="paper-card" data-n="(\d+)">\s*<h3><a href="[^"]*/papers/([a-z0-9-]+)/">',
+        day,
+    )
+    assert len(numbered) == 3 and all(numbers[slug] == int(n) for n, slug in numbered)
     assert (project.out / "saved/index.html").exists()
     assert date(2025, 3, 12).isoformat() in day
 

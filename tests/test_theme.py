@@ -82,7 +82,7 @@ def test_a_theme_template_uses_a_site_s_override_of_a_partial(project: Project):
     run = project.build()
     assert run.code == 0, run.err
     day = (project.out / "days" / "2025-03-11" / "index.html").read_text("utf-8")
-    assert day.count('<div class="our-card"><article class="paper-card">') == 2
+    assert day.count('<div class="our-card"><article class="paper-card" data-n="') == 2
 
 
 def test_changing_an_override_rebuilds_and_removing_it_brings_the_theme_back(
