@@ -289,3 +289,39 @@ def test_older_topic_pages_list_titles_and_the_newest_shows_cards(
         older = (topic / "page" / str(number) / "index.html").read_text(encoding="utf-8")
         assert excerpt not in older and 'class="paper-card"' not in older
         assert len(re.findall(r'<li><a href="\.\./\.\./\.\./\.\./papers/', older)) == 4
+
+
+def test_past_the_protocol_s_limit_the_sitemap_is_an_index_of_sitemaps(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+):
+    """A 100,000-paper site has more pages than one sitemap may list: its
+    ``sitemap.xml`` is then an index of sitemaps that, together, list every
+    page once, each within the limit and valid against the schema."""
+    from lxml import etree
+
+    from generator.site import machine_files
+
+    monkeypatch.setattr(machine_files, "SITEMAP_URLS", 4)
+    titles = [f"Pruning Method {n}" for n in range(5)]
+    project.feed("2025-03-11.txt", "2025-03-11" + "".join(f"\n\n{t}\n\n{ABSTRACT}" for t in titles))
+    base = "https://example.org/digest/"
+    assert project.build("--base-url", base).code == 0
+    space = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    index = ET.parse(project.out / "sitemap.xml").getroot()
+    assert index.tag == f"{space}sitemapindex"
+    parts = [loc.text or "" for loc in index.iter(f"{space}loc")]
+    assert parts == [f"{base}sitemap-{n}.xml" for n in range(1, len(parts) + 1)]
+    schema = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "fixtures" / "sitemap.xsd")))
+    listed: list[str] = []
+    for part in parts:
+        path = project.out / part.removeprefix(base)
+        assert schema.validate(etree.parse(str(path))), schema.error_log
+        urls = [loc.text or "" for loc in ET.parse(path).getroot().iter(f"{space}loc")]
+        assert 0 < len(urls) <= 4
+        listed += urls
+    pages = {
+        base + "".join(f"{part}/" for part in p.parent.relative_to(project.out).parts)
+        for p in project.out.rglob("index.html")
+    }
+    assert len(pages) > 8 and len(listed) == len(set(listed)) and set(listed) == pages
+    assert f"Sitemap: {base}sitemap.xml" in (project.out / "robots.txt").read_text("utf-8")
