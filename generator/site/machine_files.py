@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from generator.analysis.postings import SearchWords
 from generator.analysis.topics import Topics
 from generator.config.digest_yaml import Config
 from generator.reading.archive import Archive, Paper
@@ -37,12 +36,12 @@ class MachineFiles:
         env: jinja2.Environment,
         site_globals: Mapping[str, Any],
         views: Mapping[str, PaperView],
-        search_words: SearchWords,
+        related: Related,
         updated: datetime | None = None,
-        related: Related | None = None,
     ) -> None:
-        """``updated``: when the site was built, if known (``SOURCE_DATE_EPOCH``);
-        ``related``: the related papers' model, whose vectors the library ranks by."""
+        """``related``: the related papers' model, whose search words the
+        search index is made of and whose vectors the library ranks by;
+        ``updated``: when the site was built, if known (``SOURCE_DATE_EPOCH``)."""
         self.updated = updated
         self.config = config
         self.archive = archive
@@ -50,7 +49,6 @@ class MachineFiles:
         self.env = env
         self.site_globals = site_globals
         self.views = views
-        self.search_words = search_words
         self.related = related
 
     def write_feed(self, site: Site, folder: str, title: str, papers: Sequence[Paper]) -> None:
@@ -71,7 +69,7 @@ class MachineFiles:
 
     def write_search(self, site: Site) -> None:
         for path, data in sorted(
-            search_files(self.archive, self.topics, self.search_words).items()
+            search_files(self.archive, self.topics, self.related.search_words).items()
         ):
             site.write(path, data if isinstance(data, bytes) else to_json(data) + "\n")
 

@@ -103,7 +103,6 @@ class Renderer:
         self.topics = topics
         self.content = content
         self.templates = templates
-        self.search_words = related.search_words
         self.built_in = built_in or ()
         self.env = environment(templates, built_in[0] if built_in else None)
         self.views = paper_views(archive, topics, related)
@@ -123,9 +122,8 @@ class Renderer:
             self.env,
             self.site_globals,
             self.views,
-            self.search_words,
-            updated,
             related,
+            updated,
         )
         self.fingerprints = self._fingerprints()
 
