@@ -174,6 +174,14 @@ def test_feed_links_are_where_a_reader_looks_for_a_feed(seeds_site: ServedSite):
         assert '<a href="../../feed.xml">Atom feed</a>' in html
 
 
+def page_urls(site: Path, base: str) -> set[str]:
+    """The URL of every page of ``site``, served at ``base``, as a sitemap lists them."""
+    return {
+        base + "".join(f"{part}/" for part in p.parent.relative_to(site).parts)
+        for p in site.rglob("index.html")
+    }
+
+
 def test_atom_feed_and_sitemap_parse(seeds_site: ServedSite):
     feed = ET.parse(seeds_site.path / "feed.xml").getroot()
     assert feed.tag == f"{ATOM}feed"
@@ -187,10 +195,7 @@ def test_atom_feed_and_sitemap_parse(seeds_site: ServedSite):
     locations = [
         loc.text for loc in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")
     ]
-    pages = {
-        seeds_site.url + "".join(f"{part}/" for part in p.parent.relative_to(seeds_site.path).parts)
-        for p in seeds_site.path.rglob("index.html")
-    }
+    pages = page_urls(seeds_site.path, seeds_site.url)
     assert len(locations) == len(set(locations)) == len(pages)
     assert set(locations) == pages
 
@@ -322,9 +327,6 @@ def test_past_the_protocol_s_limit_the_sitemap_is_an_index_of_sitemaps(
         urls = [loc.text or "" for loc in ET.fromstring(sitemap).iter(f"{space}loc")]
         assert 0 < len(urls) <= 4
         listed += urls
-    pages = {
-        base + "".join(f"{part}/" for part in p.parent.relative_to(project.out).parts)
-        for p in project.out.rglob("index.html")
-    }
+    pages = page_urls(project.out, base)
     assert len(pages) > 8 and len(listed) == len(set(listed)) and set(listed) == pages
     assert f"Sitemap: {base}sitemap.xml" in (project.out / "robots.txt").read_text("utf-8")
