@@ -18,12 +18,11 @@ from pybtex.database import BibliographyData, parse_string
 from pybtex.richtext import Text
 
 from generator.core.errors import Source
-from generator.reading.archive import merge
+from generator.reading.archive import merge, numbered
 from generator.reading.entries import Entry
 from generator.reading.stored import HF_DAILY_FORMAT
 from generator.site.bibtex import _LIGATURE, Citation, _has_ligature, citation_keys, entry, escaped
 from generator.site.render import bib_name
-from generator.site.views import numbered
 from tests.conftest import ABSTRACT, Project, ServedSite
 
 #: What our escapes for ASCII stand for, read before pybtex's own LaTeX

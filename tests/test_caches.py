@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from generator.analysis import related, topics
-from generator.commands import feed_cache
+from generator.analysis import counted_runs, related, topics
+from generator.commands import feed_cache, terms_cache
 from generator.commands.caches import read_checked, write_checked
 from generator.reading.archive import Paper
 from generator.reading.entries import Feed
@@ -104,6 +104,74 @@ def test_a_related_cache_that_is_well_formed_but_wrong_is_a_warning_not_a_wrong_
         (warning,) = run.err.splitlines()
         assert "related papers' cache is damaged" in warning and "Traceback" not in run.err
         assert snapshot(project.out) == full_build(project, tmp_path)
+
+
+def papers_of(day: str, first: int, count: int) -> str:
+    """A day of papers that share no word with any other paper."""
+    words = [
+        "".join(chr(ord("a") + int(d)) for d in f"{n:03}") for n in range(first, first + count)
+    ]
+    return feed_of(day, [(f"Zq{w} Wx{w}", f"Vb{w} yk{w} jn{w} pr{w}.") for w in words])
+
+
+def test_a_day_splits_only_its_own_runs_of_papers_and_keeps_what_the_next_day_needs(
+    project: Project, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    monkeypatch.setattr(related, "CHUNK_PAPERS", 3)
+    split: list[int] = []
+    real = counted_runs.run_terms
+
+    def counted(papers, start, reference):  # type: ignore[no-untyped-def]
+        split.append(len(papers))
+        return real(papers, start, reference)
+
+    monkeypatch.setattr(counted_runs, "run_terms", counted)
+    # Two months: the new days' month weighs terms by the month before.
+    project.feed("a.txt", papers_of("2025-02-10", 0, 5))
+    project.feed("b.txt", papers_of("2025-03-11", 5, 5))
+    assert project.build().code == 0
+    assert split == [3, 3, 3, 1]
+    kept = project.root / ".digest-cache" / terms_cache.FOLDER
+    assert len(list(kept.iterdir())) == 4
+    split.clear()
+    # The last run, of one paper, now has three: the only one split.
+    project.feed("c.txt", papers_of("2025-03-12", 10, 2))
+    assert project.build().code == 0
+    assert split == [3]
+    assert len(list(kept.iterdir())) == 4  # the run of one paper is gone
+    assert snapshot(project.out) == full_build(project, tmp_path)
+    split.clear()
+    assert project.build("--force").code == 0
+    assert split == [3, 3, 3, 3]
+
+
+def test_a_damaged_terms_cache_is_a_warning_not_a_wrong_site(
+    project: Project, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    monkeypatch.setattr(related, "CHUNK_PAPERS", 3)
+    project.feed("a.txt", papers_of("2025-02-10", 0, 3))
+    project.feed("b.txt", papers_of("2025-03-10", 3, 3))
+    assert project.build().code == 0
+    kept = project.root / ".digest-cache" / terms_cache.FOLDER
+    first, second = sorted(kept.iterdir(), key=lambda path: path.stat().st_mtime_ns)[:2]
+    with np.load(io.BytesIO(read_checked(second))) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    written = io.BytesIO()  # well formed, its check right, but of another run's size
+    np.savez(written, **{**arrays, "papers": np.array([2])})
+    write_checked(second, written.getvalue())
+    for damage, day in [(second, "2025-03-11"), (None, "2025-03-12"), (first, "2025-03-13")]:
+        if damage == first:
+            first.write_bytes(first.read_bytes()[:-9])  # cut short
+        project.feed(f"{day}.txt", papers_of(day, 10 + int(day[-2:]), 1))
+        run = project.build()
+        assert run.code == 0, run.err
+        # Said once: the damaged file is written again.
+        warnings = ["cache of papers' terms is damaged"] if damage else []
+        assert [
+            line[line.index("a cache") + 2 :].split(" (")[0] for line in run.err.splitlines()
+        ] == warnings
+        assert "Traceback" not in run.err
+        assert snapshot(project.out) == full_build(project, tmp_path / day)
 
 
 PRUNING = [

@@ -230,11 +230,12 @@ def test_path_like_titles_each_get_their_own_page_inside_the_site(project: Proje
                or p.is_relative_to(cache) or p == project.config.resolve()
                for p in written)  # fmt: skip
     # The read feeds, the topics cache, the manifest, the related papers'
-    # state, and no spare tree (this was the first build).
+    # state, the papers' terms, and no spare tree (this was the first build).
     names = sorted(p.name for p in cache.iterdir())
-    assert len(names) == 4 and names[0] == "feeds" and names[2] == "site.manifest.json", names
+    assert len(names) == 5 and names[0] == "feeds" and names[2] == "site.manifest.json", names
     assert names[1].startswith("placements-") and names[1].endswith(".json"), names
     assert names[3].startswith("site.related-") and names[3].endswith(".npz"), names
+    assert names[4] == "terms", names
     for title in titles:
         assert any(title in "".join(read_page(page / "index.html").text) for page in pages), title
 

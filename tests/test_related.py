@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 from collections import Counter
@@ -10,10 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.analysis import paper_terms
+from generator.analysis import counted_runs, paper_terms
 from generator.analysis import related as related_module
 from generator.analysis.keyphrase_words import WORD, token_kind
-from generator.analysis.paper_terms import BREAK, run_terms, text_tokens
+from generator.analysis.paper_terms import BREAK, RunCounts, run_terms, text_tokens
+from generator.analysis.postings import term_postings
 from generator.analysis.related import Related, _distinct, reference_papers, relate
 from generator.analysis.vocabulary import narrow
 from generator.core.errors import Source
@@ -305,6 +307,11 @@ def _same(one: Related, other: Related) -> None:
     assert one.state is not None and other.state is not None
     assert one.state.similar.tolist() == other.state.similar.tolist()
     assert one.state.lowest.tolist() == other.state.lowest.tolist()
+    count = len(one.keywords)
+    postings = [
+        term_postings(words, count, count) for words in (one.search_words, other.search_words)
+    ]
+    assert postings[0] == postings[1]
 
 
 @pytest.fixture
@@ -330,6 +337,76 @@ def test_a_build_that_reuses_the_previous_state_relates_as_one_from_nothing(seed
         again, fresh = relate(archive, previous=state), relate(archive)
         _same(again, fresh)
         state = again.state
+
+
+class Kept:
+    """The runs' counts a build kept, as the terms cache gives them back."""
+
+    def __init__(self, runs: dict[str, RunCounts]) -> None:
+        self.runs = runs
+
+    def get(self, key: str, start: int, papers: int) -> RunCounts | None:
+        counts = self.runs.get(key)
+        if counts is None:
+            return None
+        assert counts.search_words.papers == papers
+        words = dataclasses.replace(counts.search_words, start=start)
+        return dataclasses.replace(counts, search_words=words)
+
+
+def count_split(monkeypatch) -> list[int]:
+    """The sizes of the runs whose texts are split from now on."""
+    split: list[int] = []
+    real = counted_runs.run_terms
+
+    def counted(papers, start, reference):
+        split.append(len(papers))
+        return real(papers, start, reference)
+
+    monkeypatch.setattr(counted_runs, "run_terms", counted)
+    return split
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_runs_a_build_kept_relate_as_from_nothing_and_spare_splitting_their_texts(
+    seed, small_runs, monkeypatch
+):
+    rng = random.Random(seed)
+    days = [date(2025, 1, 6), date(2025, 1, 20), date(2025, 2, 3), date(2025, 2, 10)]
+    entries = [e for n, day in enumerate(days) for e in _papers_of(rng, 12, day, 12 * n)]
+    before = relate(merge(entries)[0])
+    split = count_split(monkeypatch)
+    for number, day in enumerate([date(2025, 2, 17), date(2025, 2, 18)]):
+        echoes = rng.sample(range(48), 3) if seed % 2 else ()
+        entries += _papers_of(rng, rng.randint(1, 6), day, 100 + 10 * number, echoes)
+        archive, _ = merge(entries)
+        split.clear()
+        again = relate(archive, previous=before.state, kept=Kept(dict(before.runs)))
+        # The new papers' runs, and those of papers whose echoed phrase now recurs.
+        assert 0 < len(split) <= 2 + len(echoes) < len(again.runs)
+        _same(again, relate(archive))
+        before = again
+
+
+def test_runs_are_split_anew_where_the_build_before_kept_none_or_its_state_does_not_fit(
+    small_runs, monkeypatch
+):
+    rng = random.Random(5)
+    days = [date(2025, 1, 6), date(2025, 1, 20), date(2025, 2, 3)]
+    entries = [e for n, day in enumerate(days) for e in _papers_of(rng, 12, day, 12 * n)]
+    before = relate(merge(entries)[0])
+    split = count_split(monkeypatch)
+    first = entries[0]
+    entries[0] = Entry(first.title, first.abstract + " Also glaciers.", first.day, first.source)
+    archive, _ = merge(entries)
+    _same(relate(archive, previous=before.state, kept=Kept(dict(before.runs))), relate(archive))
+    assert sum(split) == 2 * len(archive.papers)  # an edit weighs every paper again
+    state = relate(archive).state
+    split.clear()
+    entries += _papers_of(rng, 2, date(2025, 2, 4), 100)
+    archive, _ = merge(entries)
+    _same(relate(archive, previous=state, kept=Kept({})), relate(archive))
+    assert sum(split) == 2 * len(archive.papers)
 
 
 def test_the_previous_state_spares_the_papers_a_day_does_not_reach(small_runs, monkeypatch):

@@ -8,10 +8,12 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from generator.analysis import related
 from tests.conftest import PROJECT, SMALL_CONFIG, Project, digest
 from tests.test_incremental import snapshot
 
@@ -24,9 +26,9 @@ def paper(title_words: list[str], number: int) -> tuple[str, str]:
     return title, abstract
 
 
-def feed(day: int, papers: list[tuple[str, str]]) -> str:
+def feed(day: int, papers: list[tuple[str, str]], month: int = 3) -> str:
     entries = "".join(f"\n\n{title}\n\n{abstract}" for title, abstract in papers)
-    return f"2025-03-{day:02d}{entries}\n"
+    return f"2025-{month:02d}-{day:02d}{entries}\n"
 
 
 papers_of_a_day = st.lists(
@@ -109,14 +111,19 @@ def test_an_incremental_build_is_a_full_build(steps: list[tuple[object, ...]]) -
         project.seeds.mkdir()
         project.config.write_text(SMALL_CONFIG, encoding="utf-8")
         shutil.copytree(PROJECT / "templates", project.root / "templates")
+        # A month before the days added: those days weigh terms by it, so
+        # a build may reuse the related papers' work of the one before.
         days = [10, 11]
+        project.feed("day-09.txt", feed(9, [paper(["graph", "memory"], 0)], month=2))
         project.feed("day-10.txt", feed(10, [paper(["pruning", "sparse"], 1)]))
         project.feed("day-11.txt", feed(11, [paper(["transformer", "vision"], 2)]))
-        first = project.build()
-        assert first.code == 0, first.err
-        for step in steps:
-            apply(project, step, days)
-            run = project.build()
-            assert run.code == 0, (step, run.err)
-            assert "Traceback" not in run.err
-            assert snapshot(project.out) == full_build(project), step
+        # Runs of two papers, so that a build has several and keeps most.
+        with mock.patch.object(related, "CHUNK_PAPERS", 2):
+            first = project.build()
+            assert first.code == 0, first.err
+            for step in steps:
+                apply(project, step, days)
+                run = project.build()
+                assert run.code == 0, (step, run.err)
+                assert "Traceback" not in run.err
+                assert snapshot(project.out) == full_build(project), step

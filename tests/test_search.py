@@ -14,11 +14,10 @@ from generator.analysis.related import relate
 from generator.analysis.terms import STOP_WORDS, words
 from generator.analysis.topics import classify
 from generator.core.errors import Source
-from generator.reading.archive import merge
+from generator.reading.archive import merge, numbered
 from generator.reading.entries import Entry
 from generator.site import search_files as search
 from generator.site.search_files import front_coded, search_files, shard_keys
-from generator.site.views import numbered
 
 
 def decode(gaps: str) -> list[int]:

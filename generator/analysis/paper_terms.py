@@ -131,6 +131,22 @@ _PHRASE_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 @dataclass(frozen=True, slots=True)
+class RunCounts:
+    """What a build needs of every run of papers, whether or not it weighs
+    any of them again: how many of its papers have each of its terms, and
+    its search words. About a third of its ``RunTerms``, and the same for
+    the same texts in any build, so kept between builds (see
+    ``related.KeptRuns``): a day's build splits only the texts of the runs
+    it changed."""
+
+    distinct: np.ndarray
+    papers_with: np.ndarray
+    reference_with: np.ndarray
+    search_words: RunWords
+    spelled: list[str]
+
+
+@dataclass(frozen=True, slots=True)
 class RunTerms:
     """The distinct words and phrases of a run of papers (see the module's
     note), with how often each paper has them (its title counted twice: it
@@ -175,6 +191,12 @@ class RunTerms:
     reference set (``reference_with``): all the model needs of a run."""
     papers_with: np.ndarray
     reference_with: np.ndarray
+
+    @property
+    def counts(self) -> RunCounts:
+        return RunCounts(
+            self.distinct, self.papers_with, self.reference_with, self.search_words, self.spelled
+        )
 
     def text(self, index: int) -> str:
         word: str = self.spelled[self.word[index]]

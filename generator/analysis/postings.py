@@ -30,7 +30,8 @@ class RunWords:
     paper's place in the run."""
 
     start: int
-    """The first paper's place in the archive."""
+    """The first paper's number (see ``archive.numbered``): runs are of
+    papers in the order of their numbers."""
     papers: int
     titles: np.ndarray
     abstracts: np.ndarray
@@ -96,13 +97,10 @@ def _renumbered(pairs: np.ndarray, papers: int, numbers: np.ndarray) -> np.ndarr
     return renumbered
 
 
-def term_postings(
-    words: SearchWords, numbers: np.ndarray, common: float
-) -> dict[str, list[str | None]]:
+def term_postings(words: SearchWords, count: int, common: float) -> dict[str, list[str | None]]:
     """Per search word, the postings of the papers with it in the title,
     then of those with it only in the abstract, the latter ``None`` for a
-    word in more than ``common`` abstracts. ``numbers`` gives each paper's
-    number by its place in the archive."""
+    word in more than ``common`` abstracts; ``count`` papers in all."""
 
     def merged(pairs_of: Callable[[RunWords], np.ndarray]) -> np.ndarray:
         """The pairs of every run as one sorted array, each pair now of the
@@ -112,15 +110,15 @@ def term_postings(
         for run in words.runs:
             word, paper = np.divmod(pairs_of(run).astype(np.int64), run.papers)
             end = filled + len(word)
-            pairs[filled:end] = word * len(numbers) + numbers[run.start + paper]
+            pairs[filled:end] = word * count + run.start + paper
             filled = end
         pairs.sort()
         return pairs
 
     entries: dict[str, list[str | None]] = {}
-    for term, postings, _ in _grouped(merged(lambda run: run.titles), len(numbers)):
+    for term, postings, _ in _grouped(merged(lambda run: run.titles), count):
         entries[words.spelled[term]] = [postings, ""]
-    for term, postings, papers_with in _grouped(merged(lambda run: run.abstracts), len(numbers)):
+    for term, postings, papers_with in _grouped(merged(lambda run: run.abstracts), count):
         entry = entries.setdefault(words.spelled[term], ["", ""])
         entry[1] = None if papers_with > common else postings
     return entries

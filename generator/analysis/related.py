@@ -22,16 +22,18 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from generator.analysis.paper_terms import RunTerms, run_terms
+from generator.analysis.counted_runs import CountedRuns, KeptRuns
+from generator.analysis.paper_terms import RunCounts, RunTerms
 from generator.analysis.postings import SearchWords, searchable
 from generator.analysis.related_state import (
     RelatedState,
     Weighed,
+    changed_terms,
     combined,
+    holders,
     kept_lists,
     reusable,
     text_keys,
-    touched_papers,
     weights_key,
 )
 from generator.analysis.similar_papers import (
@@ -41,7 +43,7 @@ from generator.analysis.similar_papers import (
     rows_to_redo,
 )
 from generator.analysis.vocabulary import group_starts
-from generator.core.workers import Progress, run_chunks, runs, told
+from generator.core.workers import Progress, run_chunks, told
 from generator.reading.archive import Archive
 
 KEYWORDS_PER_PAPER = 5
@@ -89,7 +91,9 @@ class Related:
     """Per paper, in the archive's order, whether the weights count it (see
     ``reference_papers``)."""
     state: RelatedState | None = field(default=None, compare=False)
-    """What the next build may reuse (see ``related_state``)."""
+    """What the next build may reuse (see ``related_state``) ..."""
+    runs: Mapping[str, RunCounts] = field(default_factory=dict, compare=False)
+    """... and what it may reuse of each run of papers (see ``counted_runs``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +116,7 @@ class _Model:
     100,000 papers took most of a large build's memory. The result does not
     depend on the hashes (barring a 64-bit collision)."""
 
-    def __init__(self, counted: Sequence[RunTerms], reference: int) -> None:
+    def __init__(self, counted: Sequence[RunCounts], reference: int) -> None:
         """The model of an archive, from the terms of all its runs, with
         weights from the ``reference`` papers of it (see ``reference_papers``)."""
         # Each run's distinct terms and their numbers of papers, counted in
@@ -206,64 +210,70 @@ def relate(
     workers: int = 1,
     progress: Progress | None = None,
     previous: RelatedState | None = None,
+    kept: KeptRuns | None = None,
 ) -> Related:
     """Keywords, similar papers and search words of every paper; ``workers``
     processes share the per-paper work (the result is the same however many).
-    What ``previous`` (the state of an earlier build) holds is reused where
-    it must be the same (see ``related_state``): the result is the same
-    with it or without."""
+    What ``previous`` (the state of an earlier build) and ``kept`` (the
+    counts of runs of papers, see ``counted_runs``) hold is reused where it
+    must be the same (see ``related_state``): the result is the same with
+    them or without."""
     papers = archive.papers
     if not papers:
         return Related({}, {})
-    # Workers are sent the numbers of runs, never papers: they have them all.
-    spans = runs(len(papers), CHUNK_PAPERS)
-    chunks = [papers[run.start : run.stop] for run in spans]
-    papers_in = [len(chunk) for chunk in chunks]
     reference = reference_papers(archive)
-    first_pass = run_chunks(
-        lambda number: run_terms(chunks[number], spans[number].start, reference[spans[number]]),
-        range(len(chunks)),
-        workers,
-    )
-    # Each pass closed on the way out of a stop or a failure, so its workers end with it.
-    with contextlib.closing(first_pass):
-        counted = list(told(progress, "counting words", first_pass, papers_in))
-    search_words = searchable([(terms.search_words, terms.spelled) for terms in counted])
-    model = _Model(counted, int(reference.sum()))
     texts = text_keys(archive)
     key = weights_key(texts, reference)
+    if previous is not None and not reusable(previous, archive, texts, key):
+        previous = None
+    # Counts kept by earlier builds are of use only where few papers are
+    # weighed again: weighing a paper needs its run's terms.
+    runs = CountedRuns(
+        archive,
+        CHUNK_PAPERS,
+        texts,
+        reference,
+        workers,
+        progress,
+        kept if previous is not None else None,
+    )
+    search_words = searchable([(counts.search_words, counts.spelled) for counts in runs.counts])
+    model = _Model(runs.counts, int(reference.sum()))
     slugs = [paper.slug for paper in papers]
-    if previous is not None and reusable(previous, archive, texts, key):
+    if previous is not None:
         before = set(previous.slugs)
         added = np.array([slug not in before for slug in slugs])
+        runs.split(number for number, places in enumerate(runs.places) if added[places].any())
         counts = (model.hashes, model.counts, model.reference_counts)
-        starts = [span.start for span in spans]
-        redo = added | touched_papers(counted, starts, added, counts, model.common)
+        touched_terms = changed_terms(runs.with_terms(), added, counts, model.common)
+        runs.split(runs.holding(touched_terms))
+        redo = added | holders(runs.with_terms(), touched_terms, len(papers))
     else:
-        previous, redo = None, np.ones(len(papers), bool)
+        redo = np.ones(len(papers), bool)
     # The second pass, over the runs with papers to weigh, for those papers.
-    todo = [number for number, span in enumerate(spans) if redo[span].any()]
-    chosen = {number: np.flatnonzero(redo[spans[number]]) for number in todo}
+    todo = [number for number, places in enumerate(runs.places) if redo[places].any()]
+    chosen = {number: np.flatnonzero(redo[runs.places[number]]) for number in todo}
+    terms = runs.terms
     second_pass = run_chunks(
-        lambda number: model.vectors(counted[number], papers_in[number], chosen[number]),
+        lambda number: model.vectors(terms[number], len(runs.places[number]), chosen[number]),
         todo,
         workers,
     )
     with contextlib.closing(second_pass):
         weighed = list(told(progress, "weighing words", second_pass, map(len, chosen.values())))
-    counted.clear()
+    terms.clear()
     # Each with an empty array of its type: a day may leave nothing to weigh.
     fresh = Weighed(
-        np.concatenate([np.zeros(0, np.int64)] + [spans[n].start + chosen[n] for n in todo]),
+        np.concatenate([np.zeros(0, np.int64)] + [runs.places[n][chosen[n]] for n in todo]),
         list(itertools.chain.from_iterable(v.keywords for v in weighed)),
         np.concatenate([np.zeros(0, np.int64)] + [v.sizes for v in weighed]),
         np.concatenate([np.zeros(0, np.int64)] + [v.terms for v in weighed]),
         np.concatenate([np.zeros(0, np.float64)] + [v.weights for v in weighed]),
     )
-    keywords, sizes, terms, weights, changed = combined(slugs, fresh, previous)
+    keywords, sizes, vector_terms, weights, changed = combined(slugs, fresh, previous)
     # Columns numbered in the order terms first appear, never by hash value:
     # the order of a sum must not depend on a hash function.
-    distinct, first, inverse = np.unique(terms, return_index=True, return_inverse=True)
+    distinct, first, inverse = np.unique(vector_terms, return_index=True, return_inverse=True)
     rank = np.empty(len(first), np.int64)
     rank[np.argsort(first)] = np.arange(len(first))
     columns = np.empty(len(first), np.int64)
@@ -273,9 +283,9 @@ def relate(
         shape=(len(papers), max(len(first), 1)),
     )
     transposed = matrix.T.tocsr()
-    kept, lowest = kept_lists(slugs, previous)
+    kept_similar, lowest = kept_lists(slugs, previous)
     rows = (
-        np.flatnonzero(rows_to_redo(matrix, transposed, changed, kept, lowest))
+        np.flatnonzero(rows_to_redo(matrix, transposed, changed, kept_similar, lowest))
         if previous is not None
         else np.arange(len(papers))
     )
@@ -288,10 +298,12 @@ def relate(
         results = list(itertools.chain.from_iterable(found))
     # Each row's list, its columns, -1 after the last.
     padded = [similar + [-1] * (RELATED_PER_PAPER - len(similar)) for similar, _ in results]
-    kept[rows] = np.array(padded, np.int64).reshape(len(rows), RELATED_PER_PAPER)
+    kept_similar[rows] = np.array(padded, np.int64).reshape(len(rows), RELATED_PER_PAPER)
     lowest[rows] = [last for _, last in results]
-    state = RelatedState(key, tuple(slugs), texts, keywords, sizes, terms, weights, kept, lowest)
-    similar_slugs = (tuple(slugs[at] for at in row if at >= 0) for row in kept.tolist())
+    state = RelatedState(
+        key, tuple(slugs), texts, keywords, sizes, vector_terms, weights, kept_similar, lowest
+    )
+    similar_slugs = (tuple(slugs[at] for at in row if at >= 0) for row in kept_similar.tolist())
     return Related(
         dict(zip(slugs, keywords, strict=True)),
         dict(zip(slugs, similar_slugs, strict=True)),
@@ -300,6 +312,7 @@ def relate(
         columns,
         reference,
         state,
+        runs.to_keep(),
     )
 
 

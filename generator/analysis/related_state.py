@@ -10,6 +10,8 @@ of its own papers. So the next build recomputes the new papers' vectors and
 those of the papers that share a term whose facts changed, and keeps the
 rest; then it finds related papers again only for the papers whose lists
 the changed vectors can reach (see ``similar_papers.rows_to_redo``).
+What the terms of the papers not weighed again add to the model comes from
+the runs kept by earlier builds (see ``counted_runs``).
 
 A build that removes or edits a paper, or whose model's weights differ
 (a new month, an earlier day added), recomputes everything: the removed
@@ -81,24 +83,20 @@ def reusable(previous: RelatedState | None, archive: Archive, texts: np.ndarray,
     return True
 
 
-def touched_papers(
-    counted: Sequence[RunTerms],
-    starts: Sequence[int],
+def changed_terms(
+    runs: Sequence[tuple[RunTerms, np.ndarray]],
     added: np.ndarray,
     counts: tuple[np.ndarray, np.ndarray, np.ndarray],
     common: float,
 ) -> np.ndarray:
-    """Per paper, whether it was there before and has a term whose facts
-    (recurs; too common since the month began) the ``added`` papers changed.
-    ``counts``: the model's term hashes, papers with each, and reference
-    papers with each; ``starts``: where each run begins in the archive."""
+    """The terms whose facts (recurs; too common since the month began) the
+    ``added`` papers changed, given the ``runs`` that hold them, each with
+    its papers' places in the archive. ``counts``: the model's term hashes,
+    papers with each, and reference papers with each."""
     hashes, papers_with, in_reference = counts
     # How many of the added papers have each term: a paper lists a term once.
-    theirs = [
-        run.distinct[run.local[added[start + run.owner.astype(np.int64)]]]
-        for run, start in zip(counted, starts, strict=True)
-    ]
-    mine, new = np.unique(np.concatenate(theirs), return_counts=True)
+    theirs = [run.distinct[run.local[added[places[run.owner]]]] for run, places in runs]
+    mine, new = np.unique(np.concatenate([np.zeros(0, np.int64), *theirs]), return_counts=True)
     found = np.searchsorted(hashes, mine)
     now, reference = papers_with[found], in_reference[found]
     before = now - new
@@ -108,13 +106,20 @@ def touched_papers(
         both: np.ndarray = recurs | ((count - reference <= common) << 1)
         return both
 
-    changed = mine[facts(now) != facts(before)]
-    touched = np.zeros(len(added), bool)
-    for run, start in zip(counted, starts, strict=True):
-        hit = np.isin(run.distinct, changed)[run.local]
-        touched[start + run.owner[hit].astype(np.int64)] = True
-    before_only: np.ndarray = touched & ~added
-    return before_only
+    changed: np.ndarray = mine[facts(now) != facts(before)]
+    return changed
+
+
+def holders(
+    runs: Sequence[tuple[RunTerms, np.ndarray]], terms: np.ndarray, count: int
+) -> np.ndarray:
+    """Per paper of an archive of ``count``, whether it is in one of ``runs``
+    (each with its papers' places in the archive) and has one of ``terms``."""
+    held = np.zeros(count, bool)
+    for run, places in runs:
+        hit = np.isin(run.distinct, terms)[run.local]
+        held[places[run.owner[hit]]] = True
+    return held
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +127,7 @@ class Weighed:
     """Vectors and keyphrases just computed, of some papers."""
 
     rows: np.ndarray
-    """Their places in the archive, in order."""
+    """Their places in the archive."""
     keywords: list[tuple[str, ...]]
     sizes: np.ndarray
     terms: np.ndarray
@@ -135,9 +140,20 @@ def combined(
     """Every paper's keyphrases and vector, in the archive's order, from
     ``fresh`` where it has them, else from ``previous``; and the places of
     the papers whose vectors are new or differ from ``previous``'s."""
-    if previous is None:
+    if previous is None:  # every paper is fresh, in the order it was weighed
+        order = np.argsort(fresh.rows, kind="stable")
+        sizes = fresh.sizes[order]
+        starts = np.cumsum(fresh.sizes) - fresh.sizes
+        moved = np.cumsum(sizes) - sizes
+        index = np.arange(int(sizes.sum())) + np.repeat(starts[order] - moved, sizes)
         every = np.arange(len(slugs))
-        return tuple(fresh.keywords), fresh.sizes, fresh.terms, fresh.weights, every
+        return (
+            tuple(fresh.keywords[at] for at in order.tolist()),
+            sizes,
+            fresh.terms[index],
+            fresh.weights[index],
+            every,
+        )
     old_at = {slug: at for at, slug in enumerate(previous.slugs)}
     old_ends = np.cumsum(previous.sizes).tolist()
     new_ends = np.cumsum(fresh.sizes).tolist()

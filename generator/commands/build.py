@@ -274,6 +274,7 @@ def _build(
     # build of unchanged input (and check, topics, fetch, serve) never needs.
     from generator.analysis.related import relate
     from generator.commands.related_cache import read_state, write_state
+    from generator.commands.terms_cache import TermsCache
     from generator.site.render import Renderer
 
     spare = spare_path(out)
@@ -297,9 +298,12 @@ def _build(
         # A forced build reads no cache, but leaves one for the next build.
         cache = cache_folder(out)
         state, problem = (None, None) if force else read_state(cache, out.name)
+        kept_terms = TermsCache(cache)
         with collector_paused():
             # Here, not in check: only pages need it.
-            related = relate(checked.archive, workers, progress, state)
+            related = relate(
+                checked.archive, workers, progress, state, None if force else kept_terms
+            )
             renderer = Renderer(
                 config,
                 checked.archive,
@@ -327,8 +331,9 @@ def _build(
     write_manifest(out, key, diagnostics, site.entries)
     if related.state is not None:
         write_state(cache, out.name, related.state)
+    kept_terms.keep(related.runs)
     seconds = time.perf_counter() - started
-    problems = (problem,) if problem is not None else ()
+    problems = tuple(p for p in (problem, kept_terms.problem) if p is not None)
     return Report(site.pages, site.files, site.bytes, site.written, removed, seconds, problems)
 
 

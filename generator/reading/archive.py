@@ -60,6 +60,13 @@ class Archive:
     """Oldest first."""
 
 
+def numbered(archive: Archive) -> list[Paper]:
+    """Papers in the order of their numbers in the search and library data:
+    by first day, then URL name. A new day's papers come last, so every
+    earlier paper keeps its number."""
+    return sorted(archive.papers, key=lambda paper: (paper.days[0], paper.slug))
+
+
 def paper_key(title: str) -> str:
     """What makes two titles the same paper: equal after Unicode normalisation,
     white-space folding and case folding."""

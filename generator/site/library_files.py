@@ -33,9 +33,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from generator.analysis.topics import Topics
-from generator.reading.archive import Archive, Paper
+from generator.reading.archive import Archive, Paper, numbered
 from generator.site.search_files import BLOCK_SIZE
-from generator.site.views import numbered
 
 if TYPE_CHECKING:  # numpy and scipy: a build of unchanged input imports neither
     from generator.analysis.related import Related

@@ -24,7 +24,7 @@ from generator.analysis.topics import Topic, Topics
 from generator.config.digest_yaml import Config
 from generator.core.stops import stage
 from generator.core.workers import Progress, collector_paused, in_worker, run_chunks, runs, told
-from generator.reading.archive import Archive, Day, Paper
+from generator.reading.archive import Archive, Day, Paper, numbered
 from generator.reading.content import Content
 from generator.site.bibtex import Citations
 from generator.site.fingerprints import (
@@ -46,7 +46,6 @@ from generator.site.views import (
     Listing,
     PaperView,
     long_date,
-    numbered,
     paper_views,
     topic_listings,
 )

@@ -38,9 +38,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from generator.analysis.terms import BASE36_DIGITS, STOP_WORDS
 from generator.analysis.topics import Topics
-from generator.reading.archive import Archive
+from generator.reading.archive import Archive, numbered
 from generator.site.search_filters import filter_files
-from generator.site.views import numbered, short_authors
+from generator.site.views import short_authors
 
 if TYPE_CHECKING:
     from generator.analysis.postings import SearchWords
@@ -100,15 +100,11 @@ def search_files(archive: Archive, topics: Topics, found: SearchWords) -> dict[s
     """Every file of the search index, by path in the site, given the search
     words ``found`` in every paper (see ``postings``)."""
     # Here: numpy loads with it, and a build of unchanged input never needs it.
-    import numpy as np
-
     from generator.analysis.postings import author_postings, term_postings
 
     papers = numbered(archive)
-    number = {paper.slug: at for at, paper in enumerate(papers)}
-    numbers = np.array([number[paper.slug] for paper in archive.papers], np.int64)
     common = max(COMMON_SHARE * len(papers), COMMON_MIN)
-    entries = term_postings(found, numbers, common)
+    entries = term_postings(found, len(papers), common)
     name_words, authors = author_postings(papers)
     for word, postings in name_words.items():
         entries.setdefault(word, ["", ""]).append(postings)

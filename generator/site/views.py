@@ -15,7 +15,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from generator.analysis.topics import Topics
-from generator.reading.archive import Archive, Paper
+from generator.reading.archive import Archive, Paper, numbered
 from generator.reading.entries import Link
 
 if TYPE_CHECKING:  # numpy and scipy load only when pages are rendered
@@ -196,12 +196,6 @@ class Group:
     key: str
     label: str
     papers: tuple[PaperView, ...]
-
-
-def numbered(archive: Archive) -> list[Paper]:
-    """Papers in the order of their numbers in the search and library data:
-    by first day, then URL name."""
-    return sorted(archive.papers, key=lambda p: (p.days[0] if p.days else None, p.slug))
 
 
 def paper_views(archive: Archive, topics: Topics, related: Related) -> dict[str, PaperView]:
