@@ -87,6 +87,13 @@ def _initials(given: str) -> str:
 def short_authors(authors: Sequence[str]) -> str:
     """What a card says of a paper's authors: ``A. Vaswani, N. Shazeer, …
     and 6 more``; every name when there are few."""
+    return _short_authors(tuple(authors))
+
+
+@functools.cache
+def _short_authors(authors: tuple[str, ...]) -> str:
+    """Made once per build and list of authors: the views ask first, in the
+    parent, then the search index, in a worker that inherits the answers."""
     if len(authors) <= AUTHORS_ON_CARDS + 1:
         return ", ".join(short_name(name) for name in authors)
     named = ", ".join(short_name(name) for name in authors[:AUTHORS_ON_CARDS])
