@@ -340,10 +340,13 @@ def test_a_build_that_reuses_the_previous_state_relates_as_one_from_nothing(seed
 
 
 class Kept:
-    """The runs' counts a build kept, as the terms cache gives them back."""
+    """The runs' counts builds kept, as the terms cache gives them back."""
 
-    def __init__(self, runs: dict[str, RunCounts]) -> None:
-        self.runs = runs
+    def __init__(self) -> None:
+        self.runs: dict[str, RunCounts] = {}
+
+    def put(self, key: str, counts: RunCounts) -> None:
+        self.runs[key] = counts
 
     def get(self, key: str, start: int, papers: int) -> RunCounts | None:
         counts = self.runs.get(key)
@@ -374,14 +377,15 @@ def test_the_runs_a_build_kept_relate_as_from_nothing_and_spare_splitting_their_
     rng = random.Random(seed)
     days = [date(2025, 1, 6), date(2025, 1, 20), date(2025, 2, 3), date(2025, 2, 10)]
     entries = [e for n, day in enumerate(days) for e in _papers_of(rng, 12, day, 12 * n)]
-    before = relate(merge(entries)[0])
+    kept = Kept()
+    before = relate(merge(entries)[0], kept=kept)
     split = count_split(monkeypatch)
     for number, day in enumerate([date(2025, 2, 17), date(2025, 2, 18)]):
         echoes = rng.sample(range(48), 3) if seed % 2 else ()
         entries += _papers_of(rng, rng.randint(1, 6), day, 100 + 10 * number, echoes)
         archive, _ = merge(entries)
         split.clear()
-        again = relate(archive, previous=before.state, kept=Kept(dict(before.runs)))
+        again = relate(archive, previous=before.state, kept=kept)
         # The new papers' runs, and those of papers whose echoed phrase now recurs.
         assert 0 < len(split) <= 2 + len(echoes) < len(again.runs)
         _same(again, relate(archive))
@@ -394,18 +398,19 @@ def test_runs_are_split_anew_where_the_build_before_kept_none_or_its_state_does_
     rng = random.Random(5)
     days = [date(2025, 1, 6), date(2025, 1, 20), date(2025, 2, 3)]
     entries = [e for n, day in enumerate(days) for e in _papers_of(rng, 12, day, 12 * n)]
-    before = relate(merge(entries)[0])
+    kept = Kept()
+    before = relate(merge(entries)[0], kept=kept)
     split = count_split(monkeypatch)
     first = entries[0]
     entries[0] = Entry(first.title, first.abstract + " Also glaciers.", first.day, first.source)
     archive, _ = merge(entries)
-    _same(relate(archive, previous=before.state, kept=Kept(dict(before.runs))), relate(archive))
+    _same(relate(archive, previous=before.state, kept=kept), relate(archive))
     assert sum(split) == 2 * len(archive.papers)  # an edit weighs every paper again
     state = relate(archive).state
     split.clear()
     entries += _papers_of(rng, 2, date(2025, 2, 4), 100)
     archive, _ = merge(entries)
-    _same(relate(archive, previous=state, kept=Kept({})), relate(archive))
+    _same(relate(archive, previous=state, kept=Kept()), relate(archive))
     assert sum(split) == 2 * len(archive.papers)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Protocol
 
 import numpy as np
@@ -29,11 +29,14 @@ from generator.reading.archive import Archive, numbered
 
 
 class KeptRuns(Protocol):
-    """What earlier builds kept of runs, by ``run_key``."""
+    """What builds keep of runs, by ``run_key``."""
 
     def get(self, key: str, start: int, papers: int) -> RunCounts | None:
         """The counts kept under ``key`` for a run of ``papers`` papers whose
         first has the number ``start``, if any."""
+
+    def put(self, key: str, counts: RunCounts) -> None:
+        """Keep the counts of a run split in this build."""
 
 
 def run_key(texts: np.ndarray, reference: np.ndarray) -> str:
@@ -57,9 +60,11 @@ class CountedRuns:
         workers: int,
         progress: Progress | None,
         kept: KeptRuns | None,
+        reuse: bool,
     ) -> None:
         """Runs of ``size`` papers, their counts from ``kept`` where it has
-        them, else from their terms, split by ``workers`` processes."""
+        them and may be read (``reuse``), else from their terms, split by
+        ``workers`` processes and given to ``kept``."""
         place = {paper.slug: at for at, paper in enumerate(archive.papers)}
         order = np.array([place[paper.slug] for paper in numbered(archive)], np.int64)
         self.spans = runs(len(order), size)
@@ -74,7 +79,7 @@ class CountedRuns:
         self.workers, self.progress = workers, progress
         self.terms: dict[int, RunTerms] = {}
         found = [
-            kept.get(key, span.start, len(span)) if kept is not None else None
+            kept.get(key, span.start, len(span)) if kept is not None and reuse else None
             for key, span in zip(self.keys, self.spans, strict=True)
         ]
         self.split(number for number, counts in enumerate(found) if counts is None)
@@ -82,6 +87,10 @@ class CountedRuns:
             counts if counts is not None else self.terms[number].counts
             for number, counts in enumerate(found)
         ]
+        if kept is not None:
+            for number, counts in enumerate(found):
+                if counts is None:
+                    kept.put(self.keys[number], self.counts[number])
 
     def split(self, numbers: Iterable[int]) -> None:
         """Split the texts of the runs ``numbers`` whose terms are not yet known."""
@@ -113,7 +122,3 @@ class CountedRuns:
             if len(distinct) and (distinct[at] == hashes).any():
                 found.append(number)
         return found
-
-    def to_keep(self) -> Mapping[str, RunCounts]:
-        """Every run's counts, for the next build (see ``KeptRuns``)."""
-        return dict(zip(self.keys, self.counts, strict=True))

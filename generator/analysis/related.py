@@ -92,8 +92,9 @@ class Related:
     ``reference_papers``)."""
     state: RelatedState | None = field(default=None, compare=False)
     """What the next build may reuse (see ``related_state``) ..."""
-    runs: Mapping[str, RunCounts] = field(default_factory=dict, compare=False)
-    """... and what it may reuse of each run of papers (see ``counted_runs``)."""
+    runs: tuple[str, ...] = field(default=(), compare=False)
+    """... and the keys of the runs of papers whose counts it may reuse
+    (see ``counted_runs``): those of this build."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +218,7 @@ def relate(
     What ``previous`` (the state of an earlier build) and ``kept`` (the
     counts of runs of papers, see ``counted_runs``) hold is reused where it
     must be the same (see ``related_state``): the result is the same with
-    them or without."""
+    them or without. ``kept`` is given the counts of the runs split anew."""
     papers = archive.papers
     if not papers:
         return Related({}, {})
@@ -229,13 +230,7 @@ def relate(
     # Counts kept by earlier builds are of use only where few papers are
     # weighed again: weighing a paper needs its run's terms.
     runs = CountedRuns(
-        archive,
-        CHUNK_PAPERS,
-        texts,
-        reference,
-        workers,
-        progress,
-        kept if previous is not None else None,
+        archive, CHUNK_PAPERS, texts, reference, workers, progress, kept, previous is not None
     )
     search_words = searchable([(counts.search_words, counts.spelled) for counts in runs.counts])
     model = _Model(runs.counts, int(reference.sum()))
@@ -312,7 +307,7 @@ def relate(
         columns,
         reference,
         state,
-        runs.to_keep(),
+        tuple(runs.keys),
     )
 
 

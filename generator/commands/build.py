@@ -301,9 +301,7 @@ def _build(
         kept_terms = TermsCache(cache)
         with collector_paused():
             # Here, not in check: only pages need it.
-            related = relate(
-                checked.archive, workers, progress, state, None if force else kept_terms
-            )
+            related = relate(checked.archive, workers, progress, state, kept_terms)
             renderer = Renderer(
                 config,
                 checked.archive,

@@ -17,7 +17,7 @@ import contextlib
 import hashlib
 import io
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +38,10 @@ class TermsCache:
         self.folder = folder / FOLDER
         self.problem: Diagnostic | None = None
         self.damaged: set[Path] = set()
+        self.new: dict[Path, bytes] = {}
+        """The counts of runs split in this build, as they will be written:
+        a run's bytes take a half of its counts' memory, most of which
+        is its words as Python strings."""
 
     def file(self, key: str) -> Path:
         name = hashlib.blake2b(code_digest() + key.encode(), digest_size=16).hexdigest()
@@ -59,13 +63,18 @@ class TermsCache:
                 self.problem = Diagnostic(Source(str(file)), "warning", why)
             return None
 
-    def keep(self, runs: Mapping[str, RunCounts]) -> None:
-        """Keep the counts of ``runs`` that are not kept yet, and remove
-        every other file: a build keeps what the next one may read."""
-        wanted = {self.file(key): counts for key, counts in runs.items()}
-        for file, counts in wanted.items():
-            if file in self.damaged or not file.is_file():
-                write_checked(file, _encoded(counts))
+    def put(self, key: str, counts: RunCounts) -> None:
+        """The counts of a run split in this build, to keep (see ``keep``)."""
+        self.new[self.file(key)] = _encoded(counts)
+
+    def keep(self, keys: Iterable[str]) -> None:
+        """Write the counts this build split, and remove the file of every
+        run but those of ``keys``: only for a build that completes, so that
+        one stopped leaves what was there."""
+        for file, encoded in self.new.items():
+            write_checked(file, encoded)
+        self.new.clear()
+        wanted = {self.file(key) for key in keys}
         with contextlib.suppress(OSError):
             for file in self.folder.iterdir():
                 if file not in wanted:
