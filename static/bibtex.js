@@ -69,7 +69,8 @@
 
   // --- The page's own controls (shown only with this script, see style.css) --
 
-  const root = new URL(document.getElementById("main")?.dataset.root || "./", window.location.href);
+  // The site's root: the parent of static/, this script's folder.
+  const root = new URL(document.currentScript?.getAttribute("src").replace(/static\/[^/]*$/, "") || "./", window.location.href);
   const papers = new URL("papers/", root).pathname;
 
   /** The papers this page lists, once each, in the page's order: the links to

@@ -3,10 +3,11 @@
 // One key per site (two project sites on one origin keep two libraries):
 //   {"version": 1, "papers": [{"slug", "n", "title", "saved"}, ...]}
 // newest first; `n`, the paper's number in the site's data when saved, is
-// checked before use. A full or turned-off storage is said on the page.
+// checked before use. A full or disabled storage is said on the page.
 (() => {
   "use strict";
-  const root = document.getElementById("main")?.dataset.root || "./";
+  // The site's root: the parent of static/, this script's folder.
+  const root = document.currentScript?.getAttribute("src").replace(/static\/[^/]*$/, "") || "./";
   const made = (tag, properties) => Object.assign(document.createElement(tag), properties);
   const message = document.body.appendChild(made("p", { id: "library-message", className: "library-message" }));
   message.setAttribute("role", "status");
@@ -17,7 +18,7 @@
   const listeners = [];
   let hiding;
 
-  /** One line for the reader, at the foot of the window, for a while. */
+  /** One line for the reader, at the window's foot, for a while. */
   function say(text) {
     clearTimeout(hiding);
     message.textContent = text;
@@ -41,7 +42,7 @@
     saved: Number.isFinite(item.saved) ? item.saved : 0,
   });
 
-  /** The saved papers, or null when the storage cannot be read. */
+  /** The saved papers, or null if the storage cannot be read. */
   function load() {
     try {
       const text = storage().getItem(KEY);
@@ -126,7 +127,7 @@
     else papers.unshift({ slug, n: Number(button.dataset.n), title: titleOf(button), saved: Date.now() });
     store(papers);
   });
-  // Buttons that scripts add later (search results, For you) show their state too.
+  // Buttons added later (search results, For you) show their state too.
   new MutationObserver((records) => {
     for (const { addedNodes } of records) {
       for (const node of addedNodes) {

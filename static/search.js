@@ -24,7 +24,8 @@
   const from = document.getElementById("from");
   const to = document.getElementById("to");
   const sort = document.getElementById("sort");
-  const root = form.dataset.root;
+  // The site's root: the parent of static/, this script's folder.
+  const root = document.currentScript?.getAttribute("src").replace(/static\/[^/]*$/, "") || "./";
   const PAGE = 20;
   const WORD = /[\p{L}\p{N}]+/gu;
   // A word this short is matched whole, not as the start of longer words.

@@ -13,7 +13,8 @@ document.addEventListener("keydown", (event) => {
 // The header's search form, last in its bar, made here as the search needs
 // scripts (style.css keeps its room). A block keeps these names local.
 {
-  const root = document.getElementById("main")?.dataset.root || "./";
+  // The site's root: the parent of static/, this script's folder.
+  const root = document.currentScript?.getAttribute("src").replace(/static\/[^/]*$/, "") || "./";
   const bar = document.querySelector("body > header > div");
   if (bar && !document.getElementById("site-search-q")) {
     const form = Object.assign(document.createElement("form"), { className: "site-search", action: `${root}search/` });

@@ -253,7 +253,7 @@ def test_an_arxiv_paper_and_the_same_paper_from_hugging_face_are_one_page(
     ]
     assert "<h1>MM-Eureka: Exploring Visual Aha Moment with Rule-based Large-scale RL</h1>" in html
     assert html.count('<li><a href="../../days/2025-03-1') == 2
-    assert "<dd>J. Example Res. 12 (2025) 1-20\n" in html
+    assert "<dd>J. Example Res. 12 (2025) 1-20<dt>" in html
     assert "<li>cs.CV<li>cs.LG<li>cs.AI</ul>" in html
 
 

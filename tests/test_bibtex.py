@@ -222,7 +222,7 @@ def test_a_paper_page_shows_its_entry_and_offers_to_download_it(project: Project
         ((key, only),) = parsed(entry_on_page(folder)).entries.items()
         html_text = (folder / "index.html").read_text(encoding="utf-8")
         # The Copy and Download buttons are bibtex.js's, in this row (tests/test_bibtex_browser.py).
-        assert '</code></pre>\n<p class="cite-actions"></section>' in html_text
+        assert '</code></pre><p class="cite-actions"></section>' in html_text
         assert f"@misc{{{key}," in html_text
         if only.fields.get("eprint"):
             assert key == "lovelace2025unicode"

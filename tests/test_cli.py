@@ -10,6 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from generator.site.templating import compact
 from tests.conftest import ABSTRACT, PROJECT, SEEDS, Project, copy_seeds, digest
 
 
@@ -351,6 +354,34 @@ def test_broken_template_is_one_line_not_a_traceback(project: Project):
     run = project.build()
     assert (run.code, run.err) == (1, f"{broken}:2: error: 'no_such_value' is undefined\n")
     assert not project.out.exists()
+
+
+def test_a_broken_template_s_line_is_its_own_where_its_line_breaks_are_not_written(
+    project: Project,
+):
+    """The pages leave out the line breaks beside block tags, but an error
+    still names the line of the template as the user wrote it."""
+    project.feed("a.txt", f"Mar 11\n\nA\n\n{ABSTRACT}\n")
+    (project.root / "templates").mkdir()
+    broken = project.root / "templates" / "404.html"
+    lines = ["<main>", "<section>", "  <p>", "{% if true %}", "<ul>", "<li>{{ nope }}</ul>"]
+    broken.write_text("\n".join([*lines, "{% endif %}</section>", "</main>", ""]), "utf-8")
+    run = project.build()
+    assert (run.code, run.err) == (1, f"{broken}:6: error: 'nope' is undefined\n")
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        p.relative_to(PROJECT / "templates").as_posix()
+        for p in (PROJECT / "templates").rglob("*.html")
+    ),
+)
+def test_compacting_a_built_in_template_keeps_its_lines(name: str):
+    """What the pages leave out of a template keeps its line (as a comment),
+    so that a broken one, or a site's copy of it, is told by its own line."""
+    source = (PROJECT / "templates" / name).read_text(encoding="utf-8")
+    assert compact(source).count("\n") == source.count("\n")
 
 
 def test_build_time_comes_from_source_date_epoch_only(project: Project, monkeypatch):

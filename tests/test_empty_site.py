@@ -26,6 +26,8 @@ from tests.replay import running
 from tests.test_accessibility import violations
 from tests.test_validity import ATOM, FIXTURES, _check_common
 
+#: The sitemap protocol's namespace, as lxml names its elements.
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 #: When the site was built, as the workflow says it (SOURCE_DATE_EPOCH).
 BUILT_AT = "1765000000"  # 6 December 2025, 05:46 UTC
 DATED = 'The "date" input type is not supported in all browsers'
@@ -204,4 +206,10 @@ def test_the_workflow_s_first_run_on_a_day_with_nothing_to_fetch_builds_the_site
     assert steps["Upload the site"]["with"]["path"] == "site"
     home = (site / "site" / "index.html").read_text("utf-8")
     assert "No papers have been fetched yet." in home and "Site updated" in home
-    assert '<link rel="canonical" href="https://someone.github.io/mine/">' in home
+    # The pages are named at the base URL the step gave, as the sitemap lists them.
+    sitemap = etree.parse(str(site / "site" / "sitemap.xml")).getroot()
+    listed = [loc.text for loc in sitemap.iter(f"{SITEMAP}loc")]
+    assert "https://someone.github.io/mine/" in listed, listed
+    assert all(url.startswith("https://someone.github.io/mine/") for url in listed), listed
+    robots = (site / "site" / "robots.txt").read_text("utf-8")
+    assert "Sitemap: https://someone.github.io/mine/sitemap.xml" in robots.splitlines()

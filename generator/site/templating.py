@@ -144,28 +144,43 @@ def environment(templates: Path, built_in: Path | None = None) -> jinja2.Environ
     return env
 
 
-#: Elements whose text keeps its spaces: ``<pre>``, ``<textarea>`` and scripts.
-_KEEPS_SPACES = re.compile(r"(<(pre|textarea|script)\b.*?</\2>)", re.DOTALL | re.IGNORECASE)
+#: Elements whose text keeps its spaces (``<pre>``, ``<textarea>`` and
+#: scripts), and template comments, which may hold tags: kept as they are.
+_KEPT = re.compile(r"(<(pre|textarea|script)\b.*?</\2>|\{#.*?#\})", re.DOTALL | re.IGNORECASE)
 _INDENT = re.compile(r"\n[ \t]+")
-#: Elements that are blocks (or in the head): the line break between two of
-#: their tags is no text a reader sees, so it goes (a byte a line, thousands
-#: of pages); a break beside an inline element is a space and stays.
+#: Elements that are blocks (or in the head). A line break beside one of
+#: their tags, before it or after it, is no text a reader sees while the
+#: style shows them as blocks (the theme's does): it ends or starts a line,
+#: where a browser drops spaces. So it goes (a byte a line, thousands of
+#: pages), even where a template tag sits between it and the next element,
+#: as ``{% endif %}`` does; a break between inline elements is a space and
+#: stays.
 _BLOCK = (
     r"</?(?:html|head|body|meta|link|title|header|footer|main|nav|section|article|aside|"
     r"div|p|ul|ol|li|dl|dt|dd|h[1-6]|form|fieldset|details|summary|noscript)\b"
 )
-_BETWEEN_BLOCKS = re.compile(f"({_BLOCK}[^<>]*>)\n(?={_BLOCK})")
+#: A line break after a block's tag, and one before a block's tag.
+_AFTER_BLOCK = re.compile(f"({_BLOCK}[^<>]*>)\n")
+_BEFORE_BLOCK = re.compile(f"\n(?={_BLOCK})")
+#: What a line break that goes becomes: a template comment, which writes
+#: nothing but keeps the line, so that an error names the template's own line.
+_UNWRITTEN = "{#\n#}"
 
 
 def compact(text: str) -> str:
     """``text`` without the indentation at the start of its lines, nor the
-    line breaks between block elements' tags, but inside the elements that
-    keep their spaces."""
-    parts = _KEEPS_SPACES.split(text)
-    # split gives text, then per match the element and its name.
+    line breaks beside block elements' tags, but inside the elements that
+    keep their spaces and in comments. A file's last line break stays: it
+    ends the file as written (a template of a site's own too), not a line
+    of the page."""
+    body, end = (text[:-1], "\n") if text.endswith("\n") else (text, "")
+    parts = _KEPT.split(body)
+    # split gives text, then per match the element or comment and the element's name.
     for at in range(0, len(parts), 3):
-        parts[at] = _BETWEEN_BLOCKS.sub(r"\1", _INDENT.sub("\n", parts[at]))
-    return "".join(part for at, part in enumerate(parts) if at % 3 != 2)
+        unindented = _INDENT.sub("\n", parts[at])
+        after = _AFTER_BLOCK.sub(lambda found: found[1] + _UNWRITTEN, unindented)
+        parts[at] = _BEFORE_BLOCK.sub(_UNWRITTEN, after)
+    return "".join(part for at, part in enumerate(parts) if at % 3 != 2) + end
 
 
 class Unindented(jinja2.ext.Extension):
