@@ -136,8 +136,8 @@ class RunCounts:
     any of them again: how many of its papers have each of its terms, and
     its search words. About a third of its ``RunTerms``, and the same for
     the same texts in any build, so kept between builds (see
-    ``related.KeptRuns``): a day's build splits only the texts of the runs
-    it changed."""
+    ``counted_runs.KeptRuns``): a day's build splits only the texts of the
+    runs it changed."""
 
     distinct: np.ndarray
     papers_with: np.ndarray
