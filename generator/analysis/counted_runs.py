@@ -73,8 +73,8 @@ class CountedRuns:
         self.papers = [[archive.papers[at] for at in places.tolist()] for places in self.places]
         self.reference = [reference[places] for places in self.places]
         self.keys = [
-            run_key(texts[places], reference)
-            for places, reference in zip(self.places, self.reference, strict=True)
+            run_key(texts[places], flags)
+            for places, flags in zip(self.places, self.reference, strict=True)
         ]
         self.workers, self.progress = workers, progress
         self.terms: dict[int, RunTerms] = {}
