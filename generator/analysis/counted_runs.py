@@ -70,7 +70,7 @@ class CountedRuns:
         self.spans = runs(len(order), size)
         self.places = [order[span.start : span.stop] for span in self.spans]
         """Per run, its papers' places in the archive."""
-        self.papers = [[archive.papers[at] for at in places.tolist()] for places in self.places]
+        self.archive = archive
         self.reference = [reference[places] for places in self.places]
         self.keys = [
             run_key(texts[places], flags)
@@ -95,12 +95,14 @@ class CountedRuns:
     def split(self, numbers: Iterable[int]) -> None:
         """Split the texts of the runs ``numbers`` whose terms are not yet known."""
         todo = [number for number in numbers if number not in self.terms]
-        spans, papers, reference = self.spans, self.papers, self.reference
-        done = run_chunks(
-            lambda number: run_terms(papers[number], spans[number].start, reference[number]),
-            todo,
-            self.workers,
-        )
+        spans, places, reference = self.spans, self.places, self.reference
+        papers = self.archive.papers
+
+        def split_run(number: int) -> RunTerms:
+            run = [papers[at] for at in places[number].tolist()]
+            return run_terms(run, spans[number].start, reference[number])
+
+        done = run_chunks(split_run, todo, self.workers)
         # Closed on the way out of a stop or a failure, so its workers end with it.
         with contextlib.closing(done):
             sizes = (len(spans[number]) for number in todo)
