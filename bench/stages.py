@@ -50,6 +50,7 @@ from generator.config.digest_yaml import load_config  # noqa: E402
 from generator.core.workers import collector_paused, cores  # noqa: E402
 from generator.reading.archive import merge  # noqa: E402
 from generator.reading.content import read_content  # noqa: E402
+from generator.site.machine_files import write_data  # noqa: E402
 from generator.site.manifest import write_manifest  # noqa: E402
 from generator.site.render import Renderer  # noqa: E402
 from generator.site.writer import Site  # noqa: E402
@@ -130,6 +131,10 @@ def build_in_steps(seeds: Path, out: Path, jobs: int) -> Clock:
             ),
         )
     site = Site(out)
+    # Its own process in a build, beside the views (see ``build._build``).
+    clock.step(
+        "search and library data", lambda: write_data(site, archive, topics, related), pool=True
+    )
     clock.step("render and write", lambda: renderer.render(site, static, None, jobs), pool=True)
     clock.step("manifest", lambda: write_manifest(out, "", [], site.entries))
     return clock

@@ -105,3 +105,17 @@ def test_front_coded_shard_keys_read_back_as_written(keys):
     coded = front_coded(sorted(keys))
     assert shard_keys(coded) == sorted(keys)
     assert len(coded) <= len(" ".join(keys)) + len(keys)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.text("abcé ", min_size=1, max_size=6), st.integers(1, 4)), max_size=15))
+def test_papers_are_numbered_by_first_day_then_url_name(papers):
+    """The numbers of the search and library data: a new day's papers come
+    after every earlier paper, and a day's own papers go by URL name."""
+    entries = [
+        Entry(title, "", date(2025, 3, day), Source("f.txt", line))
+        for line, (title, day) in enumerate(papers, start=1)
+    ]
+    archive, _ = merge(entries)
+    order = [(paper.days[0], paper.slug) for paper in numbered(archive)]
+    assert order == sorted(order) and len(order) == len(archive.papers)

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from generator.analysis import related, topics
 from generator.commands import build
 from generator.config.digest_yaml import load_config
 from generator.core.errors import DigestError
-from generator.core.workers import run_chunks, runs
+from generator.core.workers import begun, run_chunks, runs
 from generator.site import render
 from tests.conftest import PROJECT, Project, digest
 from tests.test_incremental import snapshot
@@ -90,6 +91,40 @@ def test_chunks_come_back_in_order_and_errors_reach_the_parent():
     ]
     with pytest.raises(ValueError, match="thirteen"):
         list(run_chunks(square_or_fail, runs(40, 3), 2))
+
+
+def test_work_begun_in_its_own_process_gives_its_result_or_its_error():
+    def where(value: int) -> tuple[int, int]:
+        return value, os.getpid()
+
+    with begun(partial(where, 7), 2) as result:
+        value, pid = result()
+    assert value == 7 and pid != os.getpid()
+    with begun(partial(where, 8), 1) as result:  # one process: done here
+        assert result() == (8, os.getpid())
+
+    def fail() -> None:
+        raise ValueError("eight")
+
+    with pytest.raises(ValueError, match="eight"), begun(fail, 2) as failed:
+        failed()
+
+    def die() -> None:
+        os._exit(9)
+
+    with pytest.raises(DigestError, match="a worker process died"), begun(die, 2) as died:
+        died()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_work_begun_ends_when_the_build_leaves_it_early():
+    """A failure or a stop in the build, while the work begun goes on:
+    its process must not write on into a staging folder being removed."""
+    started, before = time.monotonic(), children(os.getpid())
+    with pytest.raises(KeyError), begun(partial(time.sleep, 60), 2):
+        (helper,) = children(os.getpid()) - before
+        raise KeyError("a stop")
+    assert time.monotonic() - started < 30 and not alive(helper)
 
 
 def children(pid: int) -> set[int]:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from generator.analysis.topics import Topics, classify
@@ -25,7 +26,7 @@ from generator.config.digest_yaml import Config
 from generator.core.errors import Diagnostic, DigestError, InputError, Source
 from generator.core.lock import site_lock
 from generator.core.stops import stage
-from generator.core.workers import Progress, collector_paused
+from generator.core.workers import Progress, begun, collector_paused
 from generator.reading.archive import Archive, merge
 from generator.reading.content import Content, read_content
 from generator.reading.entries import Entry, Feed
@@ -275,6 +276,7 @@ def _build(
     from generator.analysis.related import relate
     from generator.commands.related_cache import read_state, write_state
     from generator.commands.terms_cache import TermsCache
+    from generator.site.machine_files import write_data
     from generator.site.render import Renderer
 
     spare = spare_path(out)
@@ -302,17 +304,23 @@ def _build(
         with collector_paused():
             # Here, not in check: only pages need it.
             related = relate(checked.archive, workers, progress, state, kept_terms)
-            renderer = Renderer(
-                config,
-                checked.archive,
-                checked.topics,
-                related,
-                checked.content,
-                templates,
-                updated,
-                built_in=(TEMPLATES, STATIC),
-            )
-        renderer.render(site, static, progress, workers)
+        data = partial(write_data, site, checked.archive, checked.topics, related)
+        # The search and library data, the longest single piece of work,
+        # made in a process of its own while this one makes the pages' views.
+        with begun(data, workers) as data_written:
+            with collector_paused():
+                renderer = Renderer(
+                    config,
+                    checked.archive,
+                    checked.topics,
+                    related,
+                    checked.content,
+                    templates,
+                    updated,
+                    built_in=(TEMPLATES, STATIC),
+                )
+            renderer.render(site, static, progress, workers)
+            site.adopt(data_written())
         diagnostics = [str(d) for d in checked.diagnostics]
         removed = site.finish()
         staging.chmod(0o755)

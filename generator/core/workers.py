@@ -34,6 +34,8 @@ Progress = Callable[[str, int, int], None]
 #: The task of the pool being run: set before the workers fork, so they have
 #: it without pickling (a task is usually a closure over the whole archive).
 _task: Callable[[Any], Any] | None = None
+#: The work of the process ``begun`` forks: set before it forks, as ``_task``.
+_begun: Callable[[], Any] | None = None
 _parent: int | None = None
 """In a worker, the process id of the build that started it."""
 
@@ -107,11 +109,51 @@ def run_chunks(
                 _stop(pool)
                 raise
     except BrokenProcessPool as error:
-        message = "a worker process died (killed for lack of memory?); --jobs 1 uses one process"
-        raise DigestError(message) from error
+        raise _died() from error
     finally:
         _task = None
         gc.unfreeze()
+
+
+@contextlib.contextmanager
+def begun(work: Callable[[], Result], workers: int) -> Iterator[Callable[[], Result]]:
+    """``work`` begun now in a forked process of its own, while this one
+    goes on, if ``workers`` allows more than one process; the function given
+    waits for its result. With one process, ``work`` is done here, now.
+    Leaving the block ends the process, if it is still at work (a stop, a
+    failure here)."""
+    global _begun
+    if workers <= 1 or not can_fork():
+        result = work()
+        yield lambda: result
+        return
+    _begun = work
+    gc.freeze()  # see run_chunks
+    _release_free_memory()
+    try:
+        with ProcessPoolExecutor(
+            1,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
+        ) as pool:
+            with deferred():  # see ignore_stop_signals
+                future = pool.submit(_run_begun)
+            try:
+                yield future.result
+            finally:
+                _stop(pool)
+    except BrokenProcessPool as error:
+        raise _died() from error
+    finally:
+        _begun = None
+        gc.unfreeze()
+
+
+def _died() -> DigestError:
+    return DigestError(
+        "a worker process died (killed for lack of memory?); --jobs 1 uses one process"
+    )
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -190,6 +232,12 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 def _exit_if_orphaned() -> None:
     if os.getppid() != _parent:
         os._exit(1)
+
+
+def _run_begun() -> Any:
+    assert _begun is not None, "the work is set before the process forks"
+    _exit_if_orphaned()
+    return _begun()
 
 
 def _run(chunk: Any) -> Any:

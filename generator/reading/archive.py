@@ -63,8 +63,9 @@ class Archive:
 def numbered(archive: Archive) -> list[Paper]:
     """Papers in the order of their numbers in the search and library data:
     by first day, then URL name. A new day's papers come last, so every
-    earlier paper keeps its number."""
-    return sorted(archive.papers, key=lambda paper: (paper.days[0], paper.slug))
+    earlier paper keeps its number. Sorted by first day alone: the sort
+    keeps the papers' own order, by slug, among those of one day."""
+    return sorted(archive.papers, key=lambda paper: paper.days[0])
 
 
 def paper_key(title: str) -> str:

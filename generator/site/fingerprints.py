@@ -5,7 +5,7 @@ same fingerprint rather than rendering them again (see ``writer.Site.reuse``).
 A fingerprint covers everything the work can read: digest's own code, the
 templates, the configuration, the site-wide values the templates see, the
 work's own arguments, and the views (never raw feed data) of every paper it
-shows, each view hashed once per process. It is made only for the pages of
+shows, each view hashed once per build, before the workers fork. It is made only for the pages of
 which there are many (papers, days, topic listings); the few others are
 always rendered. A fingerprint that missed an input would make an
 incremental build differ from a full one; ``tests/test_same_site.py``
@@ -17,11 +17,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import marshal
 import operator
 import pickle
-from collections.abc import Callable, Collection, Iterator, Mapping
+import types
+import typing
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import date
 from functools import partial
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +35,7 @@ from jinja2.nodes import Template
 
 from generator.analysis.topics import Topic
 from generator.reading.archive import Day, Paper
-from generator.reading.entries import Link
-from generator.site.views import PaperLink, PaperView, TopicTag
+from generator.site.views import PaperView
 
 #: The generator package: its code is part of every fingerprint.
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -120,6 +123,52 @@ VOLATILE = ("related", "keywords")
 #: What the renderer's own code reads of every view on a list page (to group
 #: and order them): always in the fingerprint.
 _FIELDS = tuple(field.name for field in dataclasses.fields(PaperView))
+#: marshal's last format without back-references: equal values give equal
+#: bytes whether or not they share objects (see ``_Pickler``).
+_MARSHAL_VERSION = 2
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
+def _converter(hint: Any) -> Callable[[Any], Any] | None:
+    """How a value of the type ``hint`` is written for marshal: ``None`` for
+    one written as it is. A type with no way is refused here, when digest
+    starts, not met at the first view that holds one."""
+    if (
+        hint in _PLAIN
+        or typing.get_origin(hint) in (types.UnionType, typing.Union)
+        and all(arg in _PLAIN for arg in typing.get_args(hint))
+    ):
+        return None
+    if hint is date:
+        return date.toordinal
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return _flattener(hint, tuple(field.name for field in dataclasses.fields(hint)))
+    if typing.get_origin(hint) is tuple and typing.get_args(hint)[1:] == (Ellipsis,):
+        item = _converter(typing.get_args(hint)[0])
+        return None if item is None else lambda values: tuple(map(item, values))
+    raise TypeError(f"a view's field of type {hint} has no fingerprint")
+
+
+def _flattener(kind: type, names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """The fields ``names`` of a ``kind``, as plain values that marshal
+    writes (strings, numbers, tuples of them), read in one call and turned
+    into plain values only where they are not: what makes hashing 100,000
+    views take one second, not three."""
+    hints = typing.get_type_hints(kind)
+    get = (
+        operator.attrgetter(*names) if len(names) > 1 else lambda value: (getattr(value, names[0]),)
+    )
+    turned = [(at, turn) for at, name in enumerate(names) if (turn := _converter(hints[name]))]
+    if not turned:
+        return get
+
+    def flat(value: Any) -> tuple[Any, ...]:
+        values = list(get(value))
+        for at, turn in turned:
+            values[at] = turn(values[at])
+        return tuple(values)
+
+    return flat
 
 
 class Fingerprints:
@@ -138,9 +187,13 @@ class Fingerprints:
         listings), the names its templates use (see ``names_used``; ``None``
         or no entry: any). A paper given to a job on its own (its page)
         counts with its whole view; one in a day or a listing without the
-        fields of ``VOLATILE`` that its kind's templates never name."""
+        fields of ``VOLATILE`` that its kind's templates never name.
+
+        Every view is hashed here, once, in the process that forks the
+        workers: hashed in the workers, each hashed most views again (a
+        paper is on its page, its day's and its topics'), and reading them
+        copied most of the parent's memory into each worker."""
         self.base = _digest(_dumps(base))
-        self.views = views
         self.extras = extras
         self._shown: dict[Callable[..., Any], tuple[str, ...]] = {}
         for function, named in (listed or {}).items():
@@ -148,39 +201,13 @@ class Fingerprints:
             self._shown[function] = tuple(shown)
         self._using = _FIELDS
         """The fields of the views that the work being fingerprinted shows."""
-        self._getters: dict[tuple[str, ...], Callable[[PaperView], Any]] = {}
-        self._views: dict[tuple[str, ...], dict[str, bytes]] = {}
-        self._parts: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
-        self._part_hashes: dict[tuple[str, ...], dict[str, bytes]] = {}
+        self._views = _hashed(views, {_FIELDS, *self._shown.values()})
         self._days: dict[tuple[tuple[str, ...], date], bytes] = {}
 
     def view(self, slug: str, fields: tuple[str, ...] | None = None) -> bytes:
-        """A paper's view, as the work being fingerprinted shows it (or its
-        ``fields``), hashed once per process: as the hashes of its parts
-        (its steady fields, then each ``VOLATILE`` one), each hashed once
-        however many ways of showing the view share it (a paper's page, a
-        day page and a topic listing differ only in the volatile fields)."""
-        fields = fields or self._using
-        hashes = self._views.get(fields)
-        if hashes is None:
-            hashes = self._views[fields] = {}
-            steady = tuple(f for f in fields if f not in VOLATILE)
-            self._parts[fields] = (steady, *((f,) for f in VOLATILE if f in fields))
-        found = hashes.get(slug)
-        if found is None:
-            parts = b"".join(self._part(slug, part) for part in self._parts[fields])
-            found = hashes[slug] = _digest(parts)
-        return found
-
-    def _part(self, slug: str, fields: tuple[str, ...]) -> bytes:
-        hashes = self._part_hashes.get(fields)
-        if hashes is None:
-            hashes = self._part_hashes[fields] = {}
-            self._getters[fields] = operator.attrgetter(*fields)
-        found = hashes.get(slug)
-        if found is None:
-            found = hashes[slug] = _digest(_dumps(self._getters[fields](self.views[slug])))
-        return found
+        """The hash of a paper's view, as the work being fingerprinted shows
+        it (or its ``fields``, one of the ways of showing views given)."""
+        return self._views[fields or self._using][slug]
 
     def day(self, day: Day) -> bytes:
         """A day's date and the views of its papers in order, hashed once
@@ -220,21 +247,28 @@ class Fingerprints:
         return hashlib.blake2b(self.base + pickled, digest_size=16).hexdigest()
 
 
-def _reducer(kind: type) -> Callable[[Any], tuple[Any, ...]]:
-    """Pickles a frozen dataclass as its class and its fields' values, read
-    in one call (the default way calls a function of ``dataclasses`` per
-    object, which was most of the time of hashing 100,000 views)."""
-    fields = operator.attrgetter(*(field.name for field in dataclasses.fields(kind)))
-    return lambda value: (kind, (fields(value),))
-
-
-class _Views(pickle.Pickler):
-    dispatch_table = {kind: _reducer(kind) for kind in (TopicTag, PaperLink, Link)}
+def _hashed(
+    views: Mapping[str, PaperView], showing: Iterable[tuple[str, ...]]
+) -> dict[tuple[str, ...], dict[str, bytes]]:
+    """Per way of showing views (the fields shown), the hash of each view
+    shown so. A view is hashed as its parts, its steady fields and then
+    each ``VOLATILE`` one, each part once however many ways show it."""
+    steady = tuple(f for f in _FIELDS if f not in VOLATILE)
+    parts = (steady, *((f,) for f in VOLATILE))
+    flatteners = [_flattener(PaperView, part) for part in parts]
+    ways = {fields: [any(f in fields for f in part) for part in parts] for fields in showing}
+    hashes: dict[tuple[str, ...], dict[str, bytes]] = {fields: {} for fields in ways}
+    dumps, version = marshal.dumps, _MARSHAL_VERSION
+    for slug, view in views.items():
+        hashed = [_digest(dumps(flat(view), version)) for flat in flatteners]
+        for fields, shown in ways.items():
+            hashes[fields][slug] = _digest(b"".join(compress(hashed, shown)))
+    return hashes
 
 
 def _dumps(value: Any) -> bytes:
     buffer = io.BytesIO()
-    pickler = _Views(buffer, 5)
+    pickler = pickle.Pickler(buffer, 5)
     pickler.fast = True  # see ``_Pickler``
     pickler.dump(value)
     return buffer.getvalue()

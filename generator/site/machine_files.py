@@ -12,17 +12,33 @@ import jinja2
 
 from generator.analysis.topics import Topics
 from generator.config.digest_yaml import Config
+from generator.core.workers import in_worker
 from generator.reading.archive import Archive, Paper
 from generator.site.library_files import library_files
 from generator.site.search_files import search_files, to_json
 from generator.site.views import PaperView
-from generator.site.writer import Site
+from generator.site.writer import Record, Site
 
 if TYPE_CHECKING:  # numpy and scipy: a build of unchanged input imports neither
     from generator.analysis.related import Related
 
 #: URLs per sitemap file (the protocol allows 50,000).
 SITEMAP_URLS = 40_000
+
+
+def write_data(site: Site, archive: Archive, topics: Topics, related: Related) -> list[Record]:
+    """The search index (see ``search_files``) and the data that the saved
+    page and For you read (see ``library_files``): made of the archive, its
+    topics and the related papers' model alone, never of the pages' views,
+    so a build begins them in a process of their own (``workers.begun``)
+    while it makes the views. In a worker, what it wrote comes back, for
+    the parent to adopt."""
+    start = len(site.log)
+    made = search_files(archive, topics, related.search_words)
+    made.update(library_files(archive, topics, related))
+    for path, data in sorted(made.items()):
+        site.write(path, data if isinstance(data, bytes) else to_json(data) + "\n")
+    return site.log[start:] if in_worker() else []
 
 
 class MachineFiles:
@@ -36,12 +52,9 @@ class MachineFiles:
         env: jinja2.Environment,
         site_globals: Mapping[str, Any],
         views: Mapping[str, PaperView],
-        related: Related,
         updated: datetime | None = None,
     ) -> None:
-        """``related``: the related papers' model, whose search words the
-        search index is made of and whose vectors the library ranks by;
-        ``updated``: when the site was built, if known (``SOURCE_DATE_EPOCH``)."""
+        """``updated``: when the site was built, if known (``SOURCE_DATE_EPOCH``)."""
         self.updated = updated
         self.config = config
         self.archive = archive
@@ -49,7 +62,6 @@ class MachineFiles:
         self.env = env
         self.site_globals = site_globals
         self.views = views
-        self.related = related
 
     def write_feed(self, site: Site, folder: str, title: str, papers: Sequence[Paper]) -> None:
         """An Atom feed of the newest of ``papers`` at ``folder``feed.xml."""
@@ -66,17 +78,6 @@ class MachineFiles:
             updated=updated,
         )
         site.write(f"{folder}feed.xml", xml)
-
-    def write_search(self, site: Site) -> None:
-        for path, data in sorted(
-            search_files(self.archive, self.topics, self.related.search_words).items()
-        ):
-            site.write(path, data if isinstance(data, bytes) else to_json(data) + "\n")
-
-    def write_library(self, site: Site) -> None:
-        """What the saved page and For you read (see ``library_files``)."""
-        for path, data in sorted(library_files(self.archive, self.topics, self.related).items()):
-            site.write(path, data if isinstance(data, bytes) else to_json(data) + "\n")
 
     def write_last(self, site: Site) -> None:
         """The site's feed, sitemaps, ``robots.txt`` and ``.nojekyll``: after

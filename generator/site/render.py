@@ -70,12 +70,6 @@ def bib_name(topic: str, path: str) -> str:
     return f"{topic}-page-{number}.bib" if number else f"{topic}.bib"
 
 
-def _chunks(count: int, size: int = CHUNK_PAGES) -> list[range]:
-    """Job numbers in runs of ``size``; the first job (the search index, the
-    longest) alone, so that a worker starts on it while the other renders."""
-    return [range(0, min(count, 1)), *runs(count, size, start=1)]
-
-
 class Renderer:
     """Turns the archive into pages; the views are built once and shared."""
 
@@ -121,7 +115,6 @@ class Renderer:
             self.env,
             self.site_globals,
             self.views,
-            related,
             updated,
         )
         self.fingerprints = self._fingerprints()
@@ -201,7 +194,7 @@ class Renderer:
         hears how many of the pages are done."""
         with collector_paused():
             jobs = self.jobs()
-        chunks = _chunks(len(jobs))
+        chunks = runs(len(jobs), CHUNK_PAGES)
 
         fingerprints = self.fingerprints
 
@@ -231,12 +224,11 @@ class Renderer:
         site.copy_tree(static, "static", under=self.built_in[1] if self.built_in else None)
 
     def jobs(self) -> list[Callable[[Site], None]]:
-        """Every page and file but those that list the others, as independent
-        pieces of work, the longest first."""
+        """Every page and file but those that list the others, and but the
+        search and library data (see ``machine_files.write_data``), as
+        independent pieces of work, the longest first."""
         days = self.archive.days
-        jobs: list[Callable[[Site], None]] = [self.machine_files.write_search, self.render_home]
-        jobs.append(self.machine_files.write_library)
-        jobs.append(self.render_day_indexes)
+        jobs: list[Callable[[Site], None]] = [self.render_home, self.render_day_indexes]
         jobs += [
             partial(
                 self.render_day,
