@@ -1,5 +1,3 @@
-import sys
+from generator.commands.cli import command
 
-from generator.commands.cli import main
-
-sys.exit(main())
+command()

@@ -413,3 +413,25 @@ def test_build_time_comes_from_source_date_epoch_only(project: Project, monkeypa
         2,
         "error: SOURCE_DATE_EPOCH='soon' is not a number of seconds\n",
     )
+
+
+def test_the_program_says_everything_and_keeps_its_exit_code_through_pipes(project: Project):
+    """``digest`` leaves Python by ``os._exit`` (see ``cli.command``): what
+    it printed into a pipe, which Python buffers, must still get out, and
+    the exit code be the command's."""
+    project.feed("2025-03-11.txt", "2025-03-11\n\nA Paper\n\nAbout pruning.\n")
+    entry = "from generator.commands.cli import command; command()"
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    programs = ([sys.executable, "-m", "generator"], [sys.executable, "-c", entry])
+    for number, program in enumerate(programs):
+        built = subprocess.run(
+            [*program, "build", "--seeds", project.seeds, "--config", project.config,
+             "--out", project.root / f"site{number}"],
+            capture_output=True, text=True, env=buffered,
+        )  # fmt: skip
+        assert (built.returncode, built.stderr) == (0, "")
+        assert built.stdout.startswith("built 1 papers, 1 days")
+        failed = subprocess.run([*program, "check", "--seeds", project.root / "nowhere"],
+                                capture_output=True, text=True, env=buffered)  # fmt: skip
+        assert failed.returncode == 1 and failed.stderr.endswith("no such folder of feeds\n")
+        assert (subprocess.run([*program, "--no-such-option"], capture_output=True).returncode) == 2

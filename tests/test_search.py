@@ -108,7 +108,9 @@ def test_front_coded_shard_keys_read_back_as_written(keys):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.text("abcé ", min_size=1, max_size=6), st.integers(1, 4)), max_size=15))
+@given(
+    st.lists(st.tuples(st.text("abcé ", min_size=1, max_size=6), st.integers(1, 4)), max_size=15)
+)
 def test_papers_are_numbered_by_first_day_then_url_name(papers):
     """The numbers of the search and library data: a new day's papers come
     after every earlier paper, and a day's own papers go by URL name."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -10,6 +11,7 @@ import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from generator.analysis.topics import CATCH_ALL_NAME
 from generator.commands.build import Checked, build, check, input_key, theme, up_to_date
@@ -292,6 +294,18 @@ def _up_to_date(args: argparse.Namespace, diagnostics: list[str]) -> int:
     if not args.quiet:
         print(f"{args.out}/ is up to date: no input changed since it was built")
     return 0
+
+
+def command() -> NoReturn:
+    """The ``digest`` program: ``main``, then an exit that leaves the
+    memory to the system. Python's own exit frees a large build's objects
+    one by one: 2.5 s after a build of 100,000 papers. Everything digest
+    writes is closed by then, and its worker processes ended."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed stream
+            stream.flush()
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
