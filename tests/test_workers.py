@@ -11,15 +11,16 @@ import sys
 import time
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from generator.analysis import related, topics
-from generator.commands import build
+from generator.commands import build, cli
 from generator.config.digest_yaml import load_config
 from generator.core.errors import DigestError
 from generator.core.workers import begun, run_chunks, runs
-from generator.site import render
+from generator.site import manifest, render
 from tests.conftest import PROJECT, Project, digest
 from tests.test_incremental import snapshot
 
@@ -63,6 +64,45 @@ def test_workers_write_the_same_bytes_as_one_process(project: Project, tmp_path:
         assert (run.code, run.err) == (0, "")
     assert snapshot(one) == snapshot(three)
     assert len(list((three / "papers").iterdir())) == 120
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_site_looked_at_beside_the_check_builds_as_one_looked_at_first(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A large site's manifest is read, and its spare tree listed, in a
+    process of their own while the input is read (``site_as_found``): the
+    days after, a damaged manifest and ``--force`` build what one process
+    builds from nothing."""
+    monkeypatch.setattr(manifest, "LOOK_BESIDE_FROM", 0)
+    lookers = tmp_path / "lookers"
+    site_as_found = cli.site_as_found
+
+    def looking(*args: Any) -> Any:
+        with lookers.open("a") as file:
+            file.write(f"{os.getpid()} {args[0] == project.out}\n")
+        return site_as_found(*args)
+
+    monkeypatch.setattr(cli, "site_as_found", looking)
+    many_papers(project, 40)
+    steps = ["a day", "another day", "a damaged manifest", "--force"]
+    for number, step in enumerate(steps):
+        project.feed(
+            f"2025-02-0{number + 1}.txt", f"2025-02-0{number + 1}\n\n{entry(99 + number)}\n"
+        )
+        if step == "a damaged manifest":
+            manifest.manifest_path(project.out).write_text("{", encoding="utf-8")
+        extra = ["--force"] if step == "--force" else []
+        run = project.build("--jobs", "2", *extra)
+        assert run.code == 0, (step, run.err)
+        assert ("damaged" in run.err) == (step == "a damaged manifest"), step
+        fresh = tmp_path / f"fresh{number}"
+        alone = digest("build", "--seeds", project.seeds, "--config", project.config,
+                       "--out", fresh, "--jobs", "1", "--quiet")  # fmt: skip
+        assert alone.code == 0 and snapshot(project.out) == snapshot(fresh), step
+    looked = [line.split()[0] for line in lookers.read_text().splitlines() if line.endswith("True")]
+    # The first build had no manifest to read; every other build looked beside.
+    assert len(looked) == len(steps) and looked[0] == str(os.getpid()) not in looked[1:]
 
 
 @pytest.mark.usefixtures("small_chunks")

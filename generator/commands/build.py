@@ -219,13 +219,15 @@ def build(
     workers: int = 1,
     previous: Previous | None = None,
     force: bool = False,
+    in_spare: dict[str, int] | None = None,
 ) -> Report:
     """Render the checked input into ``out``, replacing what was there whole;
     ``key`` (see ``input_key``) is recorded so the next build can skip.
     ``workers`` processes share the work (the bytes are the same however many).
     What can be reused of the site there is ``previous`` (found here when not
-    given); ``force`` reuses nothing. The site's lock is held throughout (see
-    ``generator.core.lock``)."""
+    given); ``force`` reuses nothing. ``in_spare``: the files of the spare
+    tree and their inodes, if known (see ``manifest.site_as_found``). The
+    site's lock is held throughout (see ``generator.core.lock``)."""
     if checked.errors:
         raise InputError(f"{checked.errors} error(s) in the input; the site was not changed")
     with site_lock(out):
@@ -245,6 +247,7 @@ def build(
             workers,
             previous,
             force,
+            in_spare,
         )
 
 
@@ -260,6 +263,7 @@ def _build(
     workers: int,
     previous: Previous,
     force: bool,
+    listed: dict[str, int] | None,
 ) -> Report:
     started = time.perf_counter()
     workers = _workers(checked.archive, workers)
@@ -282,7 +286,7 @@ def _build(
     spare = spare_path(out)
     try:
         if spare.is_dir():
-            staging, in_spare = spare, inodes(spare)
+            staging, in_spare = spare, listed if listed is not None else inodes(spare)
         else:
             staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
             in_spare = {}

@@ -10,6 +10,7 @@ import time
 import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import NoReturn
 
@@ -20,8 +21,8 @@ from generator.config.digest_yaml import CATCH_ALL_SLUG, Config, load_config
 from generator.core.errors import DigestError, UsageError
 from generator.core.lock import site_lock
 from generator.core.stops import Terminated, sigterm_raises
-from generator.core.workers import Progress, cores
-from generator.site.manifest import NOTHING, cache_folder, previous_site, unchanged_site
+from generator.core.workers import Progress, begun, cores
+from generator.site.manifest import cache_folder, look_beside, site_as_found, unchanged_site
 
 
 class _Parser(argparse.ArgumentParser):
@@ -166,6 +167,13 @@ def _run(args: argparse.Namespace) -> int:
 
         evaluate.check_arguments(args)
     config: Config = load_config(args.config, getattr(args, "base_url", None))
+    with contextlib.ExitStack() as stack:
+        return _checked(args, config, stack)
+
+
+def _checked(args: argparse.Namespace, config: Config, stack: contextlib.ExitStack) -> int:
+    """Check the input, then do what the command does with it; the work a
+    build begins beside the check ends with ``stack``."""
     templates, static = theme(args.config)
     if args.command == "build":
         updated = source_date()
@@ -173,11 +181,9 @@ def _run(args: argparse.Namespace) -> int:
         recover(args.out.absolute())
         if not args.force and (done := unchanged_site(args.out, key)) is not None:
             return _up_to_date(args, done)
-        previous = NOTHING if args.force else previous_site(args.out)
-        if previous.problem is not None:
-            print(previous.problem, file=sys.stderr)
-        if (done := up_to_date(previous, key)) is not None:
-            return _up_to_date(args, done)
+        # Looked at while the input is read, in a process of its own for a large site.
+        beside = args.jobs if look_beside(args.out) else 1
+        found = stack.enter_context(begun(partial(site_as_found, args.out, args.force), beside))
     progress = None if args.quiet else terminal_progress()
     cache = None
     if args.command == "build" and not args.force:
@@ -213,6 +219,11 @@ def _run(args: argparse.Namespace) -> int:
             _list_unplaced(checked)
             print(f"checked {_summary(checked)}: no errors")
         return 0
+    previous, in_spare = found()
+    if previous.problem is not None:
+        print(previous.problem, file=sys.stderr)
+    if (done := up_to_date(previous, key)) is not None:
+        return _up_to_date(args, done)
     # Imported here, as the renderer is: a build of unchanged input needs neither.
     import jinja2
 
@@ -231,6 +242,7 @@ def _run(args: argparse.Namespace) -> int:
             workers=args.jobs,
             previous=previous,
             force=args.force,
+            in_spare=in_spare,
         )
     except jinja2.TemplateError as error:
         print(template_error_line(error, templates), file=sys.stderr)

@@ -239,12 +239,17 @@ class Fingerprints:
             for name, value in sorted(job.keywords.items())
         ]
         read = (function.__qualname__, keywords, extra(**job.keywords))
-        self._using = self._shown.get(function, _FIELDS)
         try:
-            pickled = self._pickled(read)
-        finally:
-            self._using = _FIELDS
-        return hashlib.blake2b(self.base + pickled, digest_size=16).hexdigest()
+            # Plain values (a paper's page: its view's hash and its
+            # citation key) in a tenth of the time pickle takes.
+            written = b"m" + marshal.dumps(read, _MARSHAL_VERSION)
+        except ValueError:  # days, topics, listings: see ``_Pickler``
+            self._using = self._shown.get(function, _FIELDS)
+            try:
+                written = b"p" + self._pickled(read)
+            finally:
+                self._using = _FIELDS
+        return hashlib.blake2b(self.base + written, digest_size=16).hexdigest()
 
 
 def _hashed(
