@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.core.text import CONTROL_CHARACTERS, fold_spaces
+from generator.reading.archive import Paper
 from generator.reading.captured import (
     _has_control_characters,
     decode_feed,
@@ -16,6 +17,7 @@ from generator.reading.captured import (
     parse_feed_text,
     read_feed,
 )
+from generator.site.machine_files import newest
 from tests.conftest import ABSTRACT
 
 CHROME = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nbyAK and the research community\n\n"
@@ -246,3 +248,18 @@ def test_any_text_parses_without_crashing(text):
         assert entry.source.line >= 1
     for diagnostic in feed.diagnostics:
         assert str(diagnostic).startswith("f.txt:")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["b", "A", "a", "Ä"]), st.integers(1, 5)), max_size=30),
+    st.integers(1, 12),
+)
+def test_a_feed_lists_the_newest_papers_as_sorting_them_all_would(papers, count):
+    """``newest`` sorts only the papers that can be among the newest."""
+    listed = [
+        Paper(f"{title}{at}", f"{title}-{at}", title, "", (date(2025, 3, day),), ())
+        for at, (title, day) in enumerate(papers)
+    ]
+    everything = sorted(listed, key=lambda p: (-p.days[-1].toordinal(), p.title.casefold(), p.slug))
+    assert newest(listed, count) == everything[:count]

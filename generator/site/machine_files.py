@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import gzip
+import heapq
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,18 @@ def write_data(site: Site, archive: Archive, topics: Topics, related: Related) -
     return site.log[start:] if in_worker() else []
 
 
+def newest(papers: Sequence[Paper], count: int) -> list[Paper]:
+    """The ``count`` papers last listed most recently, then by title and
+    URL name. Only papers listed on or after the ``count``-th newest last
+    day can be among them: the others are never sorted (a topic's feed
+    would otherwise fold the titles of all its papers, each build)."""
+    if len(papers) > count > 0:
+        cutoff = heapq.nlargest(count, (paper.days[-1] for paper in papers))[-1]
+        papers = [paper for paper in papers if paper.days[-1] >= cutoff]
+    ordered = sorted(papers, key=lambda p: (-p.days[-1].toordinal(), p.title.casefold(), p.slug))
+    return ordered[:count]
+
+
 class MachineFiles:
     """Writes what feed readers, crawlers, GitHub Pages and the search page read."""
 
@@ -65,16 +78,15 @@ class MachineFiles:
 
     def write_feed(self, site: Site, folder: str, title: str, papers: Sequence[Paper]) -> None:
         """An Atom feed of the newest of ``papers`` at ``folder``feed.xml."""
-        newest = sorted(papers, key=lambda p: (-p.days[-1].toordinal(), p.title.casefold(), p.slug))
-        newest = newest[: self.config.feed_entries]
+        shown = newest(papers, self.config.feed_entries)
         # Without papers, a feed is still valid Atom: updated when the site was (if known).
         empty = self.updated.date() if self.updated is not None else date(1970, 1, 1)
-        updated = max((p.days[-1] for p in newest), default=empty)
+        updated = max((p.days[-1] for p in shown), default=empty)
         xml = self.env.get_template("feed.xml").render(
             **self.site_globals,
             feed_title=title,
             folder=folder,
-            papers=[self.views[p.slug] for p in newest],
+            papers=[self.views[p.slug] for p in shown],
             updated=updated,
         )
         site.write(f"{folder}feed.xml", xml)
