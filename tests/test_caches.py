@@ -60,6 +60,52 @@ def test_a_build_places_only_papers_it_has_not_placed_before(
     assert len(placed) == 4
 
 
+def test_a_day_writes_its_own_placements_until_they_are_too_many_then_all_of_them(
+    project: Project, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    """Papers only added go to the file of recent placements, read with the
+    others; past ``RECENT_SHARE`` of them, or once a paper goes, every
+    placement is written again in one file. Damaged, either file is a
+    warning and a placement of every paper."""
+    placed = count_placed(monkeypatch)
+    cache = project.root / ".digest-cache"
+    project.feed("a.txt", day_feed("2025-03-11", *[f"Pruning {i}" for i in range(16)]))
+    assert project.build().code == 0
+    (whole,) = cache.glob("placements-*.json")
+
+    def recent() -> dict[str, object]:
+        files = sorted(cache.glob("placements-*-recent.json"))
+        return json.loads(read_checked(files[0])) if files else {}
+
+    placed.clear()
+    project.feed("b.txt", day_feed("2025-03-12", "Graphs One"))
+    assert project.build().code == 0
+    assert placed == ["Graphs One"] and len(recent()) == 1
+    assert len(json.loads(read_checked(whole))) == 16  # not written again
+    placed.clear()
+    project.feed("c.txt", day_feed("2025-03-13", "Graphs Two"))
+    assert project.build().code == 0
+    assert placed == ["Graphs Two"] and len(recent()) == 2  # 2 of 16: the most, 1/8
+    project.feed("d.txt", day_feed("2025-03-14", "Graphs Three"))
+    assert project.build().code == 0
+    assert recent() == {} and len(json.loads(read_checked(whole))) == 19
+    project.feed("e.txt", day_feed("2025-03-15", "Graphs Four"))
+    assert project.build().code == 0 and len(recent()) == 1
+    (project.seeds / "d.txt").unlink()  # a paper gone: every placement written again
+    assert project.build().code == 0
+    assert recent() == {} and len(json.loads(read_checked(whole))) == 19
+    project.feed("f.txt", day_feed("2025-03-16", "Graphs Five"))
+    assert project.build().code == 0 and len(recent()) == 1
+    placed.clear()
+    (recent_file,) = cache.glob("placements-*-recent.json")
+    recent_file.write_bytes(recent_file.read_bytes()[:-3])
+    project.feed("g.txt", day_feed("2025-03-17", "Graphs Six"))
+    run = project.build()
+    assert run.code == 0 and len(placed) == 21
+    assert run.err.startswith(f"{recent_file}: warning: the topics cache is damaged")
+    assert recent() == {} and snapshot(project.out) == full_build(project, tmp_path)
+
+
 def test_a_build_renders_only_pages_whose_input_changed(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ):

@@ -68,11 +68,11 @@ def write_checked(path: Path, payload: bytes) -> None:
             raise
 
 
-def keep_only(path: Path, others: str) -> None:
+def keep_only(path: Path, others: str, *also: Path) -> None:
     """Remove the files beside ``path`` that match the pattern ``others``
-    but ``path`` itself: the caches of another code or taxonomy, which no
-    build of this one reads."""
+    but ``path`` itself (and ``also``): the caches of another code or
+    taxonomy, which no build of this one reads."""
     with contextlib.suppress(OSError):
         for other in path.parent.glob(others):
-            if other != path:
+            if other != path and other not in also:
                 other.unlink(missing_ok=True)
