@@ -10,6 +10,7 @@ and a placement from scratch.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Mapping
@@ -110,7 +111,8 @@ class Placements:
         else:
             placed = {key: stored[key] if key in stored else new[key] for key in keys.values()}
             write_checked(self.path, _dumps(placed))
-            self.recent_path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a read-only disk: see ``write_checked``
+                self.recent_path.unlink(missing_ok=True)
         keep_only(self.path, "placements-*.json", self.recent_path)
 
 
