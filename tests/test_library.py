@@ -9,8 +9,10 @@ import json
 import re
 import shutil
 import subprocess
+from collections import Counter
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -21,6 +23,7 @@ from generator.site.library_files import (
     BLOCK_PAPERS,
     TERMS_PER_PAPER,
     WEIGHT_STEPS,
+    _strongest,
     decode_block,
     encode_paper,
 )
@@ -336,3 +339,46 @@ def test_a_new_day_of_the_month_leaves_the_blocks_of_older_papers_as_they_were(p
     after = {p.name: p.read_bytes() for p in (project.out / "library").iterdir()}
     assert after["0.bin"] == before["0.bin"] and after["1.bin"] == before["1.bin"]
     assert after["2.bin"] != before["2.bin"]  # the new day's papers are the last block's
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(st.integers(0, 30), st.integers(1, 4), max_size=TERMS_PER_PAPER + 6),
+        min_size=1,
+        max_size=12,
+    ),
+    st.data(),
+)
+def test_each_paper_keeps_its_strongest_terms_numbered_by_how_many_reference_papers_keep_them(
+    rows, data
+):
+    """``_strongest`` against the rule spelled out one paper at a time; few
+    distinct weights, so that ties (broken by column) are common."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    columns = np.array(data.draw(st.permutations(range(31))), np.int64)  # the terms' hashes
+    reference = np.array([data.draw(st.booleans()) for _ in rows])
+    order = data.draw(st.permutations(range(len(rows))))
+    cells = [(at, column, weight) for at, row in enumerate(rows) for column, weight in row.items()]
+    row_of, column_of, weight_of = zip(*cells, strict=True) if cells else ((), (), ())
+    vectors = csr_matrix((weight_of, (row_of, column_of)), shape=(len(rows), 31), dtype=float)
+    related = SimpleNamespace(vectors=vectors, reference=reference, columns=columns)
+    numbers, weights, bounds = _strongest(related, order)  # type: ignore[arg-type]
+
+    kept = {
+        at: sorted(rows[at].items(), key=lambda cell: (-cell[1], cell[0]))[:TERMS_PER_PAPER]
+        for at in order
+    }
+    held = Counter(column for at, cells in kept.items() if reference[at] for column, _ in cells)
+    used = sorted({column for cells in kept.values() for column, _ in cells},
+                  key=lambda column: (-held[column], columns[column]))  # fmt: skip
+    for place, at in enumerate(order):
+        strongest = kept[at][0][1] if kept[at] else 1
+        expected = sorted(
+            (used.index(column), max(1, round(weight / strongest * WEIGHT_STEPS)))
+            for column, weight in kept[at]
+        )
+        begin, end = bounds[place], bounds[place + 1]
+        assert list(zip(numbers[begin:end], weights[begin:end], strict=True)) == expected

@@ -108,30 +108,48 @@ def _strongest(related: Related, rows: Sequence[int]) -> tuple[list[int], list[i
     """Of the rows of ``related.vectors`` in the order of ``rows``: their
     strongest terms (ties by column), by their new numbers, with weights in
     one byte, as flat lists of numbers and weights, row after row, and where
-    each row's terms start (one more, for the end): no object per term."""
+    each row's terms start (one more, for the end): no object per term.
+
+    Each row's terms are sorted in a row of a table (a vector has few
+    terms, empty cells last), not as one list of every term: at 100,000
+    papers, 0.15 s instead of 1.9 s."""
     import numpy as np
 
     picked = np.asarray(rows, np.int64)
     matrix = related.vectors[picked].tocsr()
+    count = matrix.shape[0]
+    if not matrix.nnz:
+        return [], [], [0] * (count + 1)
     lengths = np.diff(matrix.indptr)
-    owner = np.repeat(np.arange(matrix.shape[0]), lengths)
-    order = np.lexsort((matrix.indices, -matrix.data, owner))
-    place = np.arange(len(order)) - matrix.indptr[owner[order]]
-    kept = order[place < TERMS_PER_PAPER]
-    columns, weights, owners = matrix.indices[kept], matrix.data[kept], owner[kept]
+    owner = np.repeat(np.arange(count), lengths)
+    place = np.arange(len(owner)) - matrix.indptr[owner]
+    shape = (count, int(lengths.max(initial=0)))
+    negated = np.full(shape, np.inf)
+    negated[owner, place] = -matrix.data
+    by_column = np.full(shape, np.iinfo(np.int64).max)
+    by_column[owner, place] = matrix.indices
+    order = np.lexsort((by_column, negated), axis=-1)[:, :TERMS_PER_PAPER]
+    kept = order < lengths[:, None]
+    at = (order + matrix.indptr[:-1, None])[kept]  # row by row, strongest first
+    columns, weights, owners = matrix.indices[at], matrix.data[at], owner[at]
     # Terms renumbered by how many reference papers keep them, most first,
     # then by hash (see the module's note).
     used, inverse = np.unique(columns, return_inverse=True)
     counted = np.bincount(inverse, related.reference[picked][owners], len(used))
     renumbered = np.empty(int(used.max(initial=-1)) + 1, np.int64)
     renumbered[used[np.lexsort((related.columns[used], -counted))]] = np.arange(len(used))
-    strongest = np.zeros(matrix.shape[0])
-    np.maximum.at(strongest, owners, weights)
+    strongest = -np.take_along_axis(negated, order[:, :1], -1)[:, 0]  # each row's first
     steps = np.maximum(1, np.rint(weights / strongest[owners] * WEIGHT_STEPS)).astype(np.int64)
-    numbers = renumbered[columns]
-    by_term = np.lexsort((numbers, owners))
-    bounds = np.searchsorted(owners[by_term], np.arange(matrix.shape[0] + 1))
-    return numbers[by_term].tolist(), steps[by_term].tolist(), bounds.tolist()
+    # Each row's terms by number: again a sort per row of a table.
+    numbers = np.full(order.shape, np.iinfo(np.int64).max)
+    numbers[kept] = renumbered[columns]
+    stepped = np.zeros(order.shape, np.int64)
+    stepped[kept] = steps
+    by_number = np.argsort(numbers, axis=-1)
+    numbers, stepped = (np.take_along_axis(t, by_number, -1) for t in (numbers, stepped))
+    kept_now = np.arange(order.shape[1]) < kept.sum(axis=1)[:, None]
+    bounds = np.concatenate([[0], np.cumsum(kept_now.sum(axis=1))])
+    return numbers[kept_now].tolist(), stepped[kept_now].tolist(), bounds.tolist()
 
 
 def library_files(archive: Archive, topics: Topics, related: Related | None) -> dict[str, Any]:
