@@ -4,8 +4,9 @@ Placing a paper reads only its title, abstract and keywords, and the rules
 of the taxonomy: so a paper with the same text, placed by the same rules and
 the same code, lands in the same topics. The cache maps a hash of a paper's
 text to its topics, in one file per taxonomy and code (a stale one is never
-read, and is removed when a new one is written). A damaged file is a warning
-and a placement from scratch.
+read, and is removed when a new one is written), and a small one beside it
+of the papers placed since. A damaged file is a warning and a placement
+from scratch.
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ same fingerprint rather than rendering them again (see ``writer.Site.reuse``).
 A fingerprint covers everything the work can read: digest's own code, the
 templates, the configuration, the site-wide values the templates see, the
 work's own arguments, and the views (never raw feed data) of every paper it
-shows, each view hashed once per build, before the workers fork. It is made only for the pages of
-which there are many (papers, days, topic listings); the few others are
-always rendered. A fingerprint that missed an input would make an
+shows, each view hashed once per build, before the workers fork. It is made
+only for the pages of which there are many (papers, days, topic listings);
+the few others are always rendered. A fingerprint that missed an input would make an
 incremental build differ from a full one; ``tests/test_same_site.py``
 compares the two over random edits.
 """
@@ -152,8 +152,9 @@ def _converter(hint: Any) -> Callable[[Any], Any] | None:
 def _flattener(kind: type, names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
     """The fields ``names`` of a ``kind``, as plain values that marshal
     writes (strings, numbers, tuples of them), read in one call and turned
-    into plain values only where they are not: what makes hashing 100,000
-    views take one second, not three."""
+    into plain values only where they are not. Pickle called a function per
+    related paper, topic and link: hashing 100,000 views that way took
+    2.9 s, against 2.0 s."""
     hints = typing.get_type_hints(kind)
     get = (
         operator.attrgetter(*names) if len(names) > 1 else lambda value: (getattr(value, names[0]),)
