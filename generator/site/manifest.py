@@ -320,8 +320,8 @@ LOOK_BESIDE_FROM = 1_000_000
 
 
 def look_beside(out: Path) -> bool:
-    """Whether the site in ``out`` is large enough that ``site_as_found``
-    pays for a process of its own: a second or more at 10,000 papers."""
+    """Whether the site in ``out`` (its manifest) is large enough for
+    ``site_as_found`` to pay for a process of its own."""
     try:
         return manifest_path(out).stat().st_size >= LOOK_BESIDE_FROM
     except OSError:

@@ -224,9 +224,9 @@ class Renderer:
         site.copy_tree(static, "static", under=self.built_in[1] if self.built_in else None)
 
     def jobs(self) -> list[Callable[[Site], None]]:
-        """Every page and file but those that list the others, and but the
-        search and library data (see ``machine_files.write_data``), as
-        independent pieces of work, the longest first."""
+        """Every page and file, as independent pieces of work, the longest
+        first; but those that list the others, and the search and library
+        data (see ``machine_files.write_data``)."""
         days = self.archive.days
         jobs: list[Callable[[Site], None]] = [self.render_home, self.render_day_indexes]
         jobs += [
