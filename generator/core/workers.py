@@ -87,20 +87,8 @@ def run_chunks(
         yield from map(task, chunks)
         return
     _task = task
-    # Objects the parent made are never collected in the workers: without
-    # this, the collector's first pass there would touch (and so copy) every
-    # page of memory they share with the parent.
-    gc.freeze()
-    _release_free_memory()
     try:
-        # Not multiprocessing.Pool: it waits forever for a worker that died
-        # (killed for memory, say); this raises BrokenProcessPool instead.
-        with ProcessPoolExecutor(
-            min(workers, len(chunks)),
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_start_worker,
-            initargs=(os.getpid(),),
-        ) as pool:
+        with _forked(min(workers, len(chunks))) as pool:
             with deferred():  # see ignore_stop_signals
                 results = pool.map(_run, chunks)
             try:
@@ -108,11 +96,8 @@ def run_chunks(
             except BaseException:
                 _stop(pool)
                 raise
-    except BrokenProcessPool as error:
-        raise _died() from error
     finally:
         _task = None
-        gc.unfreeze()
 
 
 @contextlib.contextmanager
@@ -128,32 +113,41 @@ def begun(work: Callable[[], Result], workers: int) -> Iterator[Callable[[], Res
         yield lambda: result
         return
     _begun = work
-    gc.freeze()  # see run_chunks
-    _release_free_memory()
     try:
-        with ProcessPoolExecutor(
-            1,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_start_worker,
-            initargs=(os.getpid(),),
-        ) as pool:
+        with _forked(1) as pool:
             with deferred():  # see ignore_stop_signals
                 future = pool.submit(_run_begun)
             try:
                 yield future.result
             finally:
                 _stop(pool)
-    except BrokenProcessPool as error:
-        raise _died() from error
     finally:
         _begun = None
+
+
+@contextlib.contextmanager
+def _forked(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of ``workers`` forked processes; a worker that dies is said
+    as one line. Not multiprocessing.Pool: it waits forever for a worker
+    that died (killed for memory, say); this raises BrokenProcessPool."""
+    # Objects the parent made are never collected in the workers: without
+    # this, the collector's first pass there would touch (and so copy) every
+    # page of memory they share with the parent.
+    gc.freeze()
+    _release_free_memory()
+    try:
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
+        ) as pool:
+            yield pool
+    except BrokenProcessPool as error:
+        message = "a worker process died (killed for lack of memory?); --jobs 1 uses one process"
+        raise DigestError(message) from error
+    finally:
         gc.unfreeze()
-
-
-def _died() -> DigestError:
-    return DigestError(
-        "a worker process died (killed for lack of memory?); --jobs 1 uses one process"
-    )
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
