@@ -92,8 +92,10 @@ def short_authors(authors: Sequence[str]) -> str:
 
 @functools.cache
 def _short_authors(authors: tuple[str, ...]) -> str:
-    """Made once per build and list of authors: the views ask first, in the
-    parent, then the search index, in a worker that inherits the answers."""
+    """Made once per process and list of authors: the views ask in the
+    parent, and the workers that render pages and feeds inherit the
+    answers. The search index asks again in its own process, forked
+    before the views are made (see ``build._build``)."""
     if len(authors) <= AUTHORS_ON_CARDS + 1:
         return ", ".join(short_name(name) for name in authors)
     named = ", ".join(short_name(name) for name in authors[:AUTHORS_ON_CARDS])
