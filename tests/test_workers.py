@@ -241,3 +241,26 @@ def test_the_collector_is_paused_while_the_archive_is_built_and_running_after(
     monkeypatch.setattr(render.Renderer, "page", recording_page)
     build.build(checked, config, project.out)
     assert render_ran_with and all(render_ran_with) and gc.isenabled()
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_what_a_build_keeps_is_never_walked_by_the_collector_until_the_build_ends(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+):
+    """The archive that ``check`` made lives to the end of the build: frozen
+    when ``check`` ends (``kept_to_the_end``), so that no collection walks
+    it again; the collector's again once the build is done."""
+    many_papers(project, 30)
+    young_when_related = []
+    relate = related.relate
+
+    def probing(archive: Any, *args: Any) -> Any:
+        young = {id(o) for generation in range(3) for o in gc.get_objects(generation)}
+        young_when_related.append(id(archive.papers[0]) in young)
+        return relate(archive, *args)
+
+    monkeypatch.setattr(related, "relate", probing)
+    for jobs in ("1", "2"):
+        assert project.build("--jobs", jobs, "--force").code == 0
+    assert young_when_related == [False, False]
+    assert gc.get_freeze_count() == 0 and gc.isenabled()

@@ -303,9 +303,9 @@ def _build(
         )
         # A forced build reads no cache, but leaves one for the next build.
         cache = cache_folder(out)
-        state, problem = (None, None) if force else read_state(cache, out.name)
         kept_terms = TermsCache(cache)
         with collector_paused():
+            state, problem = (None, None) if force else read_state(cache, out.name)
             # Here, not in check: only pages need it.
             related = relate(checked.archive, workers, progress, state, kept_terms)
         data = partial(write_data, site, checked.archive, checked.topics, related)

@@ -21,7 +21,7 @@ from generator.config.digest_yaml import CATCH_ALL_SLUG, Config, load_config
 from generator.core.errors import DigestError, UsageError
 from generator.core.lock import site_lock
 from generator.core.stops import Terminated, sigterm_raises
-from generator.core.workers import Progress, begun, cores
+from generator.core.workers import Progress, begun, cores, kept_to_the_end
 from generator.site.manifest import cache_folder, look_beside, site_as_found, unchanged_site
 
 
@@ -140,7 +140,7 @@ def run(argv: Sequence[str] | None) -> int:
     # All of a build, from looking at the site to replacing it, under the
     # site's lock: a build that waited must see the site the other one made.
     waiting = None if args.quiet else lambda line: print(line, file=sys.stderr, flush=True)
-    with site_lock(args.out, wait=not args.no_wait, waiting=waiting):
+    with site_lock(args.out, wait=not args.no_wait, waiting=waiting), kept_to_the_end():
         return _run(args)
 
 

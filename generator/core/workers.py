@@ -38,6 +38,8 @@ _task: Callable[[Any], Any] | None = None
 _begun: Callable[[], Any] | None = None
 _parent: int | None = None
 """In a worker, the process id of the build that started it."""
+_keeping = False
+"""Inside ``kept_to_the_end``."""
 
 
 def cores() -> int:
@@ -71,8 +73,27 @@ def collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        if _keeping:
+            gc.freeze()
         if was_enabled:
             gc.enable()
+
+
+@contextlib.contextmanager
+def kept_to_the_end() -> Iterator[None]:
+    """A build, in which what each ``collector_paused`` block made is frozen
+    (``gc.freeze``) as the block ends: the archive, the models and the
+    views live to the end of the build, and the collections after their
+    blocks walked all of them again (2 s of a day's build at 100,000
+    papers: the first young collection after ``check``, and the older ones
+    that followed). Everything is the collector's again when the build ends."""
+    global _keeping
+    _keeping = True
+    try:
+        yield
+    finally:
+        _keeping = False
+        gc.unfreeze()
 
 
 def run_chunks(
@@ -147,7 +168,8 @@ def _forked(workers: int) -> Iterator[ProcessPoolExecutor]:
         message = "a worker process died (killed for lack of memory?); --jobs 1 uses one process"
         raise DigestError(message) from error
     finally:
-        gc.unfreeze()
+        if not _keeping:
+            gc.unfreeze()
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
