@@ -15,35 +15,53 @@ from generator.core.errors import Source
 from generator.reading.archive import Day, Paper
 from generator.reading.entries import Link
 from generator.site.fingerprints import VOLATILE, Fingerprints, names_used
-from generator.site.views import PaperLink, PaperView, TopicTag
+from generator.site.views import (
+    COPIED,
+    DERIVED,
+    GIVEN,
+    PaperLink,
+    PaperView,
+    PaperViews,
+    TopicTag,
+    excerpt,
+    short_authors,
+)
 from tests.conftest import PROJECT
 
 DAY = date(2025, 3, 11)
 
 
-def paper(slug: str) -> Paper:
-    return Paper(slug, slug, slug.title(), "An abstract.", (DAY,), (Source("a.txt", 1),))
-
-
-def view(slug: str, **changed: Any) -> PaperView:
-    shown = PaperView(
-        slug=slug,
-        title=slug.title(),
-        abstract="An abstract.",
-        excerpt="An abstract.",
-        days=(DAY,),
-        topics=(TopicTag("pruning", "Pruning", "pruning"),),
-        arxiv_id="",
+def paper(slug: str, **changed: Any) -> Paper:
+    made = Paper(
+        slug, slug, slug.title(), "An abstract.", (DAY,), (Source("a.txt", 1),),
         authors=("Ada Lovelace",),
-        authors_short="A. Lovelace",
-        links=(),
-        categories=(),
-        journal_ref="",
-        keywords=("pruning",),
-        related=(PaperLink("other", "Other", 1),),
-        number=0,
+    )  # fmt: skip
+    return dataclasses.replace(made, **changed)
+
+
+#: What a view takes from beyond its paper (``views.GIVEN``), as ``views`` gives it.
+GIVEN_HERE = {
+    "topics": (TopicTag("pruning", "Pruning", "pruning"),),
+    "keywords": ("pruning",),
+    "related": ("other",),
+    "number": 0,
+}
+
+
+def views(other: Paper | None = None, **changed: Any) -> PaperViews:
+    """The views of a paper ``one`` and of the paper ``other`` related to
+    it, with ``changed`` inputs: fields of ``one``'s paper, or of what
+    ``GIVEN_HERE`` names (``related`` as slugs; ``number`` 0 or 1)."""
+    given = GIVEN_HERE | {name: value for name, value in changed.items() if name in GIVEN_HERE}
+    one = paper("one", **{name: value for name, value in changed.items() if name not in given})
+    other = other or paper("other")
+    papers = [other, one] if given["number"] else [one, other]
+    return PaperViews(
+        papers,
+        {"one": given["topics"], "other": ()},
+        {"one": given["keywords"], "other": ()},
+        {"one": given["related"], "other": ()},
     )
-    return dataclasses.replace(shown, **changed)
 
 
 #: A value for each field that ``view`` leaves empty.
@@ -63,39 +81,56 @@ class Pages:
     def day(self, day: Day) -> None: ...
 
 
-def fingerprints(views: dict[str, PaperView], listed: frozenset[str] | None) -> list[str]:
-    """The fingerprints of a paper's page and of its day's page."""
+def fingerprints(shown: PaperViews, listed: frozenset[str] | None) -> list[str]:
+    """The fingerprints of ``one``'s page and of its day's page."""
     pages = Pages()
     extras = {Pages.paper: lambda paper: (), Pages.day: lambda day: ()}
-    made = Fingerprints(["base"], views, extras, {Pages.day: listed})
-    day = Day(DAY, (paper("one"),))
+    made = Fingerprints(["base"], shown, extras, {Pages.day: listed})
+    day = Day(DAY, (shown.papers["one"],))
     return [made(partial(pages.paper, paper=paper("one"))), made(partial(pages.day, day=day))]
 
 
 def test_a_list_page_ignores_the_volatile_fields_its_templates_never_name():
     listed = frozenset({"title", "slug"})
-    before = fingerprints({"one": view("one")}, listed)
-    for field in VOLATILE:
-        changed = {field: ()}
-        after = fingerprints({"one": view("one", **changed)}, listed)
+    before = fingerprints(views(), listed)
+    # Other keyphrases; other related papers; the related paper's title.
+    changes = [views(keywords=()), views(related=()), views(other=paper("other", title="New"))]
+    for field, changed in zip(("keywords", "related", "related"), changes, strict=True):
+        after = fingerprints(changed, listed)
         assert after[0] != before[0], field  # the paper's own page shows it
         assert after[1] == before[1], field  # its day's page does not
         # Named by a list page's template, or with no list of names: seen.
         for named in (listed | {field}, None):
-            with_it = fingerprints({"one": view("one")}, named)
-            assert fingerprints({"one": view("one", **changed)}, named)[1] != with_it[1]
+            assert fingerprints(changed, named)[1] != fingerprints(views(), named)[1], field
 
 
 def test_a_list_page_sees_every_other_field_of_its_papers():
     listed = frozenset({"title"})
-    before = fingerprints({"one": view("one")}, listed)
-    for field in dataclasses.fields(PaperView):
-        if field.name in VOLATILE or field.name == "slug":
-            continue
-        value = getattr(view("one"), field.name)
-        changed: Any = value + 1 if isinstance(value, int) else value + value[:1] or ONE[field.name]
-        after = fingerprints({"one": view("one", **{field.name: changed})}, listed)
-        assert after[0] != before[0] and after[1] != before[1], field.name
+    before = fingerprints(views(), listed)
+    steady = [name for name in (*COPIED, *GIVEN) if name not in VOLATILE and name != "slug"]
+    for name in steady:
+        value = GIVEN_HERE[name] if name in GIVEN_HERE else getattr(paper("one"), name)
+        changed: Any = value + 1 if isinstance(value, int) else value + value[:1] or ONE[name]
+        after = fingerprints(views(**{name: changed}), listed)
+        assert after[0] != before[0] and after[1] != before[1], name
+
+
+def test_a_view_is_made_of_what_its_fingerprint_covers():
+    """Every field of a view is copied from its paper, made of such fields
+    by digest's code alone, or given (topics, related papers, number): the
+    fingerprints hash those, never the views (see ``fingerprints._hashed``)."""
+    fields = [field.name for field in dataclasses.fields(PaperView)]
+    assert sorted(fields) == sorted((*COPIED, *DERIVED, *GIVEN))
+    made = views(arxiv_id="2503.00001", journal_ref="Nature 1 (2025)")
+    one = made["one"]
+    for name in COPIED:
+        assert getattr(one, name) == getattr(made.papers["one"], name), name
+    assert one.excerpt == excerpt(one.abstract)
+    assert one.authors_short == short_authors(one.authors)
+    assert (one.topics, one.keywords, one.number) == (
+        GIVEN_HERE["topics"], GIVEN_HERE["keywords"], 0,
+    )  # fmt: skip
+    assert one.related == (PaperLink("other", "Other", 1),) and made["one"] is one
 
 
 def test_the_themes_list_pages_name_no_related_papers():
@@ -120,19 +155,19 @@ def test_a_field_named_only_in_a_string_counts_as_named(tmp_path: Path):
 
 
 def test_equal_views_have_equal_fingerprints_however_their_values_are_shared():
-    """A view holds the same string twice as one object or as two, as its
-    papers were read from the feeds or from the cache of read feeds: pickle
-    writes a second reference to one object as a back-reference, so the
-    same pages had other fingerprints, and a build after one that missed a
+    """A paper holds the same string twice as one object or as two, as it
+    was read from the feeds or from the cache of read feeds: pickle writes
+    a second reference to one object as a back-reference, so the same
+    pages had other fingerprints, and a build after one that missed a
     cache rendered every day and topic listing again."""
     name = "Ada"
-    shared = view("one", authors=(name,), authors_short=name, title=name)
-    apart = view(
-        "one",
+    shared = views(authors=(name,), title=name, abstract=name)
+    apart = views(
         authors=("".join(["A", "da"]),),
-        authors_short="".join(["Ad", "a"]),
         title="".join(["A", "d", "a"]),
+        abstract="".join(["Ad", "a"]),
     )
-    assert shared == apart and shared.authors_short is not apart.authors_short
+    assert shared["one"] == apart["one"]
+    assert shared.papers["one"].title is not apart.papers["one"].title
     for listed in (frozenset({"title", "slug"}), None):
-        assert fingerprints({"one": shared}, listed) == fingerprints({"one": apart}, listed)
+        assert fingerprints(shared, listed) == fingerprints(apart, listed)

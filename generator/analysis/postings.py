@@ -112,7 +112,11 @@ def term_postings(words: SearchWords, count: int, common: float) -> dict[str, li
             end = filled + len(word)
             pairs[filled:end] = word * count + run.start + paper
             filled = end
-        pairs.sort()
+        # Timsort: it merges the stretches already in order, which words
+        # numbered as they first appear leave many of. 0.5 s against
+        # quicksort's 1.0 s for the 14 million pairs of 100,000 papers (and
+        # slower than it for pairs in random order).
+        pairs.sort(kind="stable")
         return pairs
 
     entries: dict[str, list[str | None]] = {}

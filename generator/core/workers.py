@@ -253,7 +253,11 @@ def _exit_if_orphaned() -> None:
 def _run_begun() -> Any:
     assert _begun is not None, "the work is set before the process forks"
     _exit_if_orphaned()
-    return _begun()
+    # Its objects live until its result is sent, and the process ends then:
+    # collections there only walked them (0.6 s of the search data's 4.6 s
+    # at 100,000 papers).
+    with collector_paused():
+        return _begun()
 
 
 def _run(chunk: Any) -> Any:

@@ -4,12 +4,13 @@ same fingerprint rather than rendering them again (see ``writer.Site.reuse``).
 
 A fingerprint covers everything the work can read: digest's own code, the
 templates, the configuration, the site-wide values the templates see, the
-work's own arguments, and the views (never raw feed data) of every paper it
-shows, each view hashed once per build, before the workers fork. It is made
-only for the pages of which there are many (papers, days, topic listings);
-the few others are always rendered. A fingerprint that missed an input would make an
-incremental build differ from a full one; ``tests/test_same_site.py``
-compares the two over random edits.
+work's own arguments, and the views of every paper it shows, by what each
+view is made of (see ``views.PaperViews``), hashed once per build before
+the workers fork. It is made only for the pages of which there are many
+(papers, days, topic listings); the few others are always rendered. A
+fingerprint that missed an input would make an incremental build differ
+from a full one; ``tests/test_same_site.py`` compares the two over random
+edits.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import typing
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import date
 from functools import partial
-from itertools import compress
+from itertools import chain, compress
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from jinja2.nodes import Template
 
 from generator.analysis.topics import Topic
 from generator.reading.archive import Day, Paper
-from generator.site.views import PaperView
+from generator.site.views import COPIED, PaperLink, PaperView, PaperViews, TopicTag
 
 #: The generator package: its code is part of every fingerprint.
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -178,7 +179,7 @@ class Fingerprints:
     def __init__(
         self,
         base: list[Any],
-        views: Mapping[str, PaperView],
+        views: PaperViews,
         extras: Mapping[Callable[..., Any], Callable[..., tuple[Any, ...]]],
         listed: Mapping[Callable[..., Any], Collection[str] | None] | None = None,
     ) -> None:
@@ -190,10 +191,11 @@ class Fingerprints:
         counts with its whole view; one in a day or a listing without the
         fields of ``VOLATILE`` that its kind's templates never name.
 
-        Every view is hashed here, once, in the process that forks the
-        workers: hashed in the workers, each hashed most views again (a
-        paper is on its page, its day's and its topics'), and reading them
-        copied most of the parent's memory into each worker."""
+        What every view is made of is hashed here, once, in the process
+        that forks the workers: hashed in the workers, each hashed most
+        views again (a paper is on its page, its day's and its topics'),
+        and reading them copied most of the parent's memory into each
+        worker."""
         self.base = _digest(_dumps(base))
         self.extras = extras
         self._shown: dict[Callable[..., Any], tuple[str, ...]] = {}
@@ -254,19 +256,33 @@ class Fingerprints:
 
 
 def _hashed(
-    views: Mapping[str, PaperView], showing: Iterable[tuple[str, ...]]
+    views: PaperViews, showing: Iterable[tuple[str, ...]]
 ) -> dict[tuple[str, ...], dict[str, bytes]]:
     """Per way of showing views (the fields shown), the hash of each view
-    shown so. A view is hashed as its parts, its steady fields and then
-    each ``VOLATILE`` one, each part once however many ways show it."""
+    shown so, made of what the view is made of (see ``views.PaperViews``),
+    never of the view itself: its steady part (what it copies from its
+    paper, its tags and its number), its related papers' links, its
+    keyphrases. Each part is hashed once however many ways show it."""
     steady = tuple(f for f in _FIELDS if f not in VOLATILE)
-    parts = (steady, *((f,) for f in VOLATILE))
-    flatteners = [_flattener(PaperView, part) for part in parts]
+    parts = (steady, ("related",), ("keywords",))
     ways = {fields: [any(f in fields for f in part) for part in parts] for fields in showing}
-    hashes: dict[tuple[str, ...], dict[str, bytes]] = {fields: {} for fields in ways}
     dumps, version = marshal.dumps, _MARSHAL_VERSION
-    for slug, view in views.items():
-        hashed = [_digest(dumps(flat(view), version)) for flat in flatteners]
+    copied = _flattener(Paper, COPIED)
+    tag = _flattener(TopicTag, tuple(field.name for field in dataclasses.fields(TopicTag)))
+    tags, numbers, similar, keywords = views.tags, views.numbers, views.similar, views.keywords
+    # Each tag and each paper's link hashed once: a paper has a few tags
+    # and ten related papers, of a few hundred tags and every paper.
+    tag_hashes = {t: _digest(dumps(tag(t), version)) for t in set(chain(*tags.values()))}
+    link = _flattener(PaperLink, tuple(field.name for field in dataclasses.fields(PaperLink)))
+    links = {slug: _digest(dumps(link(views.link(slug)), version)) for slug in views}
+    hashes: dict[tuple[str, ...], dict[str, bytes]] = {fields: {} for fields in ways}
+    for slug, paper in views.papers.items():
+        tagged = b"".join([tag_hashes[t] for t in tags[slug]])
+        hashed = (
+            _digest(dumps((copied(paper), tagged, numbers[slug]), version)),
+            _digest(b"".join(map(links.__getitem__, similar[slug]))),
+            _digest(dumps(keywords[slug], version)),
+        )
         for fields, shown in ways.items():
             hashes[fields][slug] = _digest(b"".join(compress(hashed, shown)))
     return hashes

@@ -71,7 +71,7 @@ def bib_name(topic: str, path: str) -> str:
 
 
 class Renderer:
-    """Turns the archive into pages; the views are built once and shared."""
+    """Turns the archive into pages, each paper's view made when a page first shows it."""
 
     def __init__(
         self,
