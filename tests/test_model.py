@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date
 
@@ -8,7 +9,7 @@ from hypothesis import strategies as st
 
 from generator.core.errors import Source
 from generator.reading.archive import merge, paper_key, paper_slug
-from generator.reading.entries import Entry
+from generator.reading.entries import Entry, Link
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -164,3 +165,36 @@ def test_one_title_with_two_arxiv_ids_is_two_papers_with_distinct_slugs():
     assert len({p.slug for p in archive.papers}) == 2
     joined = next(p for p in archive.papers if len(p.sources) == 2)
     assert joined.arxiv_id == "1706.03762"
+
+
+_words = st.text(alphabet="ab ", max_size=6)
+_links = st.lists(
+    st.builds(Link, st.integers(0, 3), st.sampled_from(["arXiv", "PDF"]), st.sampled_from("uvw")),
+    max_size=4,
+)
+
+
+@given(
+    st.builds(
+        Entry,
+        title=st.text(alphabet="ab", min_size=1, max_size=4),
+        abstract=_words,
+        day=st.dates(date(2025, 1, 1), date(2025, 1, 9)),
+        source=st.just(Source("a.txt", 1)),
+        arxiv_id=st.sampled_from(["", "2501.00001"]),
+        authors=st.lists(_words, max_size=2).map(tuple),
+        upvotes=st.integers(0, 3),
+        links=_links.map(tuple),
+        categories=st.lists(_words, max_size=2).map(tuple),
+        journal_ref=_words,
+        keywords=st.lists(_words, max_size=2).map(tuple),
+    )
+)
+def test_a_paper_of_one_entry_is_what_the_rule_for_several_makes_of_it(alone: Entry):
+    """Most papers have one entry, and skip choosing between entries: the
+    paper is the one that the same entry read twice (same day, another
+    line) makes, but for its sources."""
+    [paper] = merge([alone])[0].papers
+    twice = dataclasses.replace(alone, source=Source("a.txt", 2))
+    [rule] = merge([alone, twice])[0].papers
+    assert paper == dataclasses.replace(rule, sources=(alone.source,))

@@ -105,6 +105,27 @@ def merge(entries: Iterable[Entry]) -> tuple[Archive, list[Diagnostic]]:
     for key, members in by_key.items():
         group = [in_order[number] for number in members]
         first = group[0]
+        slug = paper_slug(first.title, key)
+        if slug in slugs and slugs[slug] != key:
+            slug = f"{slug}-{stable_suffix(key, 16)}"
+        slugs[slug] = key
+        if len(group) == 1:  # most papers: nothing to choose between
+            papers[key] = Paper(
+                key=key,
+                slug=slug,
+                title=first.title,
+                abstract=first.abstract,
+                days=(first.day,),
+                sources=(first.source,),
+                arxiv_id=first.arxiv_id,
+                authors=first.authors,
+                upvotes=first.upvotes,
+                links=_links(group),
+                categories=first.categories,
+                journal_ref=first.journal_ref,
+                keywords=first.keywords,
+            )
+            continue
         abstracts = sorted({e.abstract for e in group if e.abstract}, key=lambda a: (-len(a), a))
         abstract = abstracts[0] if abstracts else ""
         for other in abstracts[1:]:
@@ -114,10 +135,6 @@ def merge(entries: Iterable[Entry]) -> tuple[Archive, list[Diagnostic]]:
                 f"the longest one (from {_source_of(group, abstract)}) is kept"
             )
             problems.append(Diagnostic(where.source, "warning", message))
-        slug = paper_slug(first.title, key)
-        if slug in slugs and slugs[slug] != key:
-            slug = f"{slug}-{stable_suffix(key, 16)}"
-        slugs[slug] = key
         papers[key] = Paper(
             key=key,
             slug=slug,
