@@ -8,6 +8,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterator
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.analysis.terms import author_key
+from generator.analysis.postings import author_postings
+from generator.analysis.terms import STOP_WORDS, author_key
+from generator.reading.archive import Paper
 from generator.site.search_files import shard_keys
 from generator.site.views import short_authors, short_name
 from generator.sources import http
@@ -38,6 +41,7 @@ from tests.test_browser import wait_for_status
 from tests.test_escaping import assert_inert
 
 SCHOLKOPF = "Bernhard Schölkopf"
+DAY = date(2025, 3, 11)
 SCRIPT_NAME = "<script>window.__pwned = 1</script>"
 QUOTE_NAME = '"Quoted" O\'Brien <img src=x onerror="window.__pwned = 2">'
 LONG_NAME = "Y" + "o" * 498 + "!"
@@ -185,6 +189,40 @@ def test_an_author_key_ignores_spacing_punctuation_and_composition(parts, gap):
     assert key == "" or "" not in key.split("-")
     assert author_key(gap.join(name.split())) == key
     assert author_key(unicodedata.normalize("NFD", name)) == key
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(["Ada Lovelace", "ada  LOVELACE", "Zoë Ångström", "van der Waals",
+                             "Qwen Team", "A. B.", "Lovelace, Ada", "The And", "?"]),
+            max_size=3,
+        ),
+        max_size=8,
+    )
+)  # fmt: skip
+def test_each_author_and_each_word_of_a_name_lists_exactly_its_papers(authors):
+    papers = [
+        Paper(f"{number}", f"p{number}", "T", "A.", (DAY,), (), authors=tuple(names))
+        for number, names in enumerate(authors)
+    ]
+    words, keys = author_postings(papers)
+    expected_words: dict[str, set[int]] = {}
+    expected_keys: dict[str, set[int]] = {}
+    for number, names in enumerate(authors):
+        for name in names:
+            key = author_key(name)
+            if key:
+                expected_keys.setdefault(key, set()).add(number)
+            for word in key.split("-"):
+                if word not in STOP_WORDS:
+                    expected_words.setdefault(word, set()).add(number)
+    assert {key: decode_postings(found) for key, found in keys.items()} == {
+        key: sorted(numbers) for key, numbers in expected_keys.items()
+    }
+    assert {word: decode_postings(found) for word, found in words.items()} == {
+        word: sorted(numbers) for word, numbers in expected_words.items()
+    }
 
 
 def test_an_author_key_ignores_case_and_accents():

@@ -132,36 +132,42 @@ def author_postings(papers: Sequence[Paper]) -> tuple[dict[str, str], dict[str, 
     """The postings of every word of an author's name (for words typed in
     the search box) and of every author (for ``author=``, by ``author_key``),
     ``papers`` in number order. Names repeat across papers, so each is
-    folded once."""
+    folded once, and its pairs with its papers are made with numpy: a
+    Python step per author of each paper took 1.1 s at 100,000 papers."""
     keys: dict[str, int] = {}
-    names: dict[str, tuple[int, tuple[int, ...]]] = {}
-
-    def numbered(name: str) -> tuple[int, tuple[int, ...]]:
+    """Per author key, and per word of one (after a space), its number."""
+    names: dict[str, int] = {}
+    """Per name as written, its place among the names, in the order met."""
+    written = list(itertools.chain.from_iterable(paper.authors for paper in papers))
+    met = np.array([names.setdefault(name, len(names)) for name in written], np.int64)
+    owner = np.repeat(np.arange(len(papers)), [len(paper.authors) for paper in papers])
+    name_ids, word_ids, word_counts = [], [], []
+    for name in names:
         key = author_key(name)
         words = [word for word in key.split("-") if word not in STOP_WORDS]
-        ids = tuple(keys.setdefault(f" {word}", len(keys)) for word in words)
-        return (keys.setdefault(key, len(keys)) if key else -1), ids
-
+        word_ids += [keys.setdefault(f" {word}", len(keys)) for word in words]
+        word_counts.append(len(words))
+        name_ids.append(keys.setdefault(key, len(keys)) if key else -1)
     count = len(papers)
-    pairs: list[int] = []
-    for number, paper in enumerate(papers):
-        for name in paper.authors:
-            known = names.get(name)
-            if known is None:
-                known = names[name] = numbered(name)
-            name_id, word_ids = known
-            if name_id >= 0:
-                pairs.append(name_id * count + number)
-            pairs.extend(word_id * count + number for word_id in word_ids)
+    ids = np.array(name_ids, np.int64)[met]
+    with_key = ids >= 0
+    # Each name's words, repeated for every paper the name is on.
+    per_name = np.array(word_counts, np.int64)
+    counts, firsts = per_name[met], (np.cumsum(per_name) - per_name)[met]
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    said = np.array(word_ids, np.int64)[np.repeat(firsts, counts) + within]
+    pairs = np.concatenate(
+        [ids[with_key] * count + owner[with_key], said * count + np.repeat(owner, counts)]
+    )
     spelled = list(keys)
-    words: dict[str, str] = {}
+    found_words: dict[str, str] = {}
     authors: dict[str, str] = {}
-    for key, postings, _ in _grouped(_distinct(np.array(pairs, np.int64)), count):
-        if spelled[key].startswith(" "):
-            words[spelled[key][1:]] = postings
+    for number, postings, _ in _grouped(_distinct(pairs), count):
+        if spelled[number].startswith(" "):
+            found_words[spelled[number][1:]] = postings
         else:
-            authors[spelled[key]] = postings
-    return words, authors
+            authors[spelled[number]] = postings
+    return found_words, authors
 
 
 def _distinct(numbers: np.ndarray) -> np.ndarray:
