@@ -20,7 +20,7 @@ from generator.commands import build, cli
 from generator.config.digest_yaml import load_config
 from generator.core.errors import DigestError
 from generator.core.workers import begun, run_chunks, runs
-from generator.site import manifest, render
+from generator.site import manifest, render, site_found
 from tests.conftest import PROJECT, Project, digest
 from tests.test_incremental import snapshot
 
@@ -74,14 +74,14 @@ def test_a_site_looked_at_beside_the_check_builds_as_one_looked_at_first(
     process of their own while the input is read (``site_as_found``): the
     days after, a damaged manifest and ``--force`` build what one process
     builds from nothing."""
-    monkeypatch.setattr(manifest, "LOOK_BESIDE_FROM", 0)
+    monkeypatch.setattr(site_found, "LOOK_BESIDE_FROM", 0)
     lookers = tmp_path / "lookers"
     site_as_found = cli.site_as_found
 
-    def looking(*args: Any) -> Any:
+    def looking(*args: Any, **kwargs: Any) -> Any:
         with lookers.open("a") as file:
             file.write(f"{os.getpid()} {args[0] == project.out}\n")
-        return site_as_found(*args)
+        return site_as_found(*args, **kwargs)
 
     monkeypatch.setattr(cli, "site_as_found", looking)
     many_papers(project, 40)
@@ -103,6 +103,50 @@ def test_a_site_looked_at_beside_the_check_builds_as_one_looked_at_first(
     looked = [line.split()[0] for line in lookers.read_text().splitlines() if line.endswith("True")]
     # The first build had no manifest to read; every other build looked beside.
     assert len(looked) == len(steps) and looked[0] == str(os.getpid()) not in looked[1:]
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_site_without_a_spare_tree_is_given_one_beside_the_check(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The first build after one from nothing finds no spare tree: the
+    process that looks at the site links the site's files into one while
+    the input is read. The site is the one a build from nothing makes, and
+    so it is from a spare tree cut short."""
+    monkeypatch.setattr(site_found, "LOOK_BESIDE_FROM", 0)
+    spare = manifest.spare_path(project.out)
+    live: dict[str, int] = {}
+    said = tmp_path / "said"
+    found = site_found.site_as_found
+
+    def looking(out: Path, force: bool, make_spare: bool) -> Any:
+        """Says (in the process that looks) how many files of the spare tree are the live site's."""
+        looked = found(out, force, make_spare)
+        linked = [name for name, inode in (looked[1] or {}).items() if live.get(name) == inode]
+        said.write_text(f"{make_spare} {len(linked)}", encoding="utf-8")
+        return looked
+
+    monkeypatch.setattr(cli, "site_as_found", looking)
+    many_papers(project, 40)
+    assert project.build("--jobs", "2").code == 0
+    for number, cut_short in enumerate([False, True]):
+        assert not spare.exists()  # as a build from nothing leaves it
+        live.clear()
+        live.update({name: entry.inode() for name, entry in manifest._entries(project.out)})
+        if cut_short:  # half the site, and a file the site does not have
+            site_found._linked(project.out, spare, sorted(live)[: len(live) // 2])
+            (spare / "stray.html").write_text("stray", encoding="utf-8")
+        day = f"2025-03-0{number + 1}"
+        project.feed(f"{day}.txt", f"{day}\n\n{entry(90 + number)}\n")
+        run = project.build("--jobs", "2")
+        assert run.code == 0, run.err
+        linked = len(live) // 2 if cut_short else len(live)
+        assert said.read_text(encoding="utf-8") == f"True {linked}"
+        fresh = tmp_path / f"fresh{number}"
+        alone = digest("build", "--seeds", project.seeds, "--config", project.config,
+                       "--out", fresh, "--jobs", "1", "--quiet")  # fmt: skip
+        assert alone.code == 0 and snapshot(project.out) == snapshot(fresh)
+        shutil.rmtree(spare)
 
 
 @pytest.mark.usefixtures("small_chunks")

@@ -154,41 +154,41 @@ def combined(
             fresh.weights[index],
             every,
         )
+    # Every paper's vector, gathered at once from the previous vectors and
+    # the fresh ones after them: a step per paper took 0.8 s at 100,000
+    # papers, for a day that weighs a few hundred again.
     old_at = {slug: at for at, slug in enumerate(previous.slugs)}
-    old_ends = np.cumsum(previous.sizes).tolist()
-    new_ends = np.cumsum(fresh.sizes).tolist()
-    fresh_at = {row: number for number, row in enumerate(fresh.rows.tolist())}
-    keywords: list[tuple[str, ...]] = []
-    terms: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    changed = []
-    for at, slug in enumerate(slugs):
-        old, number = old_at.get(slug), fresh_at.get(at)
-        if old is not None:
-            begin, end = old_ends[old] - int(previous.sizes[old]), old_ends[old]
-            old_terms, old_weights = previous.terms[begin:end], previous.weights[begin:end]
-        if number is None:
-            assert old is not None  # a paper not weighed again was there before
-            keywords.append(previous.keywords[old])
-            terms.append(old_terms)
-            weights.append(old_weights)
-            continue
-        begin, end = new_ends[number] - int(fresh.sizes[number]), new_ends[number]
-        keywords.append(fresh.keywords[number])
-        terms.append(fresh.terms[begin:end])
-        weights.append(fresh.weights[begin:end])
-        if old is None or not (
-            np.array_equal(terms[-1], old_terms) and np.array_equal(weights[-1], old_weights)
-        ):
-            changed.append(at)
-    sizes = np.array([len(paper) for paper in terms], np.int64)
-    return (
-        tuple(keywords),
-        sizes,
-        np.concatenate(terms),
-        np.concatenate(weights),
-        np.array(changed, np.int64),
+    old = np.array([old_at.get(slug, -1) for slug in slugs], np.int64)
+    number = np.full(len(slugs), -1, np.int64)
+    number[fresh.rows] = np.arange(len(fresh.rows))
+    weighed = number >= 0
+    kept = ~weighed
+    assert (old[kept] >= 0).all()  # a paper not weighed again was there before
+    old_starts = np.cumsum(previous.sizes) - previous.sizes
+    sizes = np.empty(len(slugs), np.int64)
+    starts = np.empty(len(slugs), np.int64)
+    sizes[kept], starts[kept] = previous.sizes[old[kept]], old_starts[old[kept]]
+    fresh_starts = np.cumsum(fresh.sizes) - fresh.sizes + len(previous.terms)
+    sizes[weighed], starts[weighed] = fresh.sizes[number[weighed]], fresh_starts[number[weighed]]
+    ends = np.cumsum(sizes)
+    gathered = np.repeat(starts - (ends - sizes), sizes) + np.arange(int(sizes.sum()))
+    terms = np.concatenate([previous.terms, fresh.terms])[gathered]
+    weights = np.concatenate([previous.weights, fresh.weights])[gathered]
+    keywords = tuple(
+        fresh.keywords[at] if at >= 0 else previous.keywords[before]
+        for at, before in zip(number.tolist(), old.tolist(), strict=True)
     )
+    changed = []
+    for at in np.flatnonzero(weighed).tolist():
+        before, new = int(old[at]), slice(int(ends[at] - sizes[at]), int(ends[at]))
+        if before >= 0:
+            was = slice(int(old_starts[before]), int(old_starts[before] + previous.sizes[before]))
+            if np.array_equal(terms[new], previous.terms[was]) and np.array_equal(
+                weights[new], previous.weights[was]
+            ):
+                continue
+        changed.append(at)
+    return keywords, sizes, terms, weights, np.array(changed, np.int64)
 
 
 def kept_lists(

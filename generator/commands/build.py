@@ -231,7 +231,7 @@ def build(
     ``workers`` processes share the work (the bytes are the same however many).
     What can be reused of the site there is ``previous`` (found here when not
     given); ``force`` reuses nothing. ``in_spare``: the files of the spare
-    tree and their inodes, if known (see ``manifest.site_as_found``). The
+    tree and their inodes, if known (see ``site_found.site_as_found``). The
     site's lock is held throughout (see ``generator.core.lock``)."""
     if checked.errors:
         raise InputError(f"{checked.errors} error(s) in the input; the site was not changed")

@@ -21,8 +21,9 @@ from generator.config.digest_yaml import CATCH_ALL_SLUG, Config, load_config
 from generator.core.errors import DigestError, UsageError
 from generator.core.lock import site_lock
 from generator.core.stops import Terminated, sigterm_raises
-from generator.core.workers import Progress, begun, cores, kept_to_the_end
-from generator.site.manifest import cache_folder, look_beside, site_as_found, unchanged_site
+from generator.core.workers import Progress, begun, can_fork, cores, kept_to_the_end
+from generator.site.manifest import cache_folder, unchanged_site
+from generator.site.site_found import look_beside, site_as_found
 
 
 class _Parser(argparse.ArgumentParser):
@@ -182,8 +183,9 @@ def _checked(args: argparse.Namespace, config: Config, stack: contextlib.ExitSta
         if not args.force and (done := unchanged_site(args.out, key)) is not None:
             return _up_to_date(args, done)
         # Looked at while the input is read, in a process of its own for a large site.
-        beside = args.jobs if look_beside(args.out) else 1
-        found = stack.enter_context(begun(partial(site_as_found, args.out, args.force), beside))
+        beside = args.jobs if look_beside(args.out) and can_fork() else 1
+        looked = partial(site_as_found, args.out, args.force, make_spare=beside > 1)
+        found = stack.enter_context(begun(looked, beside))
     progress = None if args.quiet else terminal_progress()
     cache = None
     if args.command == "build" and not args.force:

@@ -313,36 +313,6 @@ def inodes(folder: Path) -> dict[str, int]:
     }
 
 
-#: Manifests from this size (a site of some 5,000 files) are read, and
-#: the site and its spare tree looked at, in a process of their own while
-#: the build reads its input (see ``site_as_found``).
-LOOK_BESIDE_FROM = 1_000_000
-
-
-def look_beside(out: Path) -> bool:
-    """Whether the site in ``out`` (its manifest) is large enough for
-    ``site_as_found`` to pay for a process of its own."""
-    try:
-        return manifest_path(out).stat().st_size >= LOOK_BESIDE_FROM
-    except OSError:
-        return False
-
-
-def site_as_found(out: Path, force: bool = False) -> tuple[Previous, dict[str, int] | None]:
-    """What can be trusted of the site in ``out`` (see ``previous_site``;
-    nothing for a ``force``d build), and the files of its spare tree with
-    their inodes (see ``inodes``); ``None`` where there is no spare tree,
-    or it could not be listed (the build then lists it, and says what is
-    wrong). At 100,000 papers, 3 s of statuses and listings that a build
-    need not wait for."""
-    previous = NOTHING if force else previous_site(out)
-    spare = spare_path(out)
-    try:
-        return previous, inodes(spare) if spare.is_dir() else None
-    except OSError:
-        return previous, None
-
-
 def _verify(
     found: dict[str, tuple[int, int, int]], files: dict[str, FileEntry]
 ) -> tuple[dict[str, FileEntry], dict[str, list[str]]]:
