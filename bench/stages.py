@@ -50,7 +50,7 @@ from generator.config.digest_yaml import load_config  # noqa: E402
 from generator.core.workers import collector_paused, cores  # noqa: E402
 from generator.reading.archive import merge  # noqa: E402
 from generator.reading.content import read_content  # noqa: E402
-from generator.site.machine_files import write_library, write_search  # noqa: E402
+from generator.site.machine_files import write_data  # noqa: E402
 from generator.site.manifest import write_manifest  # noqa: E402
 from generator.site.render import Renderer  # noqa: E402
 from generator.site.writer import Site  # noqa: E402
@@ -131,11 +131,10 @@ def build_in_steps(seeds: Path, out: Path, jobs: int) -> Clock:
             ),
         )
     site = Site(out)
-    # Each in its own process in a build (see ``build._build``).
+    # Its own process in a build, beside the views (see ``build._build``).
     clock.step(
-        "search index", lambda: write_search(site, archive, topics, related.search_words), pool=True
+        "search and library data", lambda: write_data(site, archive, topics, related), pool=True
     )
-    clock.step("library data", lambda: write_library(site, archive, topics, related), pool=True)
     clock.step("render and write", lambda: renderer.render(site, static, None, jobs), pool=True)
     clock.step("manifest", lambda: write_manifest(out, "", [], site.entries))
     return clock

@@ -5,7 +5,6 @@ import itertools
 import random
 from collections import Counter
 from datetime import date
-from typing import Any
 
 import numpy as np
 import pytest
@@ -72,22 +71,6 @@ def test_keywords_are_distinctive_recurring_terms_and_phrases():
     for terms in related.keywords.values():
         for one, other in itertools.permutations(terms, 2):
             assert not set(one.split()) <= set(other.split()), terms
-
-
-def test_the_search_words_are_told_before_the_papers_are_weighed(monkeypatch: pytest.MonkeyPatch):
-    """A build begins the search index as soon as the words are known, while
-    relate goes on (see ``build._build``): they are the words it returns."""
-    told: list[Any] = []
-    weighed = related_module._Model.vectors
-
-    def weighing(*args: Any) -> Any:
-        told.append("weighed")
-        return weighed(*args)
-
-    monkeypatch.setattr(related_module._Model, "vectors", weighing)
-    related = relate(archive_of(*PAPERS), searchable_now=told.append)
-    assert told[0] is related.search_words and related.search_words.runs
-    assert told[1:] == ["weighed"] * (len(told) - 1) and len(told) > 1
 
 
 def test_related_is_deterministic_and_empty_archives_work():

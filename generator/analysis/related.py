@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,16 +212,13 @@ def relate(
     progress: Progress | None = None,
     previous: RelatedState | None = None,
     kept: KeptRuns | None = None,
-    searchable_now: Callable[[SearchWords], None] | None = None,
 ) -> Related:
     """Keywords, similar papers and search words of every paper; ``workers``
     processes share the per-paper work (the result is the same however many).
     What ``previous`` (the state of an earlier build) and ``kept`` (the
     counts of runs of papers, see ``counted_runs``) hold is reused where it
     must be the same (see ``related_state``): the result is the same with
-    them or without. ``kept`` is given the counts of the runs split anew.
-    ``searchable_now`` is given the search words as soon as they are known,
-    after the first pass: a build begins the search index then."""
+    them or without. ``kept`` is given the counts of the runs split anew."""
     papers = archive.papers
     if not papers:
         return Related({}, {})
@@ -236,8 +233,6 @@ def relate(
         archive, CHUNK_PAPERS, texts, reference, workers, progress, kept, previous is not None
     )
     search_words = searchable([(counts.search_words, counts.spelled) for counts in runs.counts])
-    if searchable_now is not None:
-        searchable_now(search_words)
     model = _Model(runs.counts, int(reference.sum()))
     slugs = [paper.slug for paper in papers]
     if previous is not None:

@@ -7,18 +7,16 @@ complete, so a failed or killed build leaves the previous site as it was.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from generator.analysis.topics import Topics, classify
 from generator.commands.feed_cache import FeedCache
@@ -41,10 +39,7 @@ from generator.site.manifest import (
     spare_path,
     write_manifest,
 )
-from generator.site.writer import Record, Site
-
-if TYPE_CHECKING:  # numpy loads with it, when a build renders
-    from generator.analysis.postings import SearchWords
+from generator.site.writer import Site
 
 #: The ``generator`` package: its code is part of every build's input key.
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -285,7 +280,7 @@ def _build(
     from generator.analysis.related import relate
     from generator.commands.related_cache import read_state, write_state
     from generator.commands.terms_cache import TermsCache
-    from generator.site.machine_files import write_library, write_search
+    from generator.site.machine_files import write_data
     from generator.site.render import Renderer
 
     spare = spare_path(out)
@@ -309,25 +304,14 @@ def _build(
         # A forced build reads no cache, but leaves one for the next build.
         cache = cache_folder(out)
         kept_terms = TermsCache(cache)
-        archive, topics = checked.archive, checked.topics
-        # The search index and the library's data, each made in a process
-        # of its own, begun as soon as what it needs is known: the search
-        # index while relate goes on with one core, the library's data
-        # while this process makes the pages' fingerprints.
-        with contextlib.ExitStack() as beside:
-            data_written: list[Callable[[], list[Record]]] = []
-
-            def begin(work: Callable[[], list[Record]]) -> None:
-                data_written.append(beside.enter_context(begun(work, workers)))
-
-            def search(words: SearchWords) -> None:
-                begin(partial(write_search, site, archive, topics, words))
-
-            with collector_paused():
-                state, problem = (None, None) if force else read_state(cache, out.name)
-                # Here, not in check: only pages need it.
-                related = relate(archive, workers, progress, state, kept_terms, search)
-            begin(partial(write_library, site, archive, topics, related))
+        with collector_paused():
+            state, problem = (None, None) if force else read_state(cache, out.name)
+            # Here, not in check: only pages need it.
+            related = relate(checked.archive, workers, progress, state, kept_terms)
+        data = partial(write_data, site, checked.archive, checked.topics, related)
+        # The search and library data, the longest single piece of work,
+        # made in a process of its own while this one makes the pages' views.
+        with begun(data, workers) as data_written:
             with collector_paused():
                 renderer = Renderer(
                     config,
@@ -340,8 +324,7 @@ def _build(
                     built_in=(TEMPLATES, STATIC),
                 )
             renderer.render(site, static, progress, workers)
-            for written in data_written:
-                site.adopt(written())
+            site.adopt(data_written())
         diagnostics = [str(d) for d in checked.diagnostics]
         removed = site.finish()
         staging.chmod(0o755)

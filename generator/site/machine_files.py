@@ -21,30 +21,22 @@ from generator.site.views import PaperView
 from generator.site.writer import Record, Site
 
 if TYPE_CHECKING:  # numpy and scipy: a build of unchanged input imports neither
-    from generator.analysis.postings import SearchWords
     from generator.analysis.related import Related
 
 #: URLs per sitemap file (the protocol allows 50,000).
 SITEMAP_URLS = 40_000
 
 
-def write_search(site: Site, archive: Archive, topics: Topics, words: SearchWords) -> list[Record]:
-    """The search index (see ``search_files``), made of the archive, its
-    topics and the papers' search words alone: a build begins it in a
-    process of its own (``workers.begun``) as soon as relate has found the
-    words, while relate goes on."""
-    return _written(site, search_files(archive, topics, words))
-
-
-def write_library(site: Site, archive: Archive, topics: Topics, related: Related) -> list[Record]:
-    """The data that the saved page and For you read (see ``library_files``),
-    made of the related papers' model, never of the pages' views."""
-    return _written(site, library_files(archive, topics, related))
-
-
-def _written(site: Site, made: Mapping[str, Any]) -> list[Record]:
-    """Write ``made``, by path; in a worker, what it wrote, for the parent to adopt."""
+def write_data(site: Site, archive: Archive, topics: Topics, related: Related) -> list[Record]:
+    """The search index (see ``search_files``) and the data that the saved
+    page and For you read (see ``library_files``): made of the archive, its
+    topics and the related papers' model alone, never of the pages' views,
+    so a build begins them in a process of their own (``workers.begun``)
+    while it makes the views. In a worker, what it wrote comes back, for
+    the parent to adopt."""
     start = len(site.log)
+    made = search_files(archive, topics, related.search_words)
+    made.update(library_files(archive, topics, related))
     for path, data in sorted(made.items()):
         site.write(path, data if isinstance(data, bytes) else to_json(data) + "\n")
     return site.log[start:] if in_worker() else []

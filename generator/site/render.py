@@ -225,8 +225,8 @@ class Renderer:
 
     def jobs(self) -> list[Callable[[Site], None]]:
         """Every page and file, as independent pieces of work, the longest
-        first; but those that list the others, the search index and the
-        library's data (see ``machine_files.write_search``)."""
+        first; but those that list the others, and the search and library
+        data (see ``machine_files.write_data``)."""
         days = self.archive.days
         jobs: list[Callable[[Site], None]] = [self.render_home, self.render_day_indexes]
         jobs += [
