@@ -82,11 +82,12 @@ def collector_paused() -> Iterator[None]:
 @contextlib.contextmanager
 def kept_to_the_end() -> Iterator[None]:
     """A build, in which what each ``collector_paused`` block made is frozen
-    (``gc.freeze``) as the block ends: the archive, the models and the
-    views live to the end of the build, and the collections after their
-    blocks walked all of them again (2 s of a day's build at 100,000
-    papers: the first young collection after ``check``, and the older ones
-    that followed). Everything is the collector's again when the build ends."""
+    (``gc.freeze``) as the block ends: the archive, the related papers'
+    model and the fingerprints live to the end of the build, and the
+    collections after their blocks walked all of them again (2 s of a day's
+    build at 100,000 papers: the first young collection after ``check``,
+    and the older ones that followed). Everything is the collector's again
+    when the build ends."""
     global _keeping
     _keeping = True
     try:
