@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import re
 import shutil
@@ -24,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from generator.commands import build, site_swap
+from generator.core import lock
 from generator.core.stops import PAUSE_AT
 from generator.site import writer
 from tests.conftest import ABSTRACT, PROJECT, Project, digest
@@ -172,6 +174,29 @@ def test_a_second_build_waits_and_says_for_whom(project: Project):
     assert beside(project) == [".digest-cache", "digest.yaml", "seeds", "site"], (
         "and the lock file is gone"
     )
+
+
+def test_a_holder_that_lets_go_as_it_is_looked_for_is_not_waited_for(tmp_path: Path):
+    """A short build can end between another's failed try of the lock and
+    its reading of who holds it: the file then names a process that is gone
+    (CI once saw "being built by another process"). The lock is free by
+    then: nothing is said, and the build has the lock."""
+    out = tmp_path / "site"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    lock.lock_file(out).write_text(f"{gone.pid} digest build\n", encoding="utf-8")
+    held = os.open(lock.lock_file(out), os.O_RDWR)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    threading.Timer(0.2, os.close, (held,)).start()  # lets go while looked for
+    said: list[str] = []
+    with lock.site_lock(out, waiting=said.append):
+        other = os.open(lock.lock_file(out), os.O_RDWR)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(other)
+    assert said == []
 
 
 def test_with_no_wait_a_second_build_fails_at_once(project: Project):

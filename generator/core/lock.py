@@ -91,13 +91,17 @@ def _acquire(
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                if not wait:
-                    message = f"being built by {_holder(descriptor)}; not waiting (--no-wait)"
-                    raise Busy(message, source=Source(shown)) from None
-                if not told and waiting is not None:
-                    waiting(f"digest: {shown} is being built by {_holder(descriptor)}; waiting")
-                    told = True
-                fcntl.flock(descriptor, fcntl.LOCK_EX)
+                telling = not wait or (waiting is not None and not told)
+                # None: the holder let go as it was looked for; the lock is ours.
+                who = _holder(descriptor) if telling else ""
+                if who is not None:
+                    if not wait:
+                        message = f"being built by {who}; not waiting (--no-wait)"
+                        raise Busy(message, source=Source(shown)) from None
+                    if telling and waiting is not None:
+                        waiting(f"digest: {shown} is being built by {who}; waiting")
+                        told = True
+                    fcntl.flock(descriptor, fcntl.LOCK_EX)
             # The holder before may have removed the file as it let go: then
             # this lock is of a file no one else will open, and the one that
             # counts is that of the file now at ``path``.
@@ -143,16 +147,23 @@ def _write_holder(descriptor: int, holder: str) -> None:
         os.pwrite(descriptor, f"{os.getpid()} {holder}\n".encode(), 0)
 
 
-def _holder(descriptor: int, tries: int = 20) -> str:
+def _holder(descriptor: int, tries: int = 20) -> str | None:
     """Who holds the lock, as it wrote it in the file: ``process 1234
     (digest build)``. The holder writes just after it locks, and the file
-    may still name a holder that was killed; so a moment's grace."""
+    may still name a holder that was killed; so a moment's grace. ``None``
+    if the holder let go meanwhile (a short build ends as another starts):
+    the lock is then this descriptor's."""
     for _ in range(tries):
         with contextlib.suppress(OSError, UnicodeDecodeError):
             number, _, what = os.pread(descriptor, 200, 0).decode().strip().partition(" ")
             if number.isdigit() and _alive(int(number)):
                 return f"process {number}" + (f" ({what})" if what else "")
-        time.sleep(0.05)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            time.sleep(0.05)
+        else:
+            return None
     return "another process"
 
 
