@@ -143,11 +143,16 @@ def _converter(hint: Any) -> Callable[[Any], Any] | None:
     if hint is date:
         return date.toordinal
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-        return _flattener(hint, tuple(field.name for field in dataclasses.fields(hint)))
+        return _whole(hint)
     if typing.get_origin(hint) is tuple and typing.get_args(hint)[1:] == (Ellipsis,):
         item = _converter(typing.get_args(hint)[0])
         return None if item is None else lambda values: tuple(map(item, values))
     raise TypeError(f"a view's field of type {hint} has no fingerprint")
+
+
+def _whole(kind: type) -> Callable[[Any], tuple[Any, ...]]:
+    """Every field of a dataclass ``kind``, as plain values (see ``_flattener``)."""
+    return _flattener(kind, tuple(field.name for field in dataclasses.fields(kind)))
 
 
 def _flattener(kind: type, names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
@@ -268,12 +273,11 @@ def _hashed(
     ways = {fields: [any(f in fields for f in part) for part in parts] for fields in showing}
     dumps, version = marshal.dumps, _MARSHAL_VERSION
     copied = _flattener(Paper, COPIED)
-    tag = _flattener(TopicTag, tuple(field.name for field in dataclasses.fields(TopicTag)))
+    tag, link = _whole(TopicTag), _whole(PaperLink)
     tags, numbers, similar, keywords = views.tags, views.numbers, views.similar, views.keywords
     # Each tag and each paper's link hashed once: a paper has a few tags
     # and ten related papers, of a few hundred tags and every paper.
     tag_hashes = {t: _digest(dumps(tag(t), version)) for t in set(chain(*tags.values()))}
-    link = _flattener(PaperLink, tuple(field.name for field in dataclasses.fields(PaperLink)))
     links = {slug: _digest(dumps(link(views.link(slug)), version)) for slug in views}
     hashes: dict[tuple[str, ...], dict[str, bytes]] = {fields: {} for fields in ways}
     for slug, paper in views.papers.items():
