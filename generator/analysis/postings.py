@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from generator.analysis.terms import BASE36_DIGITS, STOP_WORDS, author_key
-from generator.analysis.vocabulary import group_starts, narrow, number_words
+from generator.analysis.vocabulary import gathering, group_starts, narrow, number_words
 from generator.reading.archive import Paper
 
 
@@ -154,8 +154,7 @@ def author_postings(papers: Sequence[Paper]) -> tuple[dict[str, str], dict[str, 
     # Each name's words, repeated for every paper the name is on.
     per_name = np.array(word_counts, np.int64)
     counts, firsts = per_name[met], (np.cumsum(per_name) - per_name)[met]
-    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    said = np.array(word_ids, np.int64)[np.repeat(firsts, counts) + within]
+    said = np.array(word_ids, np.int64)[gathering(firsts, counts)]
     pairs = np.concatenate(
         [ids[with_key] * count + owner[with_key], said * count + np.repeat(owner, counts)]
     )

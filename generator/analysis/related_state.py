@@ -28,6 +28,7 @@ import numpy as np
 
 from generator.analysis.paper_terms import RunTerms
 from generator.analysis.similar_papers import RELATED_PER_PAPER
+from generator.analysis.vocabulary import gathering
 from generator.reading.archive import Archive
 
 
@@ -143,9 +144,7 @@ def combined(
     if previous is None:  # every paper is fresh, in the order it was weighed
         order = np.argsort(fresh.rows, kind="stable")
         sizes = fresh.sizes[order]
-        starts = np.cumsum(fresh.sizes) - fresh.sizes
-        moved = np.cumsum(sizes) - sizes
-        index = np.arange(int(sizes.sum())) + np.repeat(starts[order] - moved, sizes)
+        index = gathering((np.cumsum(fresh.sizes) - fresh.sizes)[order], sizes)
         every = np.arange(len(slugs))
         return (
             tuple(fresh.keywords[at] for at in order.tolist()),
@@ -170,14 +169,14 @@ def combined(
     sizes[kept], starts[kept] = previous.sizes[old[kept]], old_starts[old[kept]]
     fresh_starts = np.cumsum(fresh.sizes) - fresh.sizes + len(previous.terms)
     sizes[weighed], starts[weighed] = fresh.sizes[number[weighed]], fresh_starts[number[weighed]]
-    ends = np.cumsum(sizes)
-    gathered = np.repeat(starts - (ends - sizes), sizes) + np.arange(int(sizes.sum()))
+    gathered = gathering(starts, sizes)
     terms = np.concatenate([previous.terms, fresh.terms])[gathered]
     weights = np.concatenate([previous.weights, fresh.weights])[gathered]
     keywords = tuple(
         fresh.keywords[at] if at >= 0 else previous.keywords[before]
         for at, before in zip(number.tolist(), old.tolist(), strict=True)
     )
+    ends = np.cumsum(sizes)
     changed = []
     for at in np.flatnonzero(weighed).tolist():
         before, new = int(old[at]), slice(int(ends[at] - sizes[at]), int(ends[at]))

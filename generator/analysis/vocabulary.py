@@ -40,3 +40,11 @@ def group_starts(ordered: np.ndarray) -> np.ndarray:
         np.concatenate([[len(ordered) > 0], ordered[1:] != ordered[:-1]])
     )
     return starts
+
+
+def gathering(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The places of runs of ``sizes`` items from ``starts``, run after run:
+    indexing an array with them gathers the runs into one, with no step per
+    run in Python."""
+    ends = np.cumsum(sizes)
+    return np.repeat(starts - (ends - sizes), sizes) + np.arange(int(ends[-1]) if len(ends) else 0)
