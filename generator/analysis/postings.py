@@ -133,7 +133,8 @@ def author_postings(papers: Sequence[Paper]) -> tuple[dict[str, str], dict[str, 
     the search box) and of every author (for ``author=``, by ``author_key``),
     ``papers`` in number order. Names repeat across papers, so each is
     folded once, and its pairs with its papers are made with numpy: a
-    Python step per author of each paper took 1.1 s at 100,000 papers."""
+    Python step per author of each paper took 1.1 s at 100,000 papers,
+    against 0.75 s."""
     keys: dict[str, int] = {}
     """Per author key, and per word of one (after a space), its number."""
     names: dict[str, int] = {}
