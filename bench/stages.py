@@ -52,6 +52,7 @@ from generator.reading.archive import merge  # noqa: E402
 from generator.reading.content import read_content  # noqa: E402
 from generator.site.machine_files import write_data  # noqa: E402
 from generator.site.manifest import write_manifest  # noqa: E402
+from generator.site.prepared import prepare  # noqa: E402
 from generator.site.render import Renderer  # noqa: E402
 from generator.site.writer import Site  # noqa: E402
 
@@ -115,7 +116,10 @@ def build_in_steps(seeds: Path, out: Path, jobs: int) -> Clock:
         if done == total and what in RELATE_STEPS:
             last = clock.record(RELATE_STEPS[what], last, pool=True)
 
+    site = Site(out)
+    # Its own process in a build, beside relate (see ``build._build``).
     with collector_paused():
+        prepared = clock.step("search blocks, hashes", lambda: prepare(site, archive, topics))
         related = relate(archive, jobs, progress)
         renderer = clock.step(
             "views",
@@ -124,13 +128,13 @@ def build_in_steps(seeds: Path, out: Path, jobs: int) -> Clock:
                 archive,
                 topics,
                 related,
+                prepared,
                 content,
                 templates,
                 None,
                 built_in=(TEMPLATES, STATIC),
             ),
         )
-    site = Site(out)
     # Its own process in a build, beside the views (see ``build._build``).
     clock.step(
         "search and library data", lambda: write_data(site, archive, topics, related), pool=True

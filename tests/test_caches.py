@@ -10,10 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from generator.analysis import counted_runs, related, topics
+from generator.analysis import counted_runs, related, related_state, topics
 from generator.commands import feed_cache, terms_cache
+from generator.commands.build import check
 from generator.commands.caches import read_checked, write_checked
-from generator.reading.archive import Paper
+from generator.config.digest_yaml import load_config
+from generator.reading.archive import Paper, text_key
 from generator.reading.entries import Feed
 from generator.reading.stored import FORMAT, read_api_feed
 from generator.site.render import Renderer
@@ -128,6 +130,42 @@ def test_a_build_renders_only_pages_whose_input_changed(
     rendered.clear()
     assert project.build("--force").code == 0
     assert len(rendered) == 7
+
+
+def test_a_placement_equal_to_one_met_before_but_not_an_int_is_a_damaged_cache(
+    project: Project, tmp_path: Path
+):
+    """Equal placements share one match as the cache is read, each checked
+    when first met: a score of ``true`` equals a score of 1, and is still
+    not a placement."""
+    project.feed("a.txt", day_feed("2025-03-11", "Pruning One", "Pruning Two"))
+    assert project.build().code == 0
+    (path,) = (project.root / ".digest-cache").glob("placements-*.json")
+    stored = json.loads(read_checked(path))
+    stored[min(stored)] = [["pruning", "pruning", 1], ["pruning", "pruning", True]]
+    write_checked(path, json.dumps(stored).encode())
+    project.feed("b.txt", day_feed("2025-03-12", "Transformer Three"))
+    run = project.build()
+    assert run.code == 0, run.err
+    (warning,) = run.err.splitlines()
+    assert "topics cache is damaged" in warning
+    assert snapshot(project.out) == full_build(project, tmp_path)
+
+
+def test_the_check_hashes_each_papers_text_once_for_placing_and_relating(
+    project: Project, tmp_path: Path
+):
+    """The hashes of the papers' texts that the check made for the topics
+    cache are those relate makes for its own, paper for paper: a build
+    hands them over rather than hash every text twice."""
+    titles = ("Zebra Pruning", "Apple Graphs", "Mango Agents", "Kiwi Agents")
+    project.feed("a.txt", day_feed("2025-03-11", *titles))
+    checked = check(project.seeds, load_config(project.config), cache=tmp_path / "cache")
+    assert checked.text_keys == tuple(text_key(paper) for paper in checked.archive.papers)
+    assert len(set(checked.text_keys)) == len(titles)
+    given = related_state.text_keys(checked.archive, checked.text_keys)
+    assert given.tolist() == related_state.text_keys(checked.archive).tolist()
+    assert check(project.seeds, load_config(project.config)).text_keys is None
 
 
 def test_a_related_cache_that_is_well_formed_but_wrong_is_a_warning_not_a_wrong_site(

@@ -4,6 +4,7 @@ different whenever anything a page shows differs (see ``site.fingerprints``)."""
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -14,7 +15,13 @@ import jinja2
 from generator.core.errors import Source
 from generator.reading.archive import Day, Paper
 from generator.reading.entries import Link
-from generator.site.fingerprints import VOLATILE, Fingerprints, names_used
+from generator.site.fingerprints import (
+    VOLATILE,
+    Fingerprints,
+    PaperHashes,
+    names_used,
+    paper_hashes,
+)
 from generator.site.views import (
     COPIED,
     DERIVED,
@@ -81,11 +88,13 @@ class Pages:
     def day(self, day: Day) -> None: ...
 
 
-def fingerprints(shown: PaperViews, listed: frozenset[str] | None) -> list[str]:
+def fingerprints(
+    shown: PaperViews, listed: frozenset[str] | None, known: PaperHashes | None = None
+) -> list[str]:
     """The fingerprints of ``one``'s page and of its day's page."""
     pages = Pages()
     extras = {Pages.paper: lambda paper: (), Pages.day: lambda day: ()}
-    made = Fingerprints(["base"], shown, extras, {Pages.day: listed})
+    made = Fingerprints(["base"], shown, extras, {Pages.day: listed}, known)
     day = Day(DAY, (shown.papers["one"],))
     return [made(partial(pages.paper, paper=paper("one"))), made(partial(pages.day, day=day))]
 
@@ -171,3 +180,20 @@ def test_equal_views_have_equal_fingerprints_however_their_values_are_shared():
     assert shared.papers["one"].title is not apart.papers["one"].title
     for listed in (frozenset({"title", "slug"}), None):
         assert fingerprints(shared, listed) == fingerprints(apart, listed)
+
+
+def test_papers_hashed_in_another_process_give_the_same_fingerprints():
+    """A build hashes what views are made of in a process of its own while
+    it relates the papers (``prepared``), and the result comes back
+    pickled: the fingerprints are those made in place, and they still
+    change with each part of a view."""
+    variants = [views(), views(title="New"), views(related=()), views(number=1)]
+    variants += [views(other=paper("other", title="New")), views(keywords=())]
+    for listed in (frozenset({"title", "slug"}), None):
+        made = []
+        for shown in variants:
+            hashed = paper_hashes(list(shown.papers.values()), shown.tags)
+            known = pickle.loads(pickle.dumps(hashed))
+            made.append(fingerprints(shown, listed, known))
+            assert made[-1] == fingerprints(shown, listed)
+        assert len({page for pages in made for page in pages[:1]}) == len(variants)

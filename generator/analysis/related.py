@@ -212,18 +212,20 @@ def relate(
     progress: Progress | None = None,
     previous: RelatedState | None = None,
     kept: KeptRuns | None = None,
+    text_hashes: Sequence[bytes] | None = None,
 ) -> Related:
     """Keywords, similar papers and search words of every paper; ``workers``
     processes share the per-paper work (the result is the same however many).
     What ``previous`` (the state of an earlier build) and ``kept`` (the
     counts of runs of papers, see ``counted_runs``) hold is reused where it
     must be the same (see ``related_state``): the result is the same with
-    them or without. ``kept`` is given the counts of the runs split anew."""
+    them or without. ``kept`` is given the counts of the runs split anew.
+    ``text_hashes``: per paper, its ``archive.text_key``, if made already."""
     papers = archive.papers
     if not papers:
         return Related({}, {})
     reference = reference_papers(archive)
-    texts = text_keys(archive)
+    texts = text_keys(archive, text_hashes)
     key = weights_key(texts, reference)
     if previous is not None and not reusable(previous, archive, texts, key):
         previous = None

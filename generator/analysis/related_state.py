@@ -29,7 +29,7 @@ import numpy as np
 from generator.analysis.paper_terms import RunTerms
 from generator.analysis.similar_papers import RELATED_PER_PAPER
 from generator.analysis.vocabulary import gathering
-from generator.reading.archive import Archive
+from generator.reading.archive import Archive, text_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +56,12 @@ class RelatedState:
     has fewer than the most it may have (any paper may then come in)."""
 
 
-def text_keys(archive: Archive) -> np.ndarray:
-    """Per paper, a 64-bit hash of what its terms are made of."""
-    keys = np.empty(len(archive.papers), np.uint64)
-    for at, paper in enumerate(archive.papers):
-        text = f"{paper.title}\0{paper.abstract}".encode("utf-8", "surrogatepass")
-        keys[at] = int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little")
-    return keys
+def text_keys(archive: Archive, hashes: Sequence[bytes] | None = None) -> np.ndarray:
+    """Per paper, a 64-bit hash of what its terms are made of: the start of
+    its ``text_key``, one of ``hashes`` if given (a build has made them)."""
+    hashes = hashes if hashes is not None else [text_key(paper) for paper in archive.papers]
+    starts = b"".join([hashed[:8] for hashed in hashes])
+    return np.frombuffer(starts, np.dtype("<u8")).astype(np.uint64)
 
 
 def weights_key(texts: np.ndarray, reference: np.ndarray) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.analysis.topics import Topics, classify
 from generator.commands.feed_cache import FeedCache
@@ -40,6 +41,10 @@ from generator.site.manifest import (
     write_manifest,
 )
 from generator.site.writer import Site
+
+if TYPE_CHECKING:  # numpy and scipy: a build of unchanged input imports neither
+    from generator.analysis.related import Related
+    from generator.commands.terms_cache import TermsCache
 
 #: The ``generator`` package: its code is part of every build's input key.
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -80,6 +85,8 @@ class Checked:
     diagnostics: tuple[Diagnostic, ...]
     cache_problems: tuple[Diagnostic, ...] = ()
     """Warnings about damaged caches: said once, never repeated as the input's."""
+    text_keys: tuple[bytes, ...] | None = None
+    """Per paper of the archive, its ``text_key``, if the check made them."""
 
     @property
     def errors(self) -> int:
@@ -167,7 +174,8 @@ def check(
         feed_cache.finish()
     damaged = (feed_cache.problem, placements.problem if placements else None)
     cache_problems = tuple(problem for problem in damaged if problem is not None)
-    return Checked(archive, topics, content, diagnostics, cache_problems)
+    texts = tuple(placements.texts) if placements is not None else None
+    return Checked(archive, topics, content, diagnostics, cache_problems, texts)
 
 
 def _workers(archive: Archive, workers: int) -> int:
@@ -278,9 +286,10 @@ def _build(
     # Imported here: numpy and scipy are most of digest's start-up, which a
     # build of unchanged input (and check, topics, fetch, serve) never needs.
     from generator.analysis.related import relate
-    from generator.commands.related_cache import read_state, write_state
+    from generator.commands.related_cache import read_state
     from generator.commands.terms_cache import TermsCache
     from generator.site.machine_files import write_data
+    from generator.site.prepared import prepare
     from generator.site.render import Renderer
 
     spare = spare_path(out)
@@ -304,10 +313,16 @@ def _build(
         # A forced build reads no cache, but leaves one for the next build.
         cache = cache_folder(out)
         kept_terms = TermsCache(cache)
-        with collector_paused():
+        # Prepared on the core that relating the papers leaves idle.
+        prepared_now = partial(prepare, site, checked.archive, checked.topics)
+        with collector_paused(), begun(prepared_now, workers) as early:
             state, problem = (None, None) if force else read_state(cache, out.name)
             # Here, not in check: only pages need it.
-            related = relate(checked.archive, workers, progress, state, kept_terms)
+            related = relate(
+                checked.archive, workers, progress, state, kept_terms, checked.text_keys
+            )
+            prepared = early()
+        site.adopt(prepared.records)
         data = partial(write_data, site, checked.archive, checked.topics, related)
         # The search and library data, the longest single piece of work,
         # made in a process of its own while this one makes the pages' views.
@@ -318,6 +333,7 @@ def _build(
                     checked.archive,
                     checked.topics,
                     related,
+                    prepared,
                     checked.content,
                     templates,
                     updated,
@@ -337,14 +353,23 @@ def _build(
         _drop(staging, spare)
         raise
     # After the swap: a stop before this leaves the previous manifest, which
-    # the new site's files no longer match, so they are written again.
-    write_manifest(out, key, diagnostics, site.entries)
-    if related.state is not None:
-        write_state(cache, out.name, related.state)
-    kept_terms.keep(related.runs)
+    # the new site's files no longer match, so they are written again. The
+    # caches are kept beside it, in a process of their own.
+    with begun(partial(_keep_caches, cache, out.name, related, kept_terms), workers) as kept:
+        write_manifest(out, key, diagnostics, site.entries)
+        kept()
     seconds = time.perf_counter() - started
     problems = tuple(p for p in (problem, kept_terms.problem) if p is not None)
     return Report(site.pages, site.files, site.bytes, site.written, removed, seconds, problems)
+
+
+def _keep_caches(cache: Path, site: str, related: Related, kept_terms: TermsCache) -> None:
+    """Keep what relating the papers made, for the next build."""
+    from generator.commands.related_cache import write_state
+
+    if related.state is not None:
+        write_state(cache, site, related.state)
+    kept_terms.keep(related.runs)
 
 
 def _drop(staging: Path, spare: Path) -> None:

@@ -8,6 +8,7 @@ files were read in, so the same feeds always give the same archive.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import unicodedata
 from collections import Counter, defaultdict
@@ -66,6 +67,14 @@ def numbered(archive: Archive) -> list[Paper]:
     earlier paper keeps its number. Sorted by first day alone: the sort
     keeps the papers' own order, by slug, among those of one day."""
     return sorted(archive.papers, key=lambda paper: paper.days[0])
+
+
+def text_key(paper: Paper) -> bytes:
+    """What placing a paper in topics and relating it to others read of it
+    (its title, its abstract, its source's keywords), hashed: their caches
+    know a paper's text by it, made once a build (``build.Checked``)."""
+    text = "\0".join((paper.title, paper.abstract, "\x1f".join(paper.keywords)))
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).digest()
 
 
 def paper_key(title: str) -> str:

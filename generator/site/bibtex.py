@@ -219,10 +219,11 @@ class Citations:
     """Every paper's key, and its entry, made when its page is rendered (the
     one place that shows it, so it is not kept)."""
 
-    def __init__(self, base_url: str, site_title: str, papers: Iterable[Paper]) -> None:
+    def __init__(self, base_url: str, site_title: str, keys: dict[str, str]) -> None:
+        """``keys``: per paper slug, its key (see ``citation_keys``)."""
         self.base_url = base_url
         self.site_title = site_title
-        self.keys = citation_keys(papers)
+        self.keys = keys
 
     def entry(self, paper: Paper) -> str:
         """The BibTeX entry of ``paper``."""

@@ -23,7 +23,7 @@ import operator
 import pickle
 import types
 import typing
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from functools import partial
 from itertools import chain, compress
@@ -187,6 +187,7 @@ class Fingerprints:
         views: PaperViews,
         extras: Mapping[Callable[..., Any], Callable[..., tuple[Any, ...]]],
         listed: Mapping[Callable[..., Any], Collection[str] | None] | None = None,
+        known: PaperHashes | None = None,
     ) -> None:
         """``base``: what every fingerprint covers; ``extras``: per kind of
         work (the function a job calls), what it reads beyond its arguments;
@@ -195,6 +196,8 @@ class Fingerprints:
         or no entry: any). A paper given to a job on its own (its page)
         counts with its whole view; one in a day or a listing without the
         fields of ``VOLATILE`` that its kind's templates never name.
+        ``known``: the papers' steady parts and links, if already hashed
+        (see ``paper_hashes``).
 
         What every view is made of is hashed here, once, in the process
         that forks the workers: hashed in the workers, each hashed most
@@ -209,7 +212,7 @@ class Fingerprints:
             self._shown[function] = tuple(shown)
         self._using = _FIELDS
         """The fields of the views that the work being fingerprinted shows."""
-        self._views = _hashed(views, {_FIELDS, *self._shown.values()})
+        self._views = _hashed(views, {_FIELDS, *self._shown.values()}, known)
         self._days: dict[tuple[tuple[str, ...], date], bytes] = {}
 
     def view(self, slug: str, fields: tuple[str, ...] | None = None) -> bytes:
@@ -260,30 +263,49 @@ class Fingerprints:
         return hashlib.blake2b(self.base + written, digest_size=16).hexdigest()
 
 
-def _hashed(
-    views: PaperViews, showing: Iterable[tuple[str, ...]]
-) -> dict[tuple[str, ...], dict[str, bytes]]:
-    """Per way of showing views (the fields shown), the hash of each view
-    shown so, made of what the view is made of (see ``views.PaperViews``),
-    never of the view itself: its steady part (what it copies from its
-    paper, its tags and its number), its related papers' links, its
-    keyphrases. Each part is hashed once however many ways show it."""
-    steady = tuple(f for f in _FIELDS if f not in VOLATILE)
-    parts = (steady, ("related",), ("keywords",))
-    ways = {fields: [any(f in fields for f in part) for part in parts] for fields in showing}
+#: Per paper slug, the hash of its view's steady part (what it copies from
+#: its paper, its tags and its number), and the hash of its link as other
+#: papers' views name it: what every view is made of but its related papers
+#: and keyphrases, so made before those are known (see ``prepared``).
+PaperHashes = tuple[dict[str, bytes], dict[str, bytes]]
+
+
+def paper_hashes(papers: Sequence[Paper], tags: Mapping[str, tuple[TopicTag, ...]]) -> PaperHashes:
+    """The steady part and the link of each of ``papers`` (in the order of
+    their numbers, see ``numbered``), hashed; ``tags``: per slug, its
+    topics' tags, primary first."""
     dumps, version = marshal.dumps, _MARSHAL_VERSION
     copied = _flattener(Paper, COPIED)
     tag, link = _whole(TopicTag), _whole(PaperLink)
-    tags, numbers, similar, keywords = views.tags, views.numbers, views.similar, views.keywords
-    # Each tag and each paper's link hashed once: a paper has a few tags
-    # and ten related papers, of a few hundred tags and every paper.
+    # Each tag hashed once: a paper has a few, of a few hundred.
     tag_hashes = {t: _digest(dumps(tag(t), version)) for t in set(chain(*tags.values()))}
-    links = {slug: _digest(dumps(link(views.link(slug)), version)) for slug in views}
-    hashes: dict[tuple[str, ...], dict[str, bytes]] = {fields: {} for fields in ways}
-    for slug, paper in views.papers.items():
+    steady, links = {}, {}
+    for number, paper in enumerate(papers):
+        slug = paper.slug
         tagged = b"".join([tag_hashes[t] for t in tags[slug]])
+        steady[slug] = _digest(dumps((copied(paper), tagged, number), version))
+        links[slug] = _digest(dumps(link(PaperLink(slug, paper.title, number)), version))
+    return steady, links
+
+
+def _hashed(
+    views: PaperViews, showing: Iterable[tuple[str, ...]], known: PaperHashes | None
+) -> dict[tuple[str, ...], dict[str, bytes]]:
+    """Per way of showing views (the fields shown), the hash of each view
+    shown so, made of what the view is made of (see ``views.PaperViews``),
+    never of the view itself: its steady part and its link (``known``, or
+    made here, see ``paper_hashes``), its related papers' links, its
+    keyphrases. Each part is hashed once however many ways show it."""
+    steady_fields = tuple(f for f in _FIELDS if f not in VOLATILE)
+    parts = (steady_fields, ("related",), ("keywords",))
+    ways = {fields: [any(f in fields for f in part) for part in parts] for fields in showing}
+    dumps, version = marshal.dumps, _MARSHAL_VERSION
+    steady, links = known or paper_hashes(list(views.papers.values()), views.tags)
+    similar, keywords = views.similar, views.keywords
+    hashes: dict[tuple[str, ...], dict[str, bytes]] = {fields: {} for fields in ways}
+    for slug in views.papers:
         hashed = (
-            _digest(dumps((copied(paper), tagged, numbers[slug]), version)),
+            steady[slug],
             _digest(b"".join(map(links.__getitem__, similar[slug]))),
             _digest(dumps(keywords[slug], version)),
         )

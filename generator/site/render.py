@@ -24,7 +24,7 @@ from generator.analysis.topics import Topic, Topics
 from generator.config.digest_yaml import Config
 from generator.core.stops import stage
 from generator.core.workers import Progress, collector_paused, in_worker, run_chunks, runs, told
-from generator.reading.archive import Archive, Day, Paper, numbered
+from generator.reading.archive import Archive, Day, Paper
 from generator.reading.content import Content
 from generator.site.bibtex import Citations
 from generator.site.fingerprints import (
@@ -35,6 +35,7 @@ from generator.site.fingerprints import (
     names_used,
 )
 from generator.site.machine_files import MachineFiles
+from generator.site.prepared import Prepared
 from generator.site.templating import (
     TemplateFailure,
     environment,
@@ -79,6 +80,7 @@ class Renderer:
         archive: Archive,
         topics: Topics,
         related: Related,
+        prepared: Prepared,
         content: Content,
         templates: Path,
         updated: datetime | None = None,
@@ -89,7 +91,8 @@ class Renderer:
         pages only (from ``SOURCE_DATE_EPOCH``: never the clock, so that the
         same input gives the same bytes). ``built_in`` is the theme's
         templates and static folders, which ``templates`` and the static
-        folder given to ``render`` override file by file."""
+        folder given to ``render`` override file by file. ``prepared`` is
+        what ``prepared.prepare`` made of the same archive and topics."""
         self.config = config
         self.updated = updated
         self.archive = archive
@@ -100,7 +103,8 @@ class Renderer:
         self.env = environment(templates, built_in[0] if built_in else None)
         self.views = paper_views(archive, topics, related)
         self.topic_order = {t.slug: i for i, t in enumerate(topics.topics)}
-        self.citations = Citations(config.base_url, config.title, numbered(archive))
+        self.prepared = prepared
+        self.citations = Citations(config.base_url, config.title, prepared.citation_keys)
         self.site_globals = {
             "site_title": config.title,
             "site_description": config.description,
@@ -156,7 +160,7 @@ class Renderer:
             Renderer.render_day: names_used(self.env, ["day.html"]),
             Renderer.render_listing: names_used(self.env, ["topic.html"]),
         }
-        return Fingerprints(base, self.views, extras, listed)
+        return Fingerprints(base, self.views, extras, listed, self.prepared.hashes)
 
     def page(self, site: Site, path: str, template: str, **context: Any) -> None:
         depth = path.count("/")

@@ -34,11 +34,12 @@ import json
 import os
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from generator.analysis.terms import BASE36_DIGITS, STOP_WORDS
 from generator.analysis.topics import Topics
-from generator.reading.archive import Archive, numbered
+from generator.reading.archive import Archive, Paper, numbered
 from generator.site.search_filters import filter_files
 from generator.site.views import short_authors
 
@@ -97,8 +98,9 @@ def _shards(entries: dict[str, _Entry]) -> dict[str, dict[str, _Entry]]:
 
 
 def search_files(archive: Archive, topics: Topics, found: SearchWords) -> dict[str, Any]:
-    """Every file of the search index, by path in the site, given the search
-    words ``found`` in every paper (see ``postings``)."""
+    """Every file of the search index but the blocks of papers (see
+    ``paper_blocks``), by path in the site, given the search words
+    ``found`` in every paper (see ``postings``)."""
     # Here: numpy loads with it, and a build of unchanged input never needs it.
     from generator.analysis.postings import author_postings, term_postings
 
@@ -115,21 +117,6 @@ def search_files(archive: Archive, topics: Topics, found: SearchWords) -> dict[s
     }
     for key, names in author_shards.items():
         files[f"search/authors/{shard_name(key)}.json"] = names
-    # Topics by their place in the entry point's list: a block names each
-    # of its papers' topics in a digit or two, not a slug.
-    topic_numbers = {topic.slug: number for number, topic in enumerate(topics.topics)}
-    for start in range(0, len(papers), BLOCK_SIZE):
-        block = [
-            [
-                paper.title,
-                paper.slug,
-                [day.isoformat() for day in paper.days],
-                [topic_numbers[match.topic] for match in topics.matches[paper.slug]],
-                *([short_authors(paper.authors)] if paper.authors else []),
-            ]  # fmt: skip
-            for paper in papers[start : start + BLOCK_SIZE]
-        ]
-        files[f"search/papers/{start // BLOCK_SIZE}.json"] = block
     filters, filtering = filter_files(papers, topics)
     files.update(filters)
     files["search-index.json"] = {
@@ -142,6 +129,30 @@ def search_files(archive: Archive, topics: Topics, found: SearchWords) -> dict[s
         "stop_words": sorted(STOP_WORDS),
         **filtering,
     }
+    return files
+
+
+def paper_blocks(papers: Sequence[Paper], topics: Topics) -> dict[str, Any]:
+    """The files of what a result shows, by path: ``papers`` (in the order
+    of their numbers, see ``numbered``) by blocks. Apart from the rest of
+    the index: they need nothing of the related papers' model, so a build
+    makes them while it makes that (see ``prepared``)."""
+    # Topics by their place in the entry point's list: a block names each
+    # of its papers' topics in a digit or two, not a slug.
+    topic_numbers = {topic.slug: number for number, topic in enumerate(topics.topics)}
+    files: dict[str, Any] = {}
+    for start in range(0, len(papers), BLOCK_SIZE):
+        block = [
+            [
+                paper.title,
+                paper.slug,
+                [day.isoformat() for day in paper.days],
+                [topic_numbers[match.topic] for match in topics.matches[paper.slug]],
+                *([short_authors(paper.authors)] if paper.authors else []),
+            ]  # fmt: skip
+            for paper in papers[start : start + BLOCK_SIZE]
+        ]
+        files[f"search/papers/{start // BLOCK_SIZE}.json"] = block
     return files
 
 

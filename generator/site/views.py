@@ -277,17 +277,21 @@ class PaperViews(Mapping[str, PaperView]):
         return len(self.papers)
 
 
-def paper_views(archive: Archive, topics: Topics, related: Related) -> PaperViews:
-    """The views of an archive's papers. Tags are made once and shared by
-    every view that shows them."""
+def paper_tags(topics: Topics) -> dict[str, tuple[TopicTag, ...]]:
+    """Per paper slug, its topics' tags, primary first: made once and shared
+    by every view that shows them."""
     names = {t.slug: t.name for t in topics.topics}
     tags = {
         (m.topic, m.keyword): TopicTag(m.topic, names[m.topic], m.keyword)
         for matches in topics.matches.values()
         for m in matches
     }
-    paper_tags = {
+    return {
         slug: tuple([tags[m.topic, m.keyword] for m in matches])
         for slug, matches in topics.matches.items()
     }
-    return PaperViews(numbered(archive), paper_tags, related.keywords, related.similar)
+
+
+def paper_views(archive: Archive, topics: Topics, related: Related) -> PaperViews:
+    """The views of an archive's papers."""
+    return PaperViews(numbered(archive), paper_tags(topics), related.keywords, related.similar)
