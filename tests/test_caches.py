@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,7 +20,9 @@ from generator.config.digest_yaml import load_config
 from generator.reading.archive import Paper, text_key
 from generator.reading.entries import Feed
 from generator.reading.stored import FORMAT, read_api_feed
+from generator.site import prepared
 from generator.site.render import Renderer
+from generator.site.search_files import BLOCK_SIZE
 from generator.site.writer import Site
 from tests.conftest import Project
 from tests.test_incremental import day_feed, snapshot
@@ -166,6 +170,44 @@ def test_the_check_hashes_each_papers_text_once_for_placing_and_relating(
     given = related_state.text_keys(checked.archive, checked.text_keys)
     assert given.tolist() == related_state.text_keys(checked.archive).tolist()
     assert check(project.seeds, load_config(project.config)).text_keys is None
+
+
+def test_a_day_makes_only_the_search_blocks_whose_papers_changed(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A block of papers of the search index is kept from the previous site
+    while its papers' fields, topics and numbers and the order of the
+    taxonomy are as they were (see ``prepared``)."""
+    made: list[list[str]] = []
+    make = prepared.paper_block
+
+    def counted(papers: Sequence[Paper], *rest: Any) -> list[list[Any]]:
+        made.append([paper.title for paper in papers])
+        return make(papers, *rest)
+
+    monkeypatch.setattr(prepared, "paper_block", counted)
+    titles = [f"Pruning Paper {n}" for n in range(2 * BLOCK_SIZE + 1)]
+    project.feed("a.txt", day_feed("2025-03-11", *titles))
+    assert project.build().code == 0
+    assert sorted(sum(made, [])) == titles and len(made) == 3
+    made.clear()
+    # The new paper, in a topic of its own, joins the last block, alone until now.
+    project.feed("b.txt", day_feed("2025-03-12", "Transformer Starters"))
+    assert project.build().code == 0
+    assert made == [[titles[-1], "Transformer Starters"]]
+    made.clear()
+    project.feed("a.txt", day_feed("2025-03-11", *titles[:-1], "Pruning Paper Renamed"))
+    assert project.build().code == 0
+    assert made == [["Pruning Paper Renamed", "Transformer Starters"]]
+    made.clear()
+    # Topics in another order: each block names its topics by other numbers.
+    config = project.config.read_text(encoding="utf-8").splitlines(keepends=True)
+    first, second = [n for n, line in enumerate(config) if line.startswith("  - name:")][:2]
+    moved = config[:first] + config[second:] + config[first:second]
+    project.config.write_text("".join(moved), encoding="utf-8")
+    assert project.build().code == 0
+    assert len(made) == 3
+    assert snapshot(project.out) == full_build(project, tmp_path)
 
 
 def test_a_related_cache_that_is_well_formed_but_wrong_is_a_warning_not_a_wrong_site(

@@ -34,7 +34,7 @@ import json
 import os
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from generator.analysis.terms import BASE36_DIGITS, STOP_WORDS
@@ -99,7 +99,7 @@ def _shards(entries: dict[str, _Entry]) -> dict[str, dict[str, _Entry]]:
 
 def search_files(archive: Archive, topics: Topics, found: SearchWords) -> dict[str, Any]:
     """Every file of the search index but the blocks of papers (see
-    ``paper_blocks``), by path in the site, given the search words
+    ``paper_block``), by path in the site, given the search words
     ``found`` in every paper (see ``postings``)."""
     # Here: numpy loads with it, and a build of unchanged input never needs it.
     from generator.analysis.postings import author_postings, term_postings
@@ -132,28 +132,31 @@ def search_files(archive: Archive, topics: Topics, found: SearchWords) -> dict[s
     return files
 
 
-def paper_blocks(papers: Sequence[Paper], topics: Topics) -> dict[str, Any]:
-    """The files of what a result shows, by path: ``papers`` (in the order
-    of their numbers, see ``numbered``) by blocks. Apart from the rest of
-    the index: they need nothing of the related papers' model, so a build
-    makes them while it makes that (see ``prepared``)."""
-    # Topics by their place in the entry point's list: a block names each
-    # of its papers' topics in a digit or two, not a slug.
-    topic_numbers = {topic.slug: number for number, topic in enumerate(topics.topics)}
-    files: dict[str, Any] = {}
-    for start in range(0, len(papers), BLOCK_SIZE):
-        block = [
-            [
-                paper.title,
-                paper.slug,
-                [day.isoformat() for day in paper.days],
-                [topic_numbers[match.topic] for match in topics.matches[paper.slug]],
-                *([short_authors(paper.authors)] if paper.authors else []),
-            ]  # fmt: skip
-            for paper in papers[start : start + BLOCK_SIZE]
-        ]
-        files[f"search/papers/{start // BLOCK_SIZE}.json"] = block
-    return files
+def paper_block(
+    papers: Sequence[Paper], topic_numbers: Mapping[str, int], topics: Topics
+) -> list[list[Any]]:
+    """What a result shows of each of ``papers``, a block of them (see
+    ``BLOCK_SIZE``): title, URL name, days, topics by their place in the
+    entry point's list (``topic_numbers``: a block names each topic in a
+    digit or two, not a slug) and, if any, the authors as a card names them.
+    Apart from the rest of the index: it needs nothing of the related
+    papers' model, so a build makes the blocks while it makes that (see
+    ``prepared``)."""
+    return [
+        [
+            paper.title,
+            paper.slug,
+            [day.isoformat() for day in paper.days],
+            [topic_numbers[match.topic] for match in topics.matches[paper.slug]],
+            *([short_authors(paper.authors)] if paper.authors else []),
+        ]  # fmt: skip
+        for paper in papers
+    ]
+
+
+def block_path(number: int) -> str:
+    """The file of the ``number``-th block of papers."""
+    return f"search/papers/{number}.json"
 
 
 def front_coded(keys: list[str]) -> str:
