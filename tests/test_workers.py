@@ -120,10 +120,13 @@ def test_a_site_without_a_spare_tree_is_given_one_beside_the_check(
     found = site_found.site_as_found
 
     def looking(out: Path, force: bool, make_spare: bool) -> Any:
-        """Says (in the process that looks) how many files of the spare tree are the live site's."""
+        """Says (in the process that looks) how many files of the spare
+        tree are the live site's, and whether the files and inodes it gives
+        are those a listing of the tree finds."""
         looked = found(out, force, make_spare)
         linked = [name for name, inode in (looked[1] or {}).items() if live.get(name) == inode]
-        said.write_text(f"{make_spare} {len(linked)}", encoding="utf-8")
+        listed = looked[1] == manifest.inodes(manifest.spare_path(out))
+        said.write_text(f"{make_spare} {len(linked)} {listed}", encoding="utf-8")
         return looked
 
     monkeypatch.setattr(cli, "site_as_found", looking)
@@ -141,7 +144,7 @@ def test_a_site_without_a_spare_tree_is_given_one_beside_the_check(
         run = project.build("--jobs", "2")
         assert run.code == 0, run.err
         linked = len(live) // 2 if cut_short else len(live)
-        assert said.read_text(encoding="utf-8") == f"True {linked}"
+        assert said.read_text(encoding="utf-8") == f"True {linked} True"
         fresh = tmp_path / f"fresh{number}"
         alone = digest("build", "--seeds", project.seeds, "--config", project.config,
                        "--out", fresh, "--jobs", "1", "--quiet")  # fmt: skip

@@ -54,7 +54,11 @@ def site_as_found(
     spare = spare_path(out)
     try:
         if make_spare and previous.kept and not spare.exists():
-            _linked(out, spare, sorted(previous.kept))
+            names = sorted(previous.kept)
+            _linked(out, spare, names)
+            # Each file of the new tree is the live site's, whose inode the
+            # look at the site just read: no listing of 135,000 files.
+            return previous, {name: previous.inodes[name] for name in names}
         return previous, inodes(spare) if spare.is_dir() else None
     except OSError:
         return previous, None
