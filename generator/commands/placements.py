@@ -72,8 +72,8 @@ class Placements:
                 recent = {}
             stored.update(recent)
             known: dict[str, tuple[TopicMatch, ...]] = {}
-            # Equal placements share one match: of 270,000 at 100,000
-            # papers, a few thousand differ.
+            # Equal placements share one match: 277,000 placements of
+            # 106,000 papers are 2,400 different ones.
             matches: dict[tuple[object, ...], TopicMatch] = {}
             for slug, key in self.keys.items():
                 found = stored.get(key)
