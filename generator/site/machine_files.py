@@ -13,7 +13,6 @@ import jinja2
 
 from generator.analysis.topics import Topics
 from generator.config.digest_yaml import Config
-from generator.core.workers import in_worker
 from generator.reading.archive import Archive, Paper
 from generator.site.library_files import library_files
 from generator.site.search_files import search_files, to_json
@@ -39,7 +38,7 @@ def write_data(site: Site, archive: Archive, topics: Topics, related: Related) -
     made.update(library_files(archive, topics, related))
     for path, data in sorted(made.items()):
         site.write(path, data if isinstance(data, bytes) else to_json(data) + "\n")
-    return site.log[start:] if in_worker() else []
+    return site.written_since(start)
 
 
 def newest(papers: Sequence[Paper], count: int) -> list[Paper]:

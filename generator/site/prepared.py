@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from generator.analysis.topics import Topics
-from generator.core.workers import in_worker
 from generator.reading.archive import Archive, Paper, numbered
 from generator.site.bibtex import citation_keys
 from generator.site.fingerprints import PaperHashes, code_and_templates, paper_hashes
@@ -45,8 +44,7 @@ def prepare(site: Site, archive: Archive, topics: Topics) -> Prepared:
     hashes = paper_hashes(papers, paper_tags(topics))
     start = len(site.log)
     _write_blocks(site, papers, topics, hashes[0])
-    records = site.log[start:] if in_worker() else []
-    return Prepared(citation_keys(papers), hashes, records)
+    return Prepared(citation_keys(papers), hashes, site.written_since(start))
 
 
 def _write_blocks(

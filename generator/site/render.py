@@ -23,7 +23,7 @@ import jinja2
 from generator.analysis.topics import Topic, Topics
 from generator.config.digest_yaml import Config
 from generator.core.stops import stage
-from generator.core.workers import Progress, collector_paused, in_worker, run_chunks, runs, told
+from generator.core.workers import Progress, collector_paused, run_chunks, runs, told
 from generator.reading.archive import Archive, Day, Paper
 from generator.reading.content import Content
 from generator.site.bibtex import Citations
@@ -217,7 +217,7 @@ class Renderer:
                 # Said here: the traceback that holds the template's line
                 # does not survive the way back from a worker.
                 raise TemplateFailure(template_error_line(error, self.templates)) from None
-            return site.log[start:] if in_worker() else []
+            return site.written_since(start)
 
         # Closed on the way out of a stop or a failure, so the workers end with it.
         with contextlib.closing(run_chunks(task, chunks, workers)) as rendered:

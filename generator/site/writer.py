@@ -18,6 +18,7 @@ import os
 import shutil
 from pathlib import Path
 
+from generator.core.workers import in_worker
 from generator.site.manifest import FileEntry
 
 
@@ -189,6 +190,12 @@ class Site:
         except OSError:
             return False
         return True
+
+    def written_since(self, start: int) -> list[Record]:
+        """What this process wrote since its log held ``start`` records, for
+        the parent to adopt if this is a worker; nothing in the parent,
+        which counted them as it wrote."""
+        return self.log[start:] if in_worker() else []
 
     def adopt(self, records: list[Record]) -> None:
         """Count as written here what a worker process wrote for this site."""
